@@ -1,0 +1,229 @@
+//! Blocks and headers, the tx Merkle root, and their canonical encoding.
+
+use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_rlp::{Decodable, Encodable, Header as RlpHeader, RlpDecodable, RlpEncodable};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DecodeError;
+use crate::moves::{Move, TxId};
+use crate::tx::{Tx, ensure_empty, list_body};
+
+/// Header flag: the chain is a dev chain, where system txs (cheats) are valid. Only the genesis
+/// header's flag counts.
+pub const FLAG_DEV_MODE: u8 = 0x01;
+
+/// A block header (DESIGN §3).
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, RlpEncodable, RlpDecodable,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    /// Hash of the parent header; zero for genesis.
+    pub parent_hash: B256,
+    /// Block number; 0 for genesis.
+    pub number: u64,
+    /// Unix time in seconds.
+    pub timestamp: u64,
+    /// EIP-1559 base fee per gas, in wei.
+    pub base_fee: u64,
+    /// EIP-4844 blob base fee, in wei.
+    pub blob_base_fee: u64,
+    /// The address COINBASE returns (never credited: fees are burned).
+    pub coinbase: Address,
+    /// Block gas limit.
+    pub gas_limit: u64,
+    /// PREVRANDAO.
+    pub prevrandao: B256,
+    /// The chain id CHAINID returns.
+    pub chain_id: u64,
+    /// Flags; see [`FLAG_DEV_MODE`].
+    pub flags: u8,
+    /// Merkle root over `keccak(tx id ‖ keccak(canonical moves))`.
+    pub tx_root: B256,
+    /// Digest of the UTXO set after this block.
+    pub commitment: B256,
+}
+
+impl Header {
+    /// The block hash: keccak of the header's RLP.
+    pub fn hash(&self) -> B256 {
+        keccak256(alloy_rlp::encode(self))
+    }
+
+    /// Whether the dev-mode flag is set.
+    pub fn dev_mode(&self) -> bool {
+        self.flags & FLAG_DEV_MODE != 0
+    }
+}
+
+/// A header and its ordered txs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// The header.
+    pub header: Header,
+    /// The txs, in block order.
+    pub txs: Vec<Tx>,
+}
+
+impl Block {
+    /// The canonical bytes: `rlp([header, [tx bytes…]])`.
+    pub fn encode(&self) -> Vec<u8> {
+        let txs: Vec<Bytes> = self.txs.iter().map(|tx| Bytes::from(tx.encode())).collect();
+        let txs_len: usize = txs.iter().map(Encodable::length).sum();
+        let txs_list_len = txs_len + alloy_rlp::length_of_length(txs_len);
+        let payload = self.header.length() + txs_list_len;
+        let mut out = Vec::with_capacity(payload + 8);
+        RlpHeader {
+            list: true,
+            payload_length: payload,
+        }
+        .encode(&mut out);
+        self.header.encode(&mut out);
+        RlpHeader {
+            list: true,
+            payload_length: txs_len,
+        }
+        .encode(&mut out);
+        for tx in &txs {
+            tx.encode(&mut out);
+        }
+        out
+    }
+
+    /// Decodes [`Block::encode`]; the input must be exactly one block.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut buf = list_body(bytes)?;
+        let header = Header::decode(&mut buf)?;
+        let txs_header = RlpHeader::decode(&mut buf)?;
+        if !txs_header.list || buf.len() != txs_header.payload_length {
+            return Err(DecodeError::Rlp(
+                "block txs must be one RLP list closing the block".into(),
+            ));
+        }
+        let mut txs = Vec::new();
+        while !buf.is_empty() {
+            let raw = alloy_rlp::Header::decode_bytes(&mut buf, false)?;
+            txs.push(Tx::decode(raw)?);
+        }
+        ensure_empty(buf)?;
+        Ok(Self { header, txs })
+    }
+
+    /// The block hash.
+    pub fn hash(&self) -> B256 {
+        self.header.hash()
+    }
+}
+
+/// The Merkle leaf of a tx: `keccak(id ‖ keccak(canonical moves))`, so an inclusion proof also
+/// fixes the moves that a signature may not cover.
+pub fn tx_leaf(id: &TxId, moves: &[Move]) -> B256 {
+    let mut bytes = Vec::with_capacity(moves.len() * Move::ENCODED_LEN);
+    for m in moves {
+        m.encode_into(&mut bytes);
+    }
+    let mut leaf = [0u8; 64];
+    leaf[..32].copy_from_slice(id.as_slice());
+    leaf[32..].copy_from_slice(keccak256(bytes).as_slice());
+    keccak256(leaf)
+}
+
+/// The binary Merkle root of `leaves`: inner nodes are `keccak(0x01 ‖ left ‖ right)` (65 bytes,
+/// so never confused with a 64-byte leaf preimage), an odd node is carried up unchanged (never
+/// duplicated), and no leaves give zero.
+pub fn merkle_root(leaves: &[B256]) -> B256 {
+    if leaves.is_empty() {
+        return B256::ZERO;
+    }
+    let mut level = leaves.to_vec();
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [l, r] => {
+                    let mut node = [0u8; 65];
+                    node[0] = 1;
+                    node[1..33].copy_from_slice(l.as_slice());
+                    node[33..].copy_from_slice(r.as_slice());
+                    keccak256(node)
+                }
+                [single] => *single,
+                _ => unreachable!("chunks(2) yields one or two"),
+            })
+            .collect();
+    }
+    level[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::moves::StateKey;
+    use crate::tx::SystemTx;
+
+    fn block() -> Block {
+        let m = Move::write(
+            StateKey::balance(Address::repeat_byte(1)),
+            B256::ZERO,
+            B256::ZERO,
+            B256::with_last_byte(5),
+        );
+        let txs = vec![
+            Tx::System(SystemTx {
+                block: 7,
+                index: 0,
+                moves: vec![m],
+            }),
+            Tx::System(SystemTx {
+                block: 7,
+                index: 1,
+                moves: vec![],
+            }),
+        ];
+        let leaves: Vec<_> = txs.iter().map(|t| tx_leaf(&t.id(), t.moves())).collect();
+        Block {
+            header: Header {
+                number: 7,
+                chain_id: 31337,
+                tx_root: merkle_root(&leaves),
+                ..Header::default()
+            },
+            txs,
+        }
+    }
+
+    #[test]
+    fn block_round_trips_and_truncations_fail() {
+        let b = block();
+        let bytes = b.encode();
+        assert_eq!(Block::decode(&bytes).unwrap(), b);
+        for cut in 0..bytes.len() {
+            assert!(
+                Block::decode(&bytes[..cut]).is_err(),
+                "prefix {cut} decoded"
+            );
+        }
+        let json = serde_json::to_string(&b).unwrap();
+        assert_eq!(serde_json::from_str::<Block>(&json).unwrap(), b);
+    }
+
+    #[test]
+    fn merkle_root_depends_on_every_leaf_and_their_order() {
+        let leaves: Vec<B256> = (0..5u8).map(|i| keccak256([i])).collect();
+        let root = merkle_root(&leaves);
+        assert_eq!(merkle_root(&leaves[..1]), leaves[0]);
+        for i in 0..leaves.len() {
+            let mut changed = leaves.clone();
+            changed[i] = B256::ZERO;
+            assert_ne!(merkle_root(&changed), root);
+        }
+        let mut swapped = leaves.clone();
+        swapped.swap(0, 1);
+        assert_ne!(merkle_root(&swapped), root);
+        // No duplication ambiguity: [a, b, c] and [a, b, c, c] differ.
+        let three = &leaves[..3];
+        let mut four = three.to_vec();
+        four.push(three[2]);
+        assert_ne!(merkle_root(three), merkle_root(&four));
+    }
+}

@@ -1,0 +1,38 @@
+//! # manaflow-types: the Manaflow model
+//!
+//! Every piece of state (a balance, a nonce, code, a storage slot) is an *output* created by the
+//! tx that last wrote it. A tx lists [`Move`]s: for each piece of state it touches, the output it
+//! found (`intx`), the value found (`prev`) and the value left (`next`). This crate holds the
+//! model's types and the rules a tx satisfies on its own; the UTXO set and block validation live
+//! in `manaflow-ledger`, execution in the runtimes.
+//!
+//! Good starting points: [`Move`] and [`StateKey`] (`moves`), [`Tx`] and its three envelopes
+//! (`tx`), [`Block`]/[`Header`] (`block`), [`LtHash`] (the UTXO-set commitment), [`Violation`]
+//! (what a failed check reports) and [`check_tx`] (the per-tx checks).
+//!
+//! **Invariant**: every encoding here is canonical — the same object always gives the same
+//! bytes, and decoding any bytes either gives the object back or an error, never a panic.
+
+pub mod block;
+pub mod check;
+pub mod commitment;
+pub mod context;
+pub mod error;
+pub mod moves;
+pub mod signing;
+pub mod tx;
+pub mod verdict;
+
+pub use block::{Block, FLAG_DEV_MODE, Header, merkle_root, tx_leaf};
+pub use check::{ChainContext, check_tx};
+pub use commitment::{LtHash, SetElement};
+pub use context::{ContextField, context_key};
+pub use error::{DecodeError, SignatureError};
+pub use moves::{
+    Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical,
+};
+pub use signing::{Signature, SigningKey, recover_signer};
+pub use tx::{EthereumTx, NATIVE_TX_TYPE, NativeCall, NativeTx, SystemTx, Tx};
+pub use verdict::{Position, Rule, Site, Violation};
+
+pub use alloy_primitives::{Address, B256, U256};
