@@ -13,9 +13,7 @@ use crate::tx::{Tx, ensure_empty, list_body};
 pub const FLAG_DEV_MODE: u8 = 0x01;
 
 /// A block header (DESIGN §3).
-#[derive(
-    Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, RlpEncodable, RlpDecodable,
-)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, RlpEncodable, RlpDecodable)]
 #[serde(rename_all = "camelCase")]
 pub struct Header {
     /// Hash of the parent header; zero for genesis.
@@ -73,17 +71,9 @@ impl Block {
         let txs_list_len = txs_len + alloy_rlp::length_of_length(txs_len);
         let payload = self.header.length() + txs_list_len;
         let mut out = Vec::with_capacity(payload + 8);
-        RlpHeader {
-            list: true,
-            payload_length: payload,
-        }
-        .encode(&mut out);
+        RlpHeader { list: true, payload_length: payload }.encode(&mut out);
         self.header.encode(&mut out);
-        RlpHeader {
-            list: true,
-            payload_length: txs_len,
-        }
-        .encode(&mut out);
+        RlpHeader { list: true, payload_length: txs_len }.encode(&mut out);
         for tx in &txs {
             tx.encode(&mut out);
         }
@@ -96,9 +86,7 @@ impl Block {
         let header = Header::decode(&mut buf)?;
         let txs_header = RlpHeader::decode(&mut buf)?;
         if !txs_header.list || buf.len() != txs_header.payload_length {
-            return Err(DecodeError::Rlp(
-                "block txs must be one RLP list closing the block".into(),
-            ));
+            return Err(DecodeError::Rlp("block txs must be one RLP list closing the block".into()));
         }
         let mut txs = Vec::new();
         while !buf.is_empty() {
@@ -162,34 +150,14 @@ mod tests {
     use crate::tx::SystemTx;
 
     fn block() -> Block {
-        let m = Move::write(
-            StateKey::balance(Address::repeat_byte(1)),
-            B256::ZERO,
-            B256::ZERO,
-            B256::with_last_byte(5),
-        );
+        let m =
+            Move::write(StateKey::balance(Address::repeat_byte(1)), B256::ZERO, B256::ZERO, B256::with_last_byte(5));
         let txs = vec![
-            Tx::System(SystemTx {
-                block: 7,
-                index: 0,
-                moves: vec![m],
-            }),
-            Tx::System(SystemTx {
-                block: 7,
-                index: 1,
-                moves: vec![],
-            }),
+            Tx::System(SystemTx { block: 7, index: 0, moves: vec![m] }),
+            Tx::System(SystemTx { block: 7, index: 1, moves: vec![] }),
         ];
         let leaves: Vec<_> = txs.iter().map(|t| tx_leaf(&t.id(), t.moves())).collect();
-        Block {
-            header: Header {
-                number: 7,
-                chain_id: 31337,
-                tx_root: merkle_root(&leaves),
-                ..Header::default()
-            },
-            txs,
-        }
+        Block { header: Header { number: 7, chain_id: 31337, tx_root: merkle_root(&leaves), ..Header::default() }, txs }
     }
 
     #[test]
@@ -198,10 +166,7 @@ mod tests {
         let bytes = b.encode();
         assert_eq!(Block::decode(&bytes).unwrap(), b);
         for cut in 0..bytes.len() {
-            assert!(
-                Block::decode(&bytes[..cut]).is_err(),
-                "prefix {cut} decoded"
-            );
+            assert!(Block::decode(&bytes[..cut]).is_err(), "prefix {cut} decoded");
         }
         let json = serde_json::to_string(&b).unwrap();
         assert_eq!(serde_json::from_str::<Block>(&json).unwrap(), b);

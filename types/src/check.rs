@@ -33,12 +33,7 @@ pub fn blockhash_value(chain: &dyn ChainContext, header: &Header, n: u64) -> B25
 
 /// Checks one tx at `index` of the block with `header`; returns its sender (none for system txs
 /// and for Ethereum envelopes, which the runtime decodes).
-pub fn check_tx(
-    tx: &Tx,
-    index: u32,
-    header: &Header,
-    chain: &dyn ChainContext,
-) -> Result<Option<Address>, Violation> {
+pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) -> Result<Option<Address>, Violation> {
     let block = header.number;
     let at_tx = Position::of_tx(block, index);
     let moves = tx.moves();
@@ -46,11 +41,7 @@ pub fn check_tx(
     let sender = match tx {
         Tx::System(sys) => {
             if !chain.dev_mode() {
-                return Err(Violation::new(
-                    at_tx,
-                    Rule::SystemTx,
-                    "system txs are valid only on a dev-mode chain",
-                ));
+                return Err(Violation::new(at_tx, Rule::SystemTx, "system txs are valid only on a dev-mode chain"));
             }
             if sys.block != block || sys.index != index {
                 return Err(Violation::new(
@@ -74,10 +65,7 @@ pub fn check_tx(
                 return Err(Violation::new(
                     at_tx,
                     Rule::Signature,
-                    format!(
-                        "signed for chain id {}, this chain is {}",
-                        native.call.chain_id, header.chain_id
-                    ),
+                    format!("signed for chain id {}, this chain is {}", native.call.chain_id, header.chain_id),
                 ));
             }
             if !native.call.open {
@@ -89,9 +77,7 @@ pub fn check_tx(
                     ));
                 }
             }
-            let sender = native
-                .recover_sender()
-                .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?;
+            let sender = native.recover_sender().map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?;
             Some(sender)
         }
     };
@@ -112,29 +98,16 @@ fn require_unmasked(moves: &[Move], block: u64, index: u32) -> Result<(), Violat
 
 /// Canonical order with one move per key, and per-mark field shapes.
 fn check_move_shapes(moves: &[Move], block: u64, index: u32) -> Result<(), Violation> {
-    let bad = |i: usize, why: String| {
-        Err(Violation::new(
-            Position::of_move(block, index, i as u32),
-            Rule::Malformed,
-            why,
-        ))
-    };
+    let bad =
+        |i: usize, why: String| Err(Violation::new(Position::of_move(block, index, i as u32), Rule::Malformed, why));
     for (i, m) in moves.iter().enumerate() {
         if i > 0 {
             let (a, b) = (moves[i - 1].key(), m.key());
             if a == b {
-                return bad(
-                    i,
-                    format!("second move for key {b} (one move per key per tx)"),
-                );
+                return bad(i, format!("second move for key {b} (one move per key per tx)"));
             }
             if a > b {
-                return bad(
-                    i,
-                    format!(
-                        "key {b} after {a}: moves must be in canonical (addr, mark, slot) order"
-                    ),
-                );
+                return bad(i, format!("key {b} after {a}: moves must be in canonical (addr, mark, slot) order"));
             }
         }
         match m.mark {
@@ -163,17 +136,8 @@ fn fits_u64(word: &B256) -> bool {
 }
 
 /// Each `x` move's value is what the header (or an ancestor's hash) gives.
-fn check_context_moves(
-    moves: &[Move],
-    header: &Header,
-    chain: &dyn ChainContext,
-    index: u32,
-) -> Result<(), Violation> {
-    for (i, m) in moves
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.mark == Mark::Context)
-    {
+fn check_context_moves(moves: &[Move], header: &Header, chain: &dyn ChainContext, index: u32) -> Result<(), Violation> {
+    for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.mark == Mark::Context) {
         let (field, n) = parse_context_slot(&m.slot).expect("shape checked");
         let expected = match field {
             ContextField::BlockHash => blockhash_value(chain, header, n),
@@ -186,11 +150,7 @@ fn check_context_moves(
                 format!(
                     "{}{} declared {} but the chain gives {}",
                     field.opcode_name(),
-                    if field == ContextField::BlockHash {
-                        format!("({n})")
-                    } else {
-                        String::new()
-                    },
+                    if field == ContextField::BlockHash { format!("({n})") } else { String::new() },
                     U256::from_be_bytes(m.next.0),
                     U256::from_be_bytes(expected.0)
                 ),
@@ -218,20 +178,11 @@ mod tests {
     }
 
     fn header() -> Header {
-        Header {
-            number: 300,
-            timestamp: 1234,
-            chain_id: 31337,
-            ..Header::default()
-        }
+        Header { number: 300, timestamp: 1234, chain_id: 31337, ..Header::default() }
     }
 
     fn sys(moves: Vec<Move>) -> Tx {
-        Tx::System(SystemTx {
-            block: 300,
-            index: 0,
-            moves,
-        })
+        Tx::System(SystemTx { block: 300, index: 0, moves })
     }
 
     #[test]
@@ -241,75 +192,34 @@ mod tests {
         assert!(check_tx(&sys(vec![good]), 0, &header(), &Chain(true)).is_ok());
         let wrong = Move::read(ts, B256::ZERO, B256::from(U256::from(1235)));
         let err = check_tx(&sys(vec![wrong]), 0, &header(), &Chain(true)).unwrap_err();
-        assert_eq!(
-            (err.rule, err.position),
-            (Rule::Context, Position::of_move(300, 0, 0))
-        );
+        assert_eq!((err.rule, err.position), (Rule::Context, Position::of_move(300, 0, 0)));
         // BLOCKHASH of a block out of the 256 window is zero.
-        let old = Move::read(
-            context_key(ContextField::BlockHash, 10),
-            B256::ZERO,
-            B256::ZERO,
-        );
+        let old = Move::read(context_key(ContextField::BlockHash, 10), B256::ZERO, B256::ZERO);
         assert!(check_tx(&sys(vec![old]), 0, &header(), &Chain(true)).is_ok());
-        let recent = Move::read(
-            context_key(ContextField::BlockHash, 299),
-            B256::ZERO,
-            B256::with_last_byte(299u64 as u8),
-        );
+        let recent =
+            Move::read(context_key(ContextField::BlockHash, 299), B256::ZERO, B256::with_last_byte(299u64 as u8));
         assert!(check_tx(&sys(vec![recent]), 0, &header(), &Chain(true)).is_ok());
     }
 
     #[test]
     fn order_duplicates_and_shapes_are_malformed() {
-        let a = Move::write(
-            StateKey::balance(Address::repeat_byte(1)),
-            B256::ZERO,
-            B256::ZERO,
-            B256::with_last_byte(1),
-        );
-        let b = Move::write(
-            StateKey::balance(Address::repeat_byte(2)),
-            B256::ZERO,
-            B256::ZERO,
-            B256::with_last_byte(1),
-        );
+        let a =
+            Move::write(StateKey::balance(Address::repeat_byte(1)), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
+        let b =
+            Move::write(StateKey::balance(Address::repeat_byte(2)), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
         assert!(check_tx(&sys(vec![a, b]), 0, &header(), &Chain(true)).is_ok());
         for moves in [vec![b, a], vec![a, a]] {
             let err = check_tx(&sys(moves), 0, &header(), &Chain(true)).unwrap_err();
-            assert_eq!(
-                (err.rule, err.position),
-                (Rule::Malformed, Position::of_move(300, 0, 1))
-            );
+            assert_eq!((err.rule, err.position), (Rule::Malformed, Position::of_move(300, 0, 1)));
         }
-        let mut big_nonce = Move::write(
-            StateKey::nonce(Address::repeat_byte(1)),
-            B256::ZERO,
-            B256::ZERO,
-            B256::ZERO,
-        );
+        let mut big_nonce = Move::write(StateKey::nonce(Address::repeat_byte(1)), B256::ZERO, B256::ZERO, B256::ZERO);
         big_nonce.next = B256::repeat_byte(1);
-        assert_eq!(
-            check_tx(&sys(vec![big_nonce]), 0, &header(), &Chain(true))
-                .unwrap_err()
-                .rule,
-            Rule::Malformed
-        );
+        assert_eq!(check_tx(&sys(vec![big_nonce]), 0, &header(), &Chain(true)).unwrap_err().rule, Rule::Malformed);
     }
 
     #[test]
     fn system_txs_need_dev_mode_and_their_own_position() {
-        assert_eq!(
-            check_tx(&sys(vec![]), 0, &header(), &Chain(false))
-                .unwrap_err()
-                .rule,
-            Rule::SystemTx
-        );
-        assert_eq!(
-            check_tx(&sys(vec![]), 1, &header(), &Chain(true))
-                .unwrap_err()
-                .rule,
-            Rule::SystemTx
-        );
+        assert_eq!(check_tx(&sys(vec![]), 0, &header(), &Chain(false)).unwrap_err().rule, Rule::SystemTx);
+        assert_eq!(check_tx(&sys(vec![]), 1, &header(), &Chain(true)).unwrap_err().rule, Rule::SystemTx);
     }
 }

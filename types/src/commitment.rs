@@ -74,9 +74,7 @@ impl Default for LtHash {
 impl LtHash {
     /// The hash of the empty set.
     pub fn new() -> Self {
-        Self {
-            lanes: Box::new([0u16; LANES]),
-        }
+        Self { lanes: Box::new([0u16; LANES]) }
     }
 
     fn expand(element: &SetElement) -> [u8; STATE_BYTES] {
@@ -177,11 +175,7 @@ mod tests {
         let mut marker = LtHash::new();
         marker.insert(&SetElement::Marker { key });
         let mut zero_output = LtHash::new();
-        zero_output.insert(&SetElement::Output {
-            intx: TxId::ZERO,
-            key,
-            value: Word::ZERO,
-        });
+        zero_output.insert(&SetElement::Output { intx: TxId::ZERO, key, value: Word::ZERO });
         assert_ne!(marker.digest(), zero_output.digest());
     }
 

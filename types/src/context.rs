@@ -69,11 +69,7 @@ pub fn context_key(field: ContextField, block_number: u64) -> StateKey {
     if field == ContextField::BlockHash {
         slot[24..].copy_from_slice(&block_number.to_be_bytes());
     }
-    StateKey {
-        addr: Address::ZERO,
-        mark: Mark::Context,
-        slot: B256::from(slot),
-    }
+    StateKey { addr: Address::ZERO, mark: Mark::Context, slot: B256::from(slot) }
 }
 
 /// Splits an `x` slot into its field and (for `blockhash`) block number; `None` if malformed.
@@ -112,15 +108,9 @@ mod tests {
     #[test]
     fn context_slots_round_trip_and_reject_junk() {
         let key = context_key(ContextField::BlockHash, 0x0102_0304);
-        assert_eq!(
-            parse_context_slot(&key.slot),
-            Some((ContextField::BlockHash, 0x0102_0304))
-        );
+        assert_eq!(parse_context_slot(&key.slot), Some((ContextField::BlockHash, 0x0102_0304)));
         let key = context_key(ContextField::Timestamp, 99);
-        assert_eq!(
-            parse_context_slot(&key.slot),
-            Some((ContextField::Timestamp, 0))
-        );
+        assert_eq!(parse_context_slot(&key.slot), Some((ContextField::Timestamp, 0)));
         let mut junk = key.slot;
         junk.0[31] = 1;
         assert_eq!(parse_context_slot(&junk), None);

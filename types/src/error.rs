@@ -19,9 +19,7 @@ pub enum DecodeError {
     #[error("unknown mark byte {0:#04x} (expected one of b, c, n, s, x)")]
     UnknownMark(u8),
     /// A mask byte with bits outside intx/prev/next/P.
-    #[error(
-        "mask {0:#04x} sets undefined bits (defined: 0x01 intx, 0x02 prev, 0x04 next, 0x80 present)"
-    )]
+    #[error("mask {0:#04x} sets undefined bits (defined: 0x01 intx, 0x02 prev, 0x04 next, 0x80 present)")]
     UnknownMaskBits(u8),
     /// A transaction kind tag this version does not know.
     #[error("unknown transaction kind {0:#04x}")]

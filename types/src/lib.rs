@@ -28,9 +28,7 @@ pub use check::{ChainContext, check_tx};
 pub use commitment::{LtHash, SetElement};
 pub use context::{ContextField, context_key};
 pub use error::{DecodeError, SignatureError};
-pub use moves::{
-    Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical,
-};
+pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical};
 pub use signing::{Signature, SigningKey, recover_signer};
 pub use tx::{EthereumTx, NATIVE_TX_TYPE, NativeCall, NativeTx, SystemTx, Tx};
 pub use verdict::{Position, Rule, Site, Violation};

@@ -31,13 +31,7 @@ pub enum Mark {
 
 impl Mark {
     /// All marks in canonical order.
-    pub const ALL: [Mark; 5] = [
-        Mark::Balance,
-        Mark::Code,
-        Mark::Nonce,
-        Mark::Storage,
-        Mark::Context,
-    ];
+    pub const ALL: [Mark; 5] = [Mark::Balance, Mark::Code, Mark::Nonce, Mark::Storage, Mark::Context];
 
     /// The mark's tag byte.
     pub const fn byte(self) -> u8 {
@@ -79,12 +73,8 @@ impl<'de> Deserialize<'de> for Mark {
         let text = String::deserialize(d)?;
         let mut chars = text.chars();
         match (chars.next(), chars.next()) {
-            (Some(c), None) if c.is_ascii() => {
-                Mark::from_byte(c as u8).map_err(serde::de::Error::custom)
-            }
-            _ => Err(serde::de::Error::custom(format!(
-                "mark must be one of b, c, n, s, x; got {text:?}"
-            ))),
+            (Some(c), None) if c.is_ascii() => Mark::from_byte(c as u8).map_err(serde::de::Error::custom),
+            _ => Err(serde::de::Error::custom(format!("mark must be one of b, c, n, s, x; got {text:?}"))),
         }
     }
 }
@@ -102,15 +92,12 @@ impl Serialize for Mask {
 impl<'de> Deserialize<'de> for Mask {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let digits = text
-            .strip_prefix("0x")
-            .ok_or_else(|| serde::de::Error::custom("mask must be a 0x-prefixed hex byte"))?;
+        let digits =
+            text.strip_prefix("0x").ok_or_else(|| serde::de::Error::custom("mask must be a 0x-prefixed hex byte"))?;
         let byte = u8::from_str_radix(digits, 16)
             .map_err(|_| serde::de::Error::custom(format!("mask {text:?} is not a hex byte")))?;
         if byte & !Mask::DEFINED != 0 {
-            return Err(serde::de::Error::custom(format!(
-                "mask {text:?} sets undefined bits"
-            )));
+            return Err(serde::de::Error::custom(format!("mask {text:?} sets undefined bits")));
         }
         Ok(Mask(byte))
     }
@@ -161,38 +148,22 @@ impl StateKey {
 
     /// A balance key.
     pub fn balance(addr: Address) -> Self {
-        Self {
-            addr,
-            mark: Mark::Balance,
-            slot: Word::ZERO,
-        }
+        Self { addr, mark: Mark::Balance, slot: Word::ZERO }
     }
 
     /// A nonce key.
     pub fn nonce(addr: Address) -> Self {
-        Self {
-            addr,
-            mark: Mark::Nonce,
-            slot: Word::ZERO,
-        }
+        Self { addr, mark: Mark::Nonce, slot: Word::ZERO }
     }
 
     /// A code key.
     pub fn code(addr: Address) -> Self {
-        Self {
-            addr,
-            mark: Mark::Code,
-            slot: Word::ZERO,
-        }
+        Self { addr, mark: Mark::Code, slot: Word::ZERO }
     }
 
     /// A storage key.
     pub fn storage(addr: Address, slot: Word) -> Self {
-        Self {
-            addr,
-            mark: Mark::Storage,
-            slot,
-        }
+        Self { addr, mark: Mark::Storage, slot }
     }
 
     /// The canonical bytes `addr ‖ mark ‖ slot`, whose byte order is the canonical order.
@@ -207,11 +178,7 @@ impl StateKey {
     /// Parses [`StateKey::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         if bytes.len() != Self::LEN {
-            return Err(DecodeError::Length {
-                what: "state key",
-                expected: Self::LEN,
-                got: bytes.len(),
-            });
+            return Err(DecodeError::Length { what: "state key", expected: Self::LEN, got: bytes.len() });
         }
         Ok(Self {
             addr: Address::from_slice(&bytes[..20]),
@@ -260,24 +227,12 @@ impl Move {
 
     /// A write of `key`: consumes `(intx, key)` holding `prev`, leaves `next`.
     pub fn write(key: StateKey, intx: TxId, prev: Word, next: Word) -> Self {
-        Self {
-            mask: Mask::COORDINATOR,
-            mark: key.mark,
-            intx,
-            addr: key.addr,
-            slot: key.slot,
-            prev,
-            next,
-        }
+        Self { mask: Mask::COORDINATOR, mark: key.mark, intx, addr: key.addr, slot: key.slot, prev, next }
     }
 
     /// The state key `(mark, addr, slot)`.
     pub fn key(&self) -> StateKey {
-        StateKey {
-            addr: self.addr,
-            mark: self.mark,
-            slot: self.slot,
-        }
+        StateKey { addr: self.addr, mark: self.mark, slot: self.slot }
     }
 
     /// Whether this move writes (`prev != next`) and so consumes and creates an output.
@@ -304,11 +259,7 @@ impl Move {
     /// Parses one canonical encoding.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         if bytes.len() != Self::ENCODED_LEN {
-            return Err(DecodeError::Length {
-                what: "move",
-                expected: Self::ENCODED_LEN,
-                got: bytes.len(),
-            });
+            return Err(DecodeError::Length { what: "move", expected: Self::ENCODED_LEN, got: bytes.len() });
         }
         let mask = bytes[0];
         if mask & !Mask::DEFINED != 0 {
@@ -344,10 +295,7 @@ pub fn decode_moves(bytes: &[u8]) -> Result<Vec<Move>, DecodeError> {
             got: bytes.len(),
         });
     }
-    bytes
-        .chunks_exact(Move::ENCODED_LEN)
-        .map(Move::decode)
-        .collect()
+    bytes.chunks_exact(Move::ENCODED_LEN).map(Move::decode).collect()
 }
 
 /// Sorts moves into the canonical order `(addr, mark, slot)`.
@@ -377,10 +325,7 @@ mod tests {
         let bytes = encode_moves(&[m, m]);
         assert_eq!(bytes.len(), 300);
         assert_eq!(decode_moves(&bytes).unwrap(), vec![m, m]);
-        assert!(matches!(
-            decode_moves(&bytes[..299]),
-            Err(DecodeError::Length { .. })
-        ));
+        assert!(matches!(decode_moves(&bytes[..299]), Err(DecodeError::Length { .. })));
         let mut bad = bytes.clone();
         bad[1] = b'q';
         assert_eq!(decode_moves(&bad), Err(DecodeError::UnknownMark(b'q')));
@@ -417,10 +362,7 @@ mod tests {
         // The byte encoding sorts the same way, so stores keyed by it iterate canonically.
         let mut bytes: Vec<_> = keys.iter().map(StateKey::to_bytes).collect();
         bytes.sort();
-        assert_eq!(
-            bytes,
-            keys.iter().map(StateKey::to_bytes).collect::<Vec<_>>()
-        );
+        assert_eq!(bytes, keys.iter().map(StateKey::to_bytes).collect::<Vec<_>>());
     }
 
     #[test]

@@ -8,12 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::SignatureError;
 
 /// Half the secp256k1 group order: the largest `s` EIP-2 allows.
-const HALF_ORDER: U256 = U256::from_limbs([
-    0xdfe9_2f46_681b_20a0,
-    0x5d57_6e73_57a4_501d,
-    0xffff_ffff_ffff_ffff,
-    0x7fff_ffff_ffff_ffff,
-]);
+const HALF_ORDER: U256 =
+    U256::from_limbs([0xdfe9_2f46_681b_20a0, 0x5d57_6e73_57a4_501d, 0xffff_ffff_ffff_ffff, 0x7fff_ffff_ffff_ffff]);
 
 /// A recoverable ECDSA signature as Ethereum writes it: `r`, `s` and the y parity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,9 +52,7 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// A key from its 32 bytes.
     pub fn from_bytes(bytes: &B256) -> Result<Self, SignatureError> {
-        secp256k1::SecretKey::from_byte_array(bytes.0)
-            .map(Self)
-            .map_err(|_| SignatureError::InvalidKey)
+        secp256k1::SecretKey::from_byte_array(bytes.0).map(Self).map_err(|_| SignatureError::InvalidKey)
     }
 
     /// The key's 32 bytes.
@@ -74,8 +68,7 @@ impl SigningKey {
 
     /// Signs a 32-byte hash (RFC 6979 nonces; libsecp256k1 always yields low `s`).
     pub fn sign_hash(&self, hash: &B256) -> Signature {
-        let sig =
-            SECP256K1.sign_ecdsa_recoverable(secp256k1::Message::from_digest(hash.0), &self.0);
+        let sig = SECP256K1.sign_ecdsa_recoverable(secp256k1::Message::from_digest(hash.0), &self.0);
         let (recid, compact) = sig.serialize_compact();
         Signature {
             r: U256::from_be_slice(&compact[..32]),
@@ -98,10 +91,9 @@ pub fn recover_signer(hash: &B256, sig: &Signature) -> Result<Address, Signature
     let mut compact = [0u8; 64];
     compact[..32].copy_from_slice(&sig.r.to_be_bytes::<32>());
     compact[32..].copy_from_slice(&sig.s.to_be_bytes::<32>());
-    let recid = RecoveryId::try_from(sig.y_parity as i32)
-        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
-    let recoverable = RecoverableSignature::from_compact(&compact, recid)
-        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    let recid = RecoveryId::try_from(sig.y_parity as i32).map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    let recoverable =
+        RecoverableSignature::from_compact(&compact, recid).map_err(|e| SignatureError::Malformed(e.to_string()))?;
     let public = SECP256K1
         .recover_ecdsa(secp256k1::Message::from_digest(hash.0), &recoverable)
         .map_err(|_| SignatureError::Unrecoverable)?;
@@ -118,12 +110,7 @@ mod tests {
     #[test]
     fn known_key_has_known_address_and_recovers() {
         let key = SigningKey::from_bytes(&KEY0.parse().unwrap()).unwrap();
-        assert_eq!(
-            key.address(),
-            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-                .parse::<Address>()
-                .unwrap()
-        );
+        assert_eq!(key.address(), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse::<Address>().unwrap());
         let hash = keccak256(b"manaflow");
         let sig = key.sign_hash(&hash);
         assert!(sig.is_low_s());
@@ -139,21 +126,13 @@ mod tests {
         let sig = key.sign_hash(&hash);
         // (r, n - s, !v) is the same signature mirrored into the upper half: valid ECDSA, but EIP-2 refuses it.
         let order = HALF_ORDER * U256::from(2) + U256::from(1);
-        let twin = Signature {
-            r: sig.r,
-            s: order - sig.s,
-            y_parity: !sig.y_parity,
-        };
+        let twin = Signature { r: sig.r, s: order - sig.s, y_parity: !sig.y_parity };
         assert_eq!(recover_signer(&hash, &twin), Err(SignatureError::HighS));
     }
 
     #[test]
     fn zero_r_is_malformed_not_a_panic() {
-        let sig = Signature {
-            r: U256::ZERO,
-            s: U256::from(1),
-            y_parity: false,
-        };
+        let sig = Signature { r: U256::ZERO, s: U256::from(1), y_parity: false };
         assert!(recover_signer(&B256::ZERO, &sig).is_err());
     }
 }

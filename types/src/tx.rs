@@ -79,20 +79,12 @@ impl NativeTx {
     /// moves are those with P set, in canonical order, with unsigned fields zeroed and the mask
     /// byte included.
     pub fn signing_payload(call: &NativeCall, moves: &[Move]) -> Vec<u8> {
-        let signed: Vec<Move> = moves
-            .iter()
-            .filter(|m| m.mask.present())
-            .map(masked_for_signing)
-            .collect();
+        let signed: Vec<Move> = moves.iter().filter(|m| m.mask.present()).map(masked_for_signing).collect();
         let signed_moves = Bytes::from(encode_moves(&signed));
         let fields = call_fields(call);
         let mut out = vec![NATIVE_TX_TYPE];
         let payload_len = fields.iter().map(|f| f.length()).sum::<usize>() + signed_moves.length();
-        RlpHeader {
-            list: true,
-            payload_length: payload_len,
-        }
-        .encode(&mut out);
+        RlpHeader { list: true, payload_length: payload_len }.encode(&mut out);
         for f in &fields {
             f.encode(&mut out);
         }
@@ -104,11 +96,7 @@ impl NativeTx {
     pub fn sign(call: NativeCall, moves: Vec<Move>, key: &SigningKey) -> Self {
         let hash = keccak256(Self::signing_payload(&call, &moves));
         let signature = key.sign_hash(&hash);
-        Self {
-            call,
-            moves,
-            signature,
-        }
+        Self { call, moves, signature }
     }
 
     /// The hash the sender signed.
@@ -136,11 +124,7 @@ impl NativeTx {
         fields.push(Field::U256(self.signature.r));
         fields.push(Field::U256(self.signature.s));
         let mut out = vec![NATIVE_TX_TYPE];
-        RlpHeader {
-            list: true,
-            payload_length: fields.iter().map(|f| f.length()).sum(),
-        }
-        .encode(&mut out);
+        RlpHeader { list: true, payload_length: fields.iter().map(|f| f.length()).sum() }.encode(&mut out);
         for f in &fields {
             f.encode(&mut out);
         }
@@ -158,9 +142,7 @@ impl NativeTx {
             return Err(DecodeError::Rlp("native tx must be an RLP list".into()));
         }
         if buf.len() != header.payload_length {
-            return Err(DecodeError::Trailing(
-                buf.len().abs_diff(header.payload_length),
-            ));
+            return Err(DecodeError::Trailing(buf.len().abs_diff(header.payload_length)));
         }
         let call = NativeCall {
             chain_id: u64::decode(&mut buf)?,
@@ -178,24 +160,14 @@ impl NativeTx {
             0 => false,
             1 => true,
             v => {
-                return Err(DecodeError::Invalid(format!(
-                    "y parity must be 0 or 1, got {v}"
-                )));
+                return Err(DecodeError::Invalid(format!("y parity must be 0 or 1, got {v}")));
             }
         };
-        let signature = Signature {
-            y_parity,
-            r: U256::decode(&mut buf)?,
-            s: U256::decode(&mut buf)?,
-        };
+        let signature = Signature { y_parity, r: U256::decode(&mut buf)?, s: U256::decode(&mut buf)? };
         if !buf.is_empty() {
             return Err(DecodeError::Trailing(buf.len()));
         }
-        Ok(Self {
-            call,
-            moves,
-            signature,
-        })
+        Ok(Self { call, moves, signature })
     }
 }
 
@@ -252,11 +224,7 @@ fn call_fields(call: &NativeCall) -> Vec<Field> {
         Field::U128(call.max_priority_fee_per_gas),
         Field::U128(call.max_fee_per_gas),
         Field::U64(call.gas_limit),
-        Field::Bytes(
-            call.to
-                .map(|a| Bytes::copy_from_slice(a.as_slice()))
-                .unwrap_or_default(),
-        ),
+        Field::Bytes(call.to.map(|a| Bytes::copy_from_slice(a.as_slice())).unwrap_or_default()),
         Field::U256(call.value),
         Field::Bytes(call.input.clone()),
         Field::Bool(call.open),
@@ -268,19 +236,14 @@ fn decode_to(buf: &mut &[u8]) -> Result<Option<Address>, DecodeError> {
     match bytes.len() {
         0 => Ok(None),
         20 => Ok(Some(Address::from_slice(&bytes))),
-        n => Err(DecodeError::Length {
-            what: "to address",
-            expected: 20,
-            got: n,
-        }),
+        n => Err(DecodeError::Length { what: "to address", expected: 20, got: n }),
     }
 }
 
 impl SystemTx {
     /// The id: `keccak("manaflow-system" ‖ block number ‖ index ‖ canonical moves)`.
     pub fn id(&self) -> TxId {
-        let mut bytes =
-            Vec::with_capacity(SYSTEM_ID_DOMAIN.len() + 12 + self.moves.len() * Move::ENCODED_LEN);
+        let mut bytes = Vec::with_capacity(SYSTEM_ID_DOMAIN.len() + 12 + self.moves.len() * Move::ENCODED_LEN);
         bytes.extend_from_slice(SYSTEM_ID_DOMAIN);
         bytes.extend_from_slice(&self.block.to_be_bytes());
         bytes.extend_from_slice(&self.index.to_be_bytes());
@@ -346,11 +309,7 @@ impl Tx {
             Tx::Ethereum(tx) => {
                 let moves = Bytes::from(encode_moves(&tx.moves));
                 let mut out = vec![KIND_ETHEREUM];
-                RlpHeader {
-                    list: true,
-                    payload_length: tx.raw.length() + moves.length(),
-                }
-                .encode(&mut out);
+                RlpHeader { list: true, payload_length: tx.raw.length() + moves.length() }.encode(&mut out);
                 tx.raw.encode(&mut out);
                 moves.encode(&mut out);
                 out
@@ -360,11 +319,7 @@ impl Tx {
                 let moves = Bytes::from(encode_moves(&tx.moves));
                 let mut out = vec![KIND_SYSTEM];
                 let len = tx.block.length() + tx.index.length() + moves.length();
-                RlpHeader {
-                    list: true,
-                    payload_length: len,
-                }
-                .encode(&mut out);
+                RlpHeader { list: true, payload_length: len }.encode(&mut out);
                 tx.block.encode(&mut out);
                 tx.index.encode(&mut out);
                 moves.encode(&mut out);
@@ -375,9 +330,7 @@ impl Tx {
 
     /// Decodes [`Tx::encode`]; the input must be exactly one tx.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let (&kind, rest) = bytes
-            .split_first()
-            .ok_or(DecodeError::Empty("transaction"))?;
+        let (&kind, rest) = bytes.split_first().ok_or(DecodeError::Empty("transaction"))?;
         match kind {
             NATIVE_TX_TYPE => NativeTx::decode_2718(bytes).map(Tx::Native),
             KIND_ETHEREUM => {
@@ -393,11 +346,7 @@ impl Tx {
                 let index = u32::decode(&mut buf)?;
                 let moves = decode_moves(&Bytes::decode(&mut buf)?)?;
                 ensure_empty(buf)?;
-                Ok(Tx::System(SystemTx {
-                    block,
-                    index,
-                    moves,
-                }))
+                Ok(Tx::System(SystemTx { block, index, moves }))
             }
             other => Err(DecodeError::UnknownTxKind(other)),
         }
@@ -411,19 +360,13 @@ pub(crate) fn list_body(mut bytes: &[u8]) -> Result<&[u8], DecodeError> {
         return Err(DecodeError::Rlp("expected an RLP list".into()));
     }
     if bytes.len() != header.payload_length {
-        return Err(DecodeError::Trailing(
-            bytes.len().abs_diff(header.payload_length),
-        ));
+        return Err(DecodeError::Trailing(bytes.len().abs_diff(header.payload_length)));
     }
     Ok(bytes)
 }
 
 pub(crate) fn ensure_empty(buf: &[u8]) -> Result<(), DecodeError> {
-    if buf.has_remaining() {
-        Err(DecodeError::Trailing(buf.len()))
-    } else {
-        Ok(())
-    }
+    if buf.has_remaining() { Err(DecodeError::Trailing(buf.len())) } else { Ok(()) }
 }
 
 #[cfg(test)]
@@ -436,12 +379,7 @@ mod tests {
     }
 
     fn moves(sender: Address) -> Vec<Move> {
-        let mut nonce = Move::write(
-            StateKey::nonce(sender),
-            B256::repeat_byte(1),
-            B256::ZERO,
-            B256::with_last_byte(1),
-        );
+        let mut nonce = Move::write(StateKey::nonce(sender), B256::repeat_byte(1), B256::ZERO, B256::with_last_byte(1));
         nonce.mask = Mask::SIGNED;
         let mut pool = Move::write(
             StateKey::storage(Address::repeat_byte(0xee), B256::ZERO),
@@ -498,11 +436,7 @@ mod tests {
     fn moves_without_presence_bit_are_outside_the_signature() {
         let k = key();
         let mut tx = NativeTx::sign(call(), moves(k.address()), &k);
-        let extra = Move::read(
-            StateKey::balance(Address::repeat_byte(3)),
-            B256::ZERO,
-            B256::ZERO,
-        );
+        let extra = Move::read(StateKey::balance(Address::repeat_byte(3)), B256::ZERO, B256::ZERO);
         tx.moves.push(extra);
         assert_eq!(tx.recover_sender().unwrap(), k.address());
         // Flipping the presence bit of a listed move changes the payload.
@@ -512,16 +446,9 @@ mod tests {
 
     #[test]
     fn system_and_ethereum_txs_round_trip() {
-        let sys = Tx::System(SystemTx {
-            block: 3,
-            index: 1,
-            moves: moves(Address::repeat_byte(5)),
-        });
+        let sys = Tx::System(SystemTx { block: 3, index: 1, moves: moves(Address::repeat_byte(5)) });
         assert_eq!(Tx::decode(&sys.encode()).unwrap(), sys);
-        let eth = Tx::Ethereum(EthereumTx {
-            raw: Bytes::from_static(b"\x02\xf8"),
-            moves: vec![],
-        });
+        let eth = Tx::Ethereum(EthereumTx { raw: Bytes::from_static(b"\x02\xf8"), moves: vec![] });
         assert_eq!(Tx::decode(&eth.encode()).unwrap(), eth);
         assert_eq!(eth.id(), keccak256(b"\x02\xf8"));
     }
@@ -533,10 +460,7 @@ mod tests {
         assert!(Tx::decode(&[]).is_err());
         assert!(Tx::decode(&[0x7f]).is_err());
         for cut in 0..good.len() {
-            assert!(
-                Tx::decode(&good[..cut]).is_err(),
-                "prefix of {cut} bytes decoded"
-            );
+            assert!(Tx::decode(&good[..cut]).is_err(), "prefix of {cut} bytes decoded");
         }
         let mut long = good.clone();
         long.push(0);

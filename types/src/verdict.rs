@@ -34,18 +34,12 @@ pub struct Position {
 impl Position {
     /// A move's position.
     pub fn of_move(block: u64, tx: u32, mv: u32) -> Self {
-        Self {
-            block,
-            site: Site::Tx { tx, mv: Some(mv) },
-        }
+        Self { block, site: Site::Tx { tx, mv: Some(mv) } }
     }
 
     /// A tx's position (tx-level checks).
     pub fn of_tx(block: u64, tx: u32) -> Self {
-        Self {
-            block,
-            site: Site::Tx { tx, mv: None },
-        }
+        Self { block, site: Site::Tx { tx, mv: None } }
     }
 }
 
@@ -149,11 +143,7 @@ pub struct Violation {
 impl Violation {
     /// A violation.
     pub fn new(position: Position, rule: Rule, detail: impl Into<String>) -> Self {
-        Self {
-            position,
-            rule,
-            detail: detail.into(),
-        }
+        Self { position, rule, detail: detail.into() }
     }
 
     /// The key verdicts are ordered by: the earliest `(block, tx, move, rank)` is reported.
@@ -189,13 +179,7 @@ mod tests {
             v(Position::of_move(1, 2, 3), Rule::PrevMismatch),
             v(Position::of_move(1, 2, 3), Rule::UnknownOutput),
             v(Position::of_tx(1, 2), Rule::Signature),
-            v(
-                Position {
-                    block: 1,
-                    site: Site::Commitment,
-                },
-                Rule::BadCommitment,
-            ),
+            v(Position { block: 1, site: Site::Commitment }, Rule::BadCommitment),
             v(Position::of_move(0, 9, 9), Rule::PrevMismatch),
         ]
         .into_iter()
@@ -207,11 +191,6 @@ mod tests {
         );
         assert_eq!(same_move.unwrap().rule, Rule::DoubleUse);
         assert!(Position::of_tx(1, 2) < Position::of_move(1, 2, 0));
-        assert!(
-            Position {
-                block: 1,
-                site: Site::Header
-            } < Position::of_tx(1, 0)
-        );
+        assert!(Position { block: 1, site: Site::Header } < Position::of_tx(1, 0));
     }
 }

@@ -1,0 +1,309 @@
+//! Forward validation (DESIGN §4): blocks in order against the UTXO set.
+//!
+//! A block is staged in three steps: the stateless checks ([`crate::pertx`]) in parallel; then
+//! the **UTXO step**, the only sequential part — each move, in block order, must find its output
+//! live (`intx` is the key's live output and `prev` its value); a write replaces the output in
+//! place and records the old one for undo — run alongside the commitment delta on another core;
+//! last the commitment check. A failure rolls the set back, so an invalid block changes nothing.
+//! Every check is reported to a [`ForwardObserver`] as it happens (the REPL steps through them).
+
+use manaflow_types::{
+    B256, Block, ChainContext, Header, LtHash, Move, Position, Rule, Site, StateKey, TxId, Violation,
+};
+
+use crate::delta::block_delta;
+use crate::history::History;
+use crate::pertx::{Prepared, prepare};
+use crate::utxo::{Output, Undo, UtxoSet, in_utxo_set};
+use crate::verifier::TxVerifier;
+
+/// One check of forward validation, in the order it happens.
+#[derive(Clone, Copy, Debug)]
+pub enum ForwardStep<'a> {
+    /// The block's header is about to be checked.
+    Block {
+        /// Its header.
+        header: &'a Header,
+    },
+    /// A tx's stateless checks finished.
+    TxChecked {
+        /// The tx's position.
+        position: Position,
+        /// Its id.
+        id: TxId,
+        /// Its first failure, if any.
+        failure: Option<&'a Violation>,
+    },
+    /// A read found its output live with the declared value.
+    Read {
+        /// The move.
+        position: Position,
+        /// The key.
+        key: StateKey,
+        /// The live output it references.
+        output: Output,
+    },
+    /// A write consumed its output.
+    Consumed {
+        /// The move.
+        position: Position,
+        /// The key.
+        key: StateKey,
+        /// The output consumed (intx zero: the implicit never-written output; a marker is added).
+        output: Output,
+    },
+    /// A write created its output.
+    Created {
+        /// The move.
+        position: Position,
+        /// The key.
+        key: StateKey,
+        /// The new output.
+        output: Output,
+    },
+    /// The commitment was compared.
+    Commitment {
+        /// Block number.
+        block: u64,
+        /// Digest of the set after the block.
+        computed: B256,
+        /// Digest the header declares.
+        declared: B256,
+    },
+    /// The block failed (the earliest violation); it will be rolled back.
+    Failed {
+        /// The verdict.
+        violation: &'a Violation,
+    },
+}
+
+/// Receives forward-validation steps. Every hook defaults to nothing, so `()` costs nothing.
+pub trait ForwardObserver: Send {
+    /// One step.
+    #[inline]
+    fn step(&mut self, _step: ForwardStep<'_>) {}
+}
+
+impl ForwardObserver for () {}
+
+impl<F: FnMut(ForwardStep<'_>) + Send> ForwardObserver for F {
+    fn step(&mut self, step: ForwardStep<'_>) {
+        self(step)
+    }
+}
+
+/// The validator's state: the UTXO set, its commitment, and its size.
+#[derive(Default)]
+pub struct ForwardState {
+    /// The set.
+    pub set: UtxoSet,
+    /// LtHash of the set.
+    pub lthash: LtHash,
+    /// Number of keys ever written (each has one live output and one first-use marker).
+    pub written_keys: u64,
+}
+
+/// A block that passed validation, applied to the set but not yet committed.
+pub struct Staged {
+    /// The stateless results (ids, senders).
+    pub prepared: Prepared,
+    /// The commitment after the block.
+    pub lthash: LtHash,
+    /// Keys first written by the block.
+    pub first_writes: u64,
+    undo: Vec<Undo>,
+}
+
+/// How long each part of staging took, for benchmarks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimings {
+    /// Header and per-tx checks.
+    pub stateless: std::time::Duration,
+    /// The sequential UTXO step alone.
+    pub utxo_step: std::time::Duration,
+    /// UTXO step and commitment delta, run together.
+    pub utxo_and_commitment: std::time::Duration,
+}
+
+struct Chain<'a> {
+    history: &'a dyn History,
+    dev_mode: bool,
+}
+
+impl ChainContext for Chain<'_> {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.history.block_hash(number)
+    }
+    fn dev_mode(&self) -> bool {
+        self.dev_mode
+    }
+}
+
+impl ForwardState {
+    /// An empty in-memory state (the state before genesis).
+    pub fn new() -> Self {
+        Self { set: UtxoSet::new(), lthash: LtHash::new(), written_keys: 0 }
+    }
+
+    /// Number of members of the set: live outputs plus first-use markers.
+    pub fn size(&self) -> u64 {
+        self.written_keys * 2
+    }
+
+    /// Validates `block` on top of `parent` and applies it to the set. On failure the set is as
+    /// before and the error is the earliest violation.
+    pub fn stage<O: ForwardObserver>(
+        &mut self,
+        block: &Block,
+        parent: Option<&Header>,
+        history: &dyn History,
+        verifier: &dyn TxVerifier,
+        obs: &mut O,
+    ) -> Result<(Staged, StageTimings), Violation> {
+        let mut timings = StageTimings::default();
+        let start = std::time::Instant::now();
+        obs.step(ForwardStep::Block { header: &block.header });
+        let chain = Chain { history, dev_mode: block.header.dev_mode() };
+        let known = |id: &TxId| history.locate(id).is_some();
+        let prepared = prepare(block, parent, &chain, verifier, &known);
+        for (i, (id, failure)) in prepared.ids.iter().zip(&prepared.tx_results).enumerate() {
+            obs.step(ForwardStep::TxChecked { position: Position::of_tx(block.header.number, i as u32), id: *id, failure: failure.as_ref() });
+        }
+        timings.stateless = start.elapsed();
+
+        let start = std::time::Instant::now();
+        let mut undo = Vec::new();
+        let ((utxo_failure, first_writes, utxo_time), delta) = rayon::join(
+            || {
+                let t = std::time::Instant::now();
+                let r = self.utxo_step(block, &prepared.ids, history, &mut undo, obs);
+                (r.0, r.1, t.elapsed())
+            },
+            || block_delta(block, &prepared.ids),
+        );
+        timings.utxo_step = utxo_time;
+        timings.utxo_and_commitment = start.elapsed();
+
+        let mut lthash = self.lthash.clone();
+        lthash.combine(&delta);
+        let computed = lthash.digest();
+        obs.step(ForwardStep::Commitment { block: block.header.number, computed, declared: block.header.commitment });
+        let commitment_failure = (computed != block.header.commitment).then(|| {
+            Violation::new(
+                Position { block: block.header.number, site: Site::Commitment },
+                Rule::BadCommitment,
+                format!("header commits to {} but the UTXO set after the block is {computed}", block.header.commitment),
+            )
+        });
+        let verdict =
+            Violation::earliest(Violation::earliest(prepared.violation.clone(), utxo_failure), commitment_failure);
+        match verdict {
+            Some(v) => {
+                obs.step(ForwardStep::Failed { violation: &v });
+                self.set.rollback(&mut undo);
+                Err(v)
+            }
+            None => Ok((Staged { prepared, lthash, first_writes, undo }, timings)),
+        }
+    }
+
+    /// Makes a staged block part of the state.
+    pub fn commit(&mut self, staged: Staged) {
+        self.lthash = staged.lthash;
+        self.written_keys += staged.first_writes;
+    }
+
+    /// Undoes a staged block (when making it durable failed).
+    pub fn abort(&mut self, mut staged: Staged) {
+        self.set.rollback(&mut staged.undo);
+    }
+
+    /// The UTXO step: every move in block order; stops at the first failure. Returns the failure
+    /// and the number of first writes.
+    fn utxo_step<O: ForwardObserver>(
+        &mut self,
+        block: &Block,
+        ids: &[TxId],
+        history: &dyn History,
+        undo: &mut Vec<Undo>,
+        obs: &mut O,
+    ) -> (Option<Violation>, u64) {
+        let number = block.header.number;
+        let mut first_writes = 0;
+        undo.reserve(block.txs.iter().map(|t| t.moves().len()).sum());
+        for (t, (tx, id)) in block.txs.iter().zip(ids).enumerate() {
+            for (i, m) in tx.moves().iter().enumerate() {
+                if !in_utxo_set(m) {
+                    continue;
+                }
+                match self.set.apply_move(m, *id, undo) {
+                    Ok(found) => {
+                        let position = Position::of_move(number, t as u32, i as u32);
+                        let key = m.key();
+                        if m.is_write() {
+                            first_writes += m.is_first_use() as u64;
+                            obs.step(ForwardStep::Consumed { position, key, output: found });
+                            obs.step(ForwardStep::Created { position, key, output: Output { intx: *id, value: m.next } });
+                        } else {
+                            obs.step(ForwardStep::Read { position, key, output: found });
+                        }
+                    }
+                    Err(found) => {
+                        let position = Position::of_move(number, t as u32, i as u32);
+                        return (Some(classify(m, position, found, block, ids, t, history)), first_writes);
+                    }
+                }
+            }
+        }
+        (None, first_writes)
+    }
+}
+
+/// Names the rule a move broke, given the live output of its key (DESIGN §4's ranking).
+fn classify(
+    m: &Move,
+    position: Position,
+    found: Output,
+    block: &Block,
+    ids: &[TxId],
+    tx_index: usize,
+    history: &dyn History,
+) -> Violation {
+    let key = m.key();
+    let describe = |o: Output| {
+        if o.is_written() { format!("live output of {key} is ({}, {})", o.intx, o.value) } else { format!("{key} was never written") }
+    };
+    if found.intx == m.intx {
+        return Violation::new(
+            position,
+            Rule::PrevMismatch,
+            format!("prev {} but output ({}, {key}) holds {}", m.prev, m.intx, found.value),
+        );
+    }
+    let consumed_rule = if m.is_write() { Rule::DoubleUse } else { Rule::ReadAfterConsume };
+    if m.intx.is_zero() {
+        return Violation::new(
+            position,
+            consumed_rule,
+            format!("never-written output of {key} was already consumed by its first write; {}", describe(found)),
+        );
+    }
+    let earlier_in_block = ids[..tx_index].iter().position(|id| *id == m.intx);
+    let existed = match earlier_in_block {
+        Some(i) => block.txs[i].moves().iter().any(|w| w.key() == key && w.is_write()),
+        None => history.locate(&m.intx).is_some() && history.wrote(&m.intx, &key),
+    };
+    if existed {
+        Violation::new(
+            position,
+            consumed_rule,
+            format!("output ({}, {key}) was consumed earlier; {}", m.intx, describe(found)),
+        )
+    } else {
+        Violation::new(
+            position,
+            Rule::UnknownOutput,
+            format!("no earlier tx {} wrote {key}; {}", m.intx, describe(found)),
+        )
+    }
+}

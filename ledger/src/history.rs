@@ -1,0 +1,22 @@
+//! What a validator asks of the chain behind the block it checks: `x` checks need ancestor
+//! hashes, and a failing move needs to know whether the output it names was consumed or never
+//! existed.
+
+use manaflow_types::{ChainContext, StateKey, TxId};
+
+/// Where a tx sits in the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TxLoc {
+    /// Block number.
+    pub block: u64,
+    /// Index in the block.
+    pub index: u32,
+}
+
+/// Read access to the committed chain.
+pub trait History: ChainContext + Sync {
+    /// Where tx `id` sits, if it is committed.
+    fn locate(&self, id: &TxId) -> Option<TxLoc>;
+    /// Whether committed tx `id` has a write move for `key`.
+    fn wrote(&self, id: &TxId, key: &StateKey) -> bool;
+}

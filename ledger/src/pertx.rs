@@ -1,0 +1,131 @@
+//! The checks of a block that need no UTXO set: the header's link to its parent and its tx root,
+//! and each tx on its own (shape, signature, context, re-execution), run in parallel (rayon).
+//! Both validators start with these.
+
+use foldhash::fast::RandomState;
+use hashbrown::HashMap;
+use manaflow_types::{
+    Address, B256, Block, ChainContext, Header, Position, Rule, Site, TxId, Violation, check_tx, merkle_root, tx_leaf,
+};
+use rayon::prelude::*;
+
+use crate::verifier::TxVerifier;
+
+/// A block after its stateless checks.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Each tx's id.
+    pub ids: Vec<TxId>,
+    /// Each tx's recovered sender (native txs).
+    pub senders: Vec<Option<Address>>,
+    /// The earliest failure among the header and per-tx checks.
+    pub violation: Option<Violation>,
+    /// The violations per tx, in block order (None = passed).
+    pub tx_results: Vec<Option<Violation>>,
+}
+
+/// Checks the header against its parent (`None` for genesis).
+pub fn check_header(header: &Header, parent: Option<&Header>) -> Result<(), Violation> {
+    let bad = |why: String| Err(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why));
+    match parent {
+        None if header.number != 0 || !header.parent_hash.is_zero() => {
+            bad("a chain starts with block 0, whose parent hash is zero".into())
+        }
+        None => Ok(()),
+        Some(p) => {
+            if header.number != p.number + 1 {
+                return bad(format!("number {} does not follow the tip {}", header.number, p.number));
+            }
+            if header.parent_hash != p.hash() {
+                return bad(format!("parent hash {} is not the tip's hash {}", header.parent_hash, p.hash()));
+            }
+            if header.chain_id != p.chain_id || header.flags != p.flags {
+                return bad("chain id and flags must stay those of the genesis header".into());
+            }
+            if header.timestamp < p.timestamp {
+                return bad(format!("timestamp {} is before the parent's {}", header.timestamp, p.timestamp));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs the header and per-tx checks of `block`. `known` says whether a tx id is already in the
+/// chain (a tx is included at most once).
+pub fn prepare(
+    block: &Block,
+    parent: Option<&Header>,
+    chain: &dyn ChainContextSync,
+    verifier: &dyn TxVerifier,
+    known: &(dyn Fn(&TxId) -> bool + Sync),
+) -> Prepared {
+    let header = &block.header;
+    let results: Vec<(TxId, B256, Result<Option<Address>, Violation>)> = block
+        .txs
+        .par_iter()
+        .enumerate()
+        .map(|(i, tx)| {
+            let i = i as u32;
+            let id = tx.id();
+            let leaf = tx_leaf(&id, tx.moves());
+            let checked = check_tx(tx, i, header, chain.as_context()).and_then(|sender| {
+                if known(&id) {
+                    return Err(Violation::new(
+                        Position::of_tx(header.number, i),
+                        Rule::DuplicateTx,
+                        format!("tx {id} is already in the chain"),
+                    ));
+                }
+                verifier.verify(tx, i, sender, header).map(|()| sender)
+            });
+            (id, leaf, checked)
+        })
+        .collect();
+    let mut ids = Vec::with_capacity(results.len());
+    let mut leaves = Vec::with_capacity(results.len());
+    let mut senders = Vec::with_capacity(results.len());
+    let mut tx_results = Vec::with_capacity(results.len());
+    let mut seen: HashMap<TxId, u32, RandomState> = HashMap::with_capacity_and_hasher(results.len(), RandomState::default());
+    let mut violation = check_header(header, parent).err();
+    for (i, (id, leaf, checked)) in results.into_iter().enumerate() {
+        let (sender, mut result) = match checked {
+            Ok(sender) => (sender, None),
+            Err(v) => (None, Some(v)),
+        };
+        if let Some(first) = seen.insert(id, i as u32) {
+            let dup = Violation::new(
+                Position::of_tx(header.number, i as u32),
+                Rule::DuplicateTx,
+                format!("tx {id} appears twice in the block (first at index {first})"),
+            );
+            result = Violation::earliest(result, Some(dup));
+        }
+        senders.push(sender);
+        violation = Violation::earliest(violation, result.clone());
+        tx_results.push(result);
+        ids.push(id);
+        leaves.push(leaf);
+    }
+    let root = merkle_root(&leaves);
+    if root != header.tx_root {
+        let v = Violation::new(
+            Position { block: header.number, site: Site::Header },
+            Rule::BadHeader,
+            format!("tx root {} does not match the txs (root {root})", header.tx_root),
+        );
+        violation = Violation::earliest(violation, Some(v));
+    }
+    Prepared { ids, senders, violation, tx_results }
+}
+
+/// A [`ChainContext`] that can be shared across rayon threads.
+pub trait ChainContextSync: Sync {
+    /// As a plain chain context.
+    fn as_context(&self) -> &dyn ChainContext;
+}
+
+impl<T: ChainContext + Sync> ChainContextSync for T {
+    fn as_context(&self) -> &dyn ChainContext {
+        self
+    }
+}

@@ -1,0 +1,271 @@
+//! The two LMDB environments (heed) under a data directory:
+//!
+//! - `blocks/`: the durable truth. `blocks` (number → block bytes) and `headers` (number →
+//!   header RLP), written in one transaction per block and synced before the block counts as
+//!   committed (unless the chain is ephemeral).
+//! - `state/`: derived data that may lag: `utxo` (key → live output, the checkpoint of the set),
+//!   `txs` (tx id → position) and `meta` (checkpoint height, commitment state, size). It is
+//!   written in large sorted batches off the critical path and rebuilt from `blocks` after a crash.
+//!
+//! Two environments, because LMDB allows one writer per environment: a checkpoint flush that
+//! takes seconds must never hold up the next block's durable write.
+
+use std::path::Path;
+
+use heed::types::Bytes;
+use heed::{CommitOrAbort, Env, EnvFlags, EnvOpenOptions, PutFlags, WithoutTls};
+
+/// A committed database handle with raw byte keys and values.
+type Db = heed::Database<'static, Bytes, Bytes>;
+use manaflow_types::{LtHash, StateKey, TxId};
+
+use crate::error::{LedgerError, Result};
+use crate::history::TxLoc;
+use crate::utxo::Output;
+
+/// Virtual map size of each environment (LMDB reserves address space, not disk).
+const MAP_SIZE: usize = 1 << 40;
+
+/// Whether commits wait for the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync on every block commit: a committed block survives power loss.
+    Durable,
+    /// No fsync: survives a killed process (the OS keeps the pages), not a power loss. For
+    /// ephemeral chains, whose data directory is removed on exit anyway.
+    Ephemeral,
+}
+
+/// Opens (creating) one environment.
+#[allow(unsafe_code)]
+fn open_env(path: &Path, durability: Durability) -> Result<Env<WithoutTls>> {
+    std::fs::create_dir_all(path).map_err(|e| LedgerError::Refused(format!("cannot create {}: {e}", path.display())))?;
+    let mut options = EnvOpenOptions::new().read_txn_without_tls();
+    options.map_size(MAP_SIZE).max_dbs(8).max_readers(512);
+    if durability == Durability::Ephemeral {
+        // SAFETY: NO_SYNC only drops fsync; LMDB stays consistent across process crashes, and an
+        // ephemeral chain does not promise to survive power loss.
+        unsafe {
+            options.flags(EnvFlags::NO_SYNC | EnvFlags::NO_META_SYNC);
+        }
+    }
+    // SAFETY: each environment is opened once per process (the ledger owns it, and heed refuses a
+    // second open of the same path), and nothing else truncates or rewrites its files.
+    let env = unsafe { options.open(path) }?;
+    Ok(env)
+}
+
+/// Creates (or opens) named databases in one transaction.
+fn create_databases<const N: usize>(env: &Env<WithoutTls>, names: [&str; N]) -> Result<[Db; N]> {
+    let wtxn = env.write_txn()?;
+    let dbs = env
+        .create_databases_and_commit(wtxn, |opener, wtxn| -> heed::Result<_> {
+            let mut out = Vec::with_capacity(N);
+            for name in names {
+                out.push(opener.database_options().types::<Bytes, Bytes>().name(name).create(wtxn)?);
+            }
+            let array: [_; N] = out.try_into().unwrap_or_else(|_| unreachable!("N databases created"));
+            Ok(CommitOrAbort::<_, ()>::Commit(array))
+        })?
+        .unwrap_commit();
+    Ok(dbs)
+}
+
+fn number_key(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+/// The block store.
+pub struct BlockStore {
+    env: Env<WithoutTls>,
+    blocks: Db,
+    headers: Db,
+}
+
+impl BlockStore {
+    /// Opens `dir/blocks`.
+    pub fn open(dir: &Path, durability: Durability) -> Result<Self> {
+        let env = open_env(&dir.join("blocks"), durability)?;
+        let [blocks, headers] = create_databases(&env, ["blocks", "headers"])?;
+        Ok(Self { env, blocks, headers })
+    }
+
+    /// Appends block `number` (its encoded bytes and header RLP) and commits: once this returns,
+    /// the block is durable.
+    pub fn append(&self, number: u64, block_bytes: &[u8], header_rlp: &[u8]) -> Result<()> {
+        let mut wtxn = self.env.write_txn()?;
+        let key = number_key(number);
+        self.blocks.put_with_flags(&mut wtxn, PutFlags::APPEND, &key, block_bytes)?;
+        self.headers.put_with_flags(&mut wtxn, PutFlags::APPEND, &key, header_rlp)?;
+        wtxn.commit()?;
+        Ok(())
+    }
+
+    /// The bytes of block `number`.
+    pub fn block_bytes(&self, number: u64) -> Result<Option<Vec<u8>>> {
+        let rtxn = self.env.read_txn()?;
+        Ok(self.blocks.get(&rtxn, &number_key(number))?.map(<[u8]>::to_vec))
+    }
+
+    /// Every header's RLP, in order.
+    pub fn header_rlps(&self) -> Result<Vec<Vec<u8>>> {
+        let rtxn = self.env.read_txn()?;
+        let mut out = Vec::new();
+        for (i, item) in self.headers.iter(&rtxn)?.enumerate() {
+            let (k, v) = item?;
+            if k != number_key(i as u64) {
+                return Err(LedgerError::Corrupt(format!("header keys are not contiguous at {i}")));
+            }
+            out.push(v.to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Deletes blocks above `number` (rollback).
+    pub fn truncate_above(&self, number: u64) -> Result<()> {
+        let mut wtxn = self.env.write_txn()?;
+        let from = number_key(number + 1);
+        let range = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
+        self.blocks.delete_range(&mut wtxn, &range)?;
+        self.headers.delete_range(&mut wtxn, &range)?;
+        wtxn.commit()?;
+        Ok(())
+    }
+
+    /// Bytes the environment occupies on disk.
+    pub fn disk_size(&self) -> u64 {
+        self.env.real_disk_size().unwrap_or(0)
+    }
+}
+
+/// The checkpoint written by a flush.
+pub struct Checkpoint {
+    /// Height the checkpoint reflects (the tip when it was taken).
+    pub height: u64,
+    /// The set's LtHash state at that height.
+    pub lthash: LtHash,
+    /// Keys ever written at that height.
+    pub written_keys: u64,
+}
+
+const META_HEIGHT: &[u8] = b"height";
+const META_LTHASH: &[u8] = b"lthash";
+const META_WRITTEN: &[u8] = b"written-keys";
+
+/// The state store: the UTXO checkpoint, the tx index and their metadata.
+#[derive(Clone)]
+pub struct StateStore {
+    env: Env<WithoutTls>,
+    utxo: Db,
+    txs: Db,
+    meta: Db,
+}
+
+impl StateStore {
+    /// Opens `dir/state`.
+    pub fn open(dir: &Path, durability: Durability) -> Result<Self> {
+        let env = open_env(&dir.join("state"), durability)?;
+        let [utxo, txs, meta] = create_databases(&env, ["utxo", "txs", "meta"])?;
+        Ok(Self { env, utxo, txs, meta })
+    }
+
+    /// The last checkpoint, if any was written.
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let rtxn = self.env.read_txn()?;
+        let Some(height) = self.meta.get(&rtxn, META_HEIGHT)? else { return Ok(None) };
+        let corrupt = |what: &str| LedgerError::Corrupt(format!("checkpoint {what} is malformed"));
+        let height = u64::from_be_bytes(height.try_into().map_err(|_| corrupt("height"))?);
+        let lthash = self.meta.get(&rtxn, META_LTHASH)?.and_then(LtHash::from_bytes).ok_or_else(|| corrupt("lthash"))?;
+        let written = self.meta.get(&rtxn, META_WRITTEN)?.ok_or_else(|| corrupt("size"))?;
+        let written_keys = u64::from_be_bytes(written.try_into().map_err(|_| corrupt("size"))?);
+        Ok(Some(Checkpoint { height, lthash, written_keys }))
+    }
+
+    /// Writes a batch in one transaction: outputs (sorted by key; never-written = delete), new
+    /// tx positions, removed tx ids, and the checkpoint metadata.
+    pub fn write_checkpoint(
+        &self,
+        outputs: &[([u8; StateKey::LEN], Output)],
+        new_txs: &[(TxId, TxLoc)],
+        removed_txs: &[TxId],
+        checkpoint: &Checkpoint,
+    ) -> Result<()> {
+        let mut wtxn = self.env.write_txn()?;
+        for (key, out) in outputs {
+            if out.is_written() {
+                self.utxo.put(&mut wtxn, key, &out.to_bytes())?;
+            } else {
+                self.utxo.delete(&mut wtxn, key)?;
+            }
+        }
+        for (id, loc) in new_txs {
+            self.txs.put(&mut wtxn, id.as_slice(), &encode_loc(loc))?;
+        }
+        for id in removed_txs {
+            self.txs.delete(&mut wtxn, id.as_slice())?;
+        }
+        self.meta.put(&mut wtxn, META_HEIGHT, &checkpoint.height.to_be_bytes())?;
+        self.meta.put(&mut wtxn, META_LTHASH, &checkpoint.lthash.to_bytes())?;
+        self.meta.put(&mut wtxn, META_WRITTEN, &checkpoint.written_keys.to_be_bytes())?;
+        wtxn.commit()?;
+        Ok(())
+    }
+
+    /// Looks up outputs of `keys` (sorted for locality) in the checkpoint.
+    pub fn load_outputs(&self, keys: &[StateKey]) -> Result<Vec<Output>> {
+        let rtxn = self.env.read_txn()?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let found = self.utxo.get(&rtxn, &key.to_bytes())?;
+            out.push(match found {
+                Some(bytes) => Output::from_bytes(bytes).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?,
+                None => Output::NEVER_WRITTEN,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of outputs in the checkpoint.
+    pub fn output_count(&self) -> Result<u64> {
+        let rtxn = self.env.read_txn()?;
+        Ok(self.utxo.len(&rtxn)?)
+    }
+
+    /// Calls `f` for every checkpointed output, in key order.
+    pub fn for_each_output(&self, mut f: impl FnMut(StateKey, Output)) -> Result<()> {
+        let rtxn = self.env.read_txn()?;
+        for item in self.utxo.iter(&rtxn)? {
+            let (k, v) = item?;
+            let key = StateKey::from_bytes(k)?;
+            let out = Output::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?;
+            f(key, out);
+        }
+        Ok(())
+    }
+
+    /// Where a checkpointed tx sits.
+    pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLoc>> {
+        let rtxn = self.env.read_txn()?;
+        Ok(self.txs.get(&rtxn, id.as_slice())?.and_then(decode_loc))
+    }
+
+    /// Bytes the environment occupies on disk.
+    pub fn disk_size(&self) -> u64 {
+        self.env.real_disk_size().unwrap_or(0)
+    }
+}
+
+fn encode_loc(loc: &TxLoc) -> [u8; 12] {
+    let mut out = [0u8; 12];
+    out[..8].copy_from_slice(&loc.block.to_be_bytes());
+    out[8..].copy_from_slice(&loc.index.to_be_bytes());
+    out
+}
+
+fn decode_loc(bytes: &[u8]) -> Option<TxLoc> {
+    let bytes: [u8; 12] = bytes.try_into().ok()?;
+    Some(TxLoc {
+        block: u64::from_be_bytes(bytes[..8].try_into().ok()?),
+        index: u32::from_be_bytes(bytes[8..].try_into().ok()?),
+    })
+}
