@@ -167,7 +167,11 @@ impl ForwardState {
         let known = |id: &TxId| history.locate(id).is_some();
         let prepared = prepare(block, parent, &chain, verifier, &known);
         for (i, (id, failure)) in prepared.ids.iter().zip(&prepared.tx_results).enumerate() {
-            obs.step(ForwardStep::TxChecked { position: Position::of_tx(block.header.number, i as u32), id: *id, failure: failure.as_ref() });
+            obs.step(ForwardStep::TxChecked {
+                position: Position::of_tx(block.header.number, i as u32),
+                id: *id,
+                failure: failure.as_ref(),
+            });
         }
         timings.stateless = start.elapsed();
 
@@ -243,7 +247,11 @@ impl ForwardState {
                         if m.is_write() {
                             first_writes += m.is_first_use() as u64;
                             obs.step(ForwardStep::Consumed { position, key, output: found });
-                            obs.step(ForwardStep::Created { position, key, output: Output { intx: *id, value: m.next } });
+                            obs.step(ForwardStep::Created {
+                                position,
+                                key,
+                                output: Output { intx: *id, value: m.next },
+                            });
                         } else {
                             obs.step(ForwardStep::Read { position, key, output: found });
                         }
@@ -271,7 +279,11 @@ fn classify(
 ) -> Violation {
     let key = m.key();
     let describe = |o: Output| {
-        if o.is_written() { format!("live output of {key} is ({}, {})", o.intx, o.value) } else { format!("{key} was never written") }
+        if o.is_written() {
+            format!("live output of {key} is ({}, {})", o.intx, o.value)
+        } else {
+            format!("{key} was never written")
+        }
     };
     if found.intx == m.intx {
         return Violation::new(

@@ -11,19 +11,26 @@
 //! error is returned. The block store is the durable truth; the UTXO checkpoint on disk may lag
 //! and is rebuilt by replaying blocks.
 
+pub mod builder;
 pub mod delta;
 pub mod error;
 pub mod forward;
 pub mod history;
+pub mod ledger;
+pub mod memory;
 pub mod pertx;
 pub mod reverse;
 pub mod store;
 pub mod utxo;
 pub mod verifier;
 
+pub use builder::seal_block;
 pub use error::{LedgerError, Result};
-pub use forward::{ForwardObserver, ForwardState, ForwardStep, Staged};
+pub use forward::{ForwardObserver, ForwardState, ForwardStep, StageTimings, Staged};
 pub use history::{History, TxLoc};
+pub use ledger::{Applied, ApplyTimings, Ledger, LedgerConfig};
+pub use memory::MemoryChain;
 pub use reverse::{ReverseObserver, ReverseOutcome, ReverseStep, validate_reverse};
+pub use store::Durability;
 pub use utxo::{Output, UtxoSet};
 pub use verifier::{NoRuntime, TxVerifier};

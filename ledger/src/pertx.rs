@@ -26,7 +26,8 @@ pub struct Prepared {
 
 /// Checks the header against its parent (`None` for genesis).
 pub fn check_header(header: &Header, parent: Option<&Header>) -> Result<(), Violation> {
-    let bad = |why: String| Err(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why));
+    let bad =
+        |why: String| Err(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why));
     match parent {
         None if header.number != 0 || !header.parent_hash.is_zero() => {
             bad("a chain starts with block 0, whose parent hash is zero".into())
@@ -85,7 +86,8 @@ pub fn prepare(
     let mut leaves = Vec::with_capacity(results.len());
     let mut senders = Vec::with_capacity(results.len());
     let mut tx_results = Vec::with_capacity(results.len());
-    let mut seen: HashMap<TxId, u32, RandomState> = HashMap::with_capacity_and_hasher(results.len(), RandomState::default());
+    let mut seen: HashMap<TxId, u32, RandomState> =
+        HashMap::with_capacity_and_hasher(results.len(), RandomState::default());
     let mut violation = check_header(header, parent).err();
     for (i, (id, leaf, checked)) in results.into_iter().enumerate() {
         let (sender, mut result) = match checked {

@@ -9,9 +9,7 @@
 
 use foldhash::fast::RandomState;
 use hashbrown::{HashMap, HashSet};
-use manaflow_types::{
-    B256, Block, ChainContext, LtHash, Position, Rule, Site, StateKey, TxId, Violation, Word,
-};
+use manaflow_types::{B256, Block, ChainContext, LtHash, Position, Rule, Site, StateKey, TxId, Violation, Word};
 
 use crate::delta::block_delta;
 use crate::pertx::prepare;
@@ -122,7 +120,11 @@ impl ChainContext for HeaderChain<'_> {
 }
 
 /// Validates `blocks` (genesis first) in reverse order.
-pub fn validate_reverse<O: ReverseObserver>(blocks: &[Block], verifier: &dyn TxVerifier, obs: &mut O) -> ReverseOutcome {
+pub fn validate_reverse<O: ReverseObserver>(
+    blocks: &[Block],
+    verifier: &dyn TxVerifier,
+    obs: &mut O,
+) -> ReverseOutcome {
     let mut found: Vec<Violation> = Vec::new();
     let mut report = |v: Violation, obs: &mut O| {
         obs.step(ReverseStep::Found { violation: &v });
@@ -203,20 +205,19 @@ pub fn validate_reverse<O: ReverseObserver>(blocks: &[Block], verifier: &dyn TxV
                 }
             }
             // Claims left on outputs of t: t never wrote those keys.
-            if first_occurrence {
-                if let Some(keys) = claimed_by_tx.remove(id) {
-                    for key in keys {
-                        if let Some(c) = claims.remove(&(*id, key)) {
-                            for (p, _) in c.consumer.iter().chain(c.readers.iter()) {
-                                let why = format!("tx {id} did not write {key}");
-                                report(Violation::new(*p, Rule::UnknownOutput, why), obs);
-                            }
+            if first_occurrence && let Some(keys) = claimed_by_tx.remove(id) {
+                for key in keys {
+                    if let Some(c) = claims.remove(&(*id, key)) {
+                        for (p, _) in c.consumer.iter().chain(c.readers.iter()) {
+                            let why = format!("tx {id} did not write {key}");
+                            report(Violation::new(*p, Rule::UnknownOutput, why), obs);
                         }
                     }
                 }
             }
-            // t's own moves become claims on earlier outputs.
-            for (i, m) in tx.moves().iter().enumerate() {
+            // t's own moves become claims on earlier outputs (last move first: the walk is
+            // backwards at every level, so a second claim found is always the earlier party).
+            for (i, m) in tx.moves().iter().enumerate().rev() {
                 if !in_utxo_set(m) {
                     continue;
                 }
@@ -248,7 +249,14 @@ pub fn validate_reverse<O: ReverseObserver>(blocks: &[Block], verifier: &dyn TxV
                     entry.readers.push((p, m.prev));
                 }
                 let open_claims = claims.len();
-                obs.step(ReverseStep::Claimed { position: p, intx: m.intx, key, value: m.prev, read: !m.is_write(), open_claims });
+                obs.step(ReverseStep::Claimed {
+                    position: p,
+                    intx: m.intx,
+                    key,
+                    value: m.prev,
+                    read: !m.is_write(),
+                    open_claims,
+                });
             }
         }
     }
@@ -276,7 +284,8 @@ pub fn validate_reverse<O: ReverseObserver>(blocks: &[Block], verifier: &dyn TxV
         let computed = set.digest();
         obs.step(ReverseStep::Commitment { block: block.header.number, computed, declared: block.header.commitment });
         if computed != block.header.commitment {
-            let why = format!("header commits to {} but the set after the block is {computed}", block.header.commitment);
+            let why =
+                format!("header commits to {} but the set after the block is {computed}", block.header.commitment);
             found.push(Violation::new(
                 Position { block: block.header.number, site: Site::Commitment },
                 Rule::BadCommitment,

@@ -39,7 +39,8 @@ pub enum Durability {
 /// Opens (creating) one environment.
 #[allow(unsafe_code)]
 fn open_env(path: &Path, durability: Durability) -> Result<Env<WithoutTls>> {
-    std::fs::create_dir_all(path).map_err(|e| LedgerError::Refused(format!("cannot create {}: {e}", path.display())))?;
+    std::fs::create_dir_all(path)
+        .map_err(|e| LedgerError::Refused(format!("cannot create {}: {e}", path.display())))?;
     let mut options = EnvOpenOptions::new().read_txn_without_tls();
     options.map_size(MAP_SIZE).max_dbs(8).max_readers(512);
     if durability == Durability::Ephemeral {
@@ -175,7 +176,8 @@ impl StateStore {
         let Some(height) = self.meta.get(&rtxn, META_HEIGHT)? else { return Ok(None) };
         let corrupt = |what: &str| LedgerError::Corrupt(format!("checkpoint {what} is malformed"));
         let height = u64::from_be_bytes(height.try_into().map_err(|_| corrupt("height"))?);
-        let lthash = self.meta.get(&rtxn, META_LTHASH)?.and_then(LtHash::from_bytes).ok_or_else(|| corrupt("lthash"))?;
+        let lthash =
+            self.meta.get(&rtxn, META_LTHASH)?.and_then(LtHash::from_bytes).ok_or_else(|| corrupt("lthash"))?;
         let written = self.meta.get(&rtxn, META_WRITTEN)?.ok_or_else(|| corrupt("size"))?;
         let written_keys = u64::from_be_bytes(written.try_into().map_err(|_| corrupt("size"))?);
         Ok(Some(Checkpoint { height, lthash, written_keys }))
@@ -218,7 +220,9 @@ impl StateStore {
         for key in keys {
             let found = self.utxo.get(&rtxn, &key.to_bytes())?;
             out.push(match found {
-                Some(bytes) => Output::from_bytes(bytes).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?,
+                Some(bytes) => {
+                    Output::from_bytes(bytes).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?
+                }
                 None => Output::NEVER_WRITTEN,
             });
         }

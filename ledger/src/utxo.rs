@@ -43,7 +43,8 @@ impl Output {
 
     /// Decodes [`Output::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        (bytes.len() == 64).then(|| Output { intx: TxId::from_slice(&bytes[..32]), value: Word::from_slice(&bytes[32..]) })
+        (bytes.len() == 64)
+            .then(|| Output { intx: TxId::from_slice(&bytes[..32]), value: Word::from_slice(&bytes[32..]) })
     }
 }
 
@@ -94,6 +95,11 @@ impl UtxoSet {
     /// Number of keys held in memory.
     pub fn cached_keys(&self) -> usize {
         self.map.len()
+    }
+
+    /// Number of entries changed since the last [`UtxoSet::take_dirty`] (an upper bound).
+    pub fn dirty_len(&self) -> usize {
+        self.dirty.len()
     }
 
     /// Reserves room for `additional` more keys.
@@ -189,14 +195,14 @@ impl UtxoSet {
     pub fn take_dirty(&mut self) -> Vec<([u8; StateKey::LEN], Output)> {
         let mut out = Vec::with_capacity(self.dirty.len());
         for key in self.dirty.drain(..) {
-            if let Some(e) = self.map.get_mut(&key) {
-                if e.dirty {
-                    e.dirty = false;
-                    out.push((key.to_bytes(), e.out));
-                }
+            if let Some(e) = self.map.get_mut(&key)
+                && e.dirty
+            {
+                e.dirty = false;
+                out.push((key.to_bytes(), e.out));
             }
         }
-        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.sort_unstable_by_key(|a| a.0);
         out
     }
 
@@ -257,7 +263,11 @@ mod tests {
         let mut set = UtxoSet::new();
         let mut undo = Vec::new();
         for i in [3u8, 1, 2] {
-            set.set(StateKey::nonce(Address::repeat_byte(i)), Output { intx: TxId::repeat_byte(i), value: Word::ZERO }, &mut undo);
+            set.set(
+                StateKey::nonce(Address::repeat_byte(i)),
+                Output { intx: TxId::repeat_byte(i), value: Word::ZERO },
+                &mut undo,
+            );
         }
         let dirty = set.take_dirty();
         assert_eq!(dirty.len(), 3);

@@ -54,6 +54,18 @@ impl Header {
     }
 }
 
+/// The header's canonical bytes (RLP).
+pub fn encode_header(header: &Header) -> Vec<u8> {
+    alloy_rlp::encode(header)
+}
+
+/// Decodes [`encode_header`]; the input must be exactly one header.
+pub fn decode_header(mut bytes: &[u8]) -> Result<Header, DecodeError> {
+    let header = Header::decode(&mut bytes)?;
+    ensure_empty(bytes)?;
+    Ok(header)
+}
+
 /// A header and its ordered txs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {

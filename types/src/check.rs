@@ -68,14 +68,14 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
                     format!("signed for chain id {}, this chain is {}", native.call.chain_id, header.chain_id),
                 ));
             }
-            if !native.call.open {
-                if let Some(i) = moves.iter().position(|m| !m.mask.present()) {
-                    return Err(Violation::new(
-                        Position::of_move(block, index, i as u32),
-                        Rule::Signature,
-                        "a move the sender did not list (P = 0) in a tx whose open flag is not signed",
-                    ));
-                }
+            if !native.call.open
+                && let Some(i) = moves.iter().position(|m| !m.mask.present())
+            {
+                return Err(Violation::new(
+                    Position::of_move(block, index, i as u32),
+                    Rule::Signature,
+                    "a move the sender did not list (P = 0) in a tx whose open flag is not signed",
+                ));
             }
             let sender = native.recover_sender().map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?;
             Some(sender)

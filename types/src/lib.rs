@@ -33,4 +33,4 @@ pub use signing::{Signature, SigningKey, recover_signer};
 pub use tx::{EthereumTx, NATIVE_TX_TYPE, NativeCall, NativeTx, SystemTx, Tx};
 pub use verdict::{Position, Rule, Site, Violation};
 
-pub use alloy_primitives::{Address, B256, U256};
+pub use alloy_primitives::{Address, B256, Bytes, U256, keccak256};

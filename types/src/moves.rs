@@ -288,7 +288,7 @@ pub fn encode_moves(moves: &[Move]) -> Vec<u8> {
 
 /// Decodes back-to-back moves; the length must be a whole number of moves.
 pub fn decode_moves(bytes: &[u8]) -> Result<Vec<Move>, DecodeError> {
-    if bytes.len() % Move::ENCODED_LEN != 0 {
+    if !bytes.len().is_multiple_of(Move::ENCODED_LEN) {
         return Err(DecodeError::Length {
             what: "moves (a multiple of 150 bytes)",
             expected: bytes.len() / Move::ENCODED_LEN * Move::ENCODED_LEN,

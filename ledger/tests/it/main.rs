@@ -1,0 +1,5 @@
+//! Integration tests of the ledger, as one binary.
+
+mod chains;
+mod properties;
+mod store;
