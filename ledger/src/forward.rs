@@ -1,10 +1,10 @@
 //! Forward validation (DESIGN §4): blocks in order against the UTXO set.
 //!
 //! A block is staged in three steps: the stateless checks ([`crate::pertx`]) in parallel; then
-//! the **UTXO step**, the only sequential part — each move, in block order, must find its output
-//! live (`intx` is the key's live output and `prev` its value); a write replaces the output in
-//! place and records the old one for undo — run alongside the commitment delta on another core;
-//! last the commitment check. A failure rolls the set back, so an invalid block changes nothing.
+//! the **UTXO step** — each move, in block order per key, must find its output live (`intx` is
+//! the key's live output and `prev` its value); a write replaces the output in place and records
+//! the old one for undo (see [`UtxoSet::apply_moves`] for how it runs in parallel by key); last
+//! the commitment check over the block's delta. A failure rolls the set back, so an invalid block changes nothing.
 //! Every check is reported to a [`ForwardObserver`] as it happens (the REPL steps through them).
 
 use manaflow_types::{
@@ -14,7 +14,7 @@ use manaflow_types::{
 use crate::delta::block_delta;
 use crate::history::History;
 use crate::pertx::{Prepared, prepare};
-use crate::utxo::{Output, Undo, UtxoSet, in_utxo_set};
+use crate::utxo::{Output, UndoLog, UtxoSet, in_utxo_set};
 use crate::verifier::TxVerifier;
 
 /// One check of forward validation, in the order it happens.
@@ -79,12 +79,18 @@ pub enum ForwardStep<'a> {
 
 /// Receives forward-validation steps. Every hook defaults to nothing, so `()` costs nothing.
 pub trait ForwardObserver: Send {
+    /// Whether this observer looks at steps. When false the UTXO step takes its parallel path,
+    /// which checks moves grouped by key rather than one by one in block order.
+    const ENABLED: bool = true;
+
     /// One step.
     #[inline]
     fn step(&mut self, _step: ForwardStep<'_>) {}
 }
 
-impl ForwardObserver for () {}
+impl ForwardObserver for () {
+    const ENABLED: bool = false;
+}
 
 impl<F: FnMut(ForwardStep<'_>) + Send> ForwardObserver for F {
     fn step(&mut self, step: ForwardStep<'_>) {
@@ -111,7 +117,7 @@ pub struct Staged {
     pub lthash: LtHash,
     /// Keys first written by the block.
     pub first_writes: u64,
-    undo: Vec<Undo>,
+    undo: UndoLog,
 }
 
 /// How long each part of staging took, for benchmarks.
@@ -175,24 +181,30 @@ impl ForwardState {
         }
         timings.stateless = start.elapsed();
 
+        // The UTXO step first, on all cores; then the commitment delta, also on all cores (it
+        // needs no UTXO set, only the block), unless the block has already failed.
         let start = std::time::Instant::now();
-        let mut undo = Vec::new();
-        let ((utxo_failure, first_writes, utxo_time), delta) = rayon::join(
-            || {
-                let t = std::time::Instant::now();
-                let r = self.utxo_step(block, &prepared.ids, history, &mut undo, obs);
-                (r.0, r.1, t.elapsed())
-            },
-            || block_delta(block, &prepared.ids),
-        );
-        timings.utxo_step = utxo_time;
+        let (utxo_failure, first_writes, mut undo) = if O::ENABLED {
+            self.utxo_step_observed(block, &prepared.ids, history, obs)
+        } else {
+            self.utxo_step_parallel(block, &prepared.ids, history)
+        };
+        timings.utxo_step = start.elapsed();
+        let failed_already = prepared.violation.is_some() || utxo_failure.is_some();
+        let delta = if failed_already { LtHash::new() } else { block_delta(block, &prepared.ids) };
         timings.utxo_and_commitment = start.elapsed();
 
         let mut lthash = self.lthash.clone();
         lthash.combine(&delta);
         let computed = lthash.digest();
-        obs.step(ForwardStep::Commitment { block: block.header.number, computed, declared: block.header.commitment });
-        let commitment_failure = (computed != block.header.commitment).then(|| {
+        if !failed_already {
+            obs.step(ForwardStep::Commitment {
+                block: block.header.number,
+                computed,
+                declared: block.header.commitment,
+            });
+        }
+        let commitment_failure = (!failed_already && computed != block.header.commitment).then(|| {
             Violation::new(
                 Position { block: block.header.number, site: Site::Commitment },
                 Rule::BadCommitment,
@@ -222,19 +234,44 @@ impl ForwardState {
         self.set.rollback(&mut staged.undo);
     }
 
-    /// The UTXO step: every move in block order; stops at the first failure. Returns the failure
-    /// and the number of first writes.
-    fn utxo_step<O: ForwardObserver>(
+    /// The UTXO step in parallel (see [`UtxoSet::apply_moves`]): the same verdict as the
+    /// observed one, without steps.
+    fn utxo_step_parallel(
         &mut self,
         block: &Block,
         ids: &[TxId],
         history: &dyn History,
-        undo: &mut Vec<Undo>,
+    ) -> (Option<Violation>, u64, UndoLog) {
+        let mut flat: Vec<(u32, &Move)> = Vec::with_capacity(block.txs.iter().map(|t| t.moves().len()).sum());
+        let mut at: Vec<(u32, u32)> = Vec::with_capacity(flat.capacity());
+        for (t, tx) in block.txs.iter().enumerate() {
+            for (i, m) in tx.moves().iter().enumerate().filter(|(_, m)| in_utxo_set(m)) {
+                flat.push((t as u32, m));
+                at.push((t as u32, i as u32));
+            }
+        }
+        let outcome = self.set.apply_moves(&flat, ids);
+        let failure = outcome.mismatch.map(|mm| {
+            let (t, i) = at[mm.seq as usize];
+            let position = Position::of_move(block.header.number, t, i);
+            classify(flat[mm.seq as usize].1, position, mm.found, block, ids, t as usize, history)
+        });
+        (failure, outcome.first_writes, outcome.undo)
+    }
+
+    /// The UTXO step one move at a time in block order, reporting each check; stops at the first
+    /// failure. Returns the failure, the number of first writes and the undo log.
+    fn utxo_step_observed<O: ForwardObserver>(
+        &mut self,
+        block: &Block,
+        ids: &[TxId],
+        history: &dyn History,
         obs: &mut O,
-    ) -> (Option<Violation>, u64) {
+    ) -> (Option<Violation>, u64, UndoLog) {
         let number = block.header.number;
         let mut first_writes = 0;
-        undo.reserve(block.txs.iter().map(|t| t.moves().len()).sum());
+        let mut undo = UndoLog::default();
+        let undo = &mut undo;
         for (t, (tx, id)) in block.txs.iter().zip(ids).enumerate() {
             for (i, m) in tx.moves().iter().enumerate() {
                 if !in_utxo_set(m) {
@@ -258,12 +295,13 @@ impl ForwardState {
                     }
                     Err(found) => {
                         let position = Position::of_move(number, t as u32, i as u32);
-                        return (Some(classify(m, position, found, block, ids, t, history)), first_writes);
+                        let failure = classify(m, position, found, block, ids, t, history);
+                        return (Some(failure), first_writes, std::mem::take(undo));
                     }
                 }
             }
         }
-        (None, first_writes)
+        (None, first_writes, std::mem::take(undo))
     }
 }
 

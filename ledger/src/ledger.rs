@@ -158,16 +158,14 @@ impl Ledger {
         if replay_from < tip {
             tracing::info!(from = replay_from, to = tip - 1, "replaying blocks after the UTXO checkpoint");
         }
-        let mut scratch = Vec::new();
         for number in replay_from..tip {
             let block = self.block(number)?;
             let ids: Vec<TxId> = block.txs.par_iter().map(Tx::id).collect();
             for (tx, id) in block.txs.iter().zip(&ids) {
                 for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
                     self.state.written_keys += m.is_first_use() as u64;
-                    self.state.set.set(m.key(), Output { intx: *id, value: m.next }, &mut scratch);
+                    self.state.set.set(m.key(), Output { intx: *id, value: m.next });
                 }
-                scratch.clear();
             }
             self.state.lthash.combine(&block_delta(&block, &ids));
             self.record_txs(number, &ids);
@@ -285,14 +283,10 @@ impl Ledger {
         self.prefetch(block)?;
         timings.prefetch = start.elapsed();
         let parent = self.chain.headers.last();
-        let state = &mut self.state;
-        let chain = &self.chain;
-        let verifier = &*self.verifier;
-        // Encoding the block for the store runs beside validation.
-        let (bytes, staged) = rayon::join(|| block.encode(), || state.stage(block, parent, chain, verifier, obs));
-        let (staged, stage_timings) = staged?;
+        let (staged, stage_timings) = self.state.stage(block, parent, &self.chain, &*self.verifier, obs)?;
         timings.stage = stage_timings;
         let write_start = Instant::now();
+        let bytes = block.encode();
         let number = block.header.number;
         if let Err(e) = self.chain.blocks.append(number, &bytes, &alloy_rlp_encode_header(&block.header)) {
             self.state.abort(staged);

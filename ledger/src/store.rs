@@ -213,6 +213,31 @@ impl StateStore {
         Ok(())
     }
 
+    /// Writes outputs (sorted by key) in one transaction, without touching the metadata.
+    pub fn write_outputs(&self, outputs: &[([u8; StateKey::LEN], Output)]) -> Result<()> {
+        let mut wtxn = self.env.write_txn()?;
+        for (key, out) in outputs {
+            self.utxo.put(&mut wtxn, key, &out.to_bytes())?;
+        }
+        wtxn.commit()?;
+        Ok(())
+    }
+
+    /// The seed's naive step, kept as the benchmarks' baseline: one write transaction that
+    /// checks `key`'s output is `expected` and replaces it with `next`, committed (and synced)
+    /// on its own. Returns whether the output matched.
+    pub fn replace_output_synced(&self, key: &StateKey, expected: &Output, next: &Output) -> Result<bool> {
+        let mut wtxn = self.env.write_txn()?;
+        let k = key.to_bytes();
+        let found = self.utxo.get(&wtxn, &k)?.and_then(Output::from_bytes);
+        if found.as_ref() != Some(expected) {
+            return Ok(false);
+        }
+        self.utxo.put(&mut wtxn, &k, &next.to_bytes())?;
+        wtxn.commit()?;
+        Ok(true)
+    }
+
     /// Looks up outputs of `keys` (sorted for locality) in the checkpoint.
     pub fn load_outputs(&self, keys: &[StateKey]) -> Result<Vec<Output>> {
         let rtxn = self.env.read_txn()?;

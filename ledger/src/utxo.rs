@@ -7,13 +7,27 @@
 //! same set as DESIGN's `(intx, mark, addr, slot) → value` plus markers — [`UtxoSet::elements`]
 //! lists it that way — but a write updates one entry in place, with a single hash lookup.
 //!
+//! The set is split into [`SHARDS`] hash tables by the top bits of each key's hash. Keys are
+//! independent of each other (a move only ever meets moves on its own key), so a block's UTXO
+//! step runs shard by shard in parallel, and inside a shard in table order (by hash, then block
+//! order), which turns random probes of a large table into a forward sweep. Per key the block
+//! order is kept, so each key's first failure is the one a sequential pass would meet, and the
+//! earliest of them is the block's.
+//!
 //! The map is a cache over the checkpoint on disk (Bitcoin Core's `CCoinsViewCache`): entries
 //! carry a dirty flag, [`UtxoSet::take_dirty`] hands the changed ones to the store in key order,
-//! and keys not in memory are prefetched before a block's critical path runs.
+//! and keys not in memory are prefetched before a block's UTXO step runs.
+
+use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 use manaflow_types::{Mark, Move, SetElement, StateKey, TxId, Word};
+use rayon::prelude::*;
+
+/// Number of shards (a power of two).
+pub const SHARDS: usize = 16;
+const SHARD_SHIFT: u32 = 64 - SHARDS.trailing_zeros();
 
 /// The live output of a key; `intx == 0` is the implicit never-written output (value 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -49,37 +63,144 @@ impl Output {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Entry {
+struct Slot {
+    key: StateKey,
     out: Output,
     dirty: bool,
 }
 
-/// The old value of an entry, kept to undo a block that fails after its UTXO step started.
+/// The old state of one entry, kept to undo a block.
 #[derive(Clone, Copy, Debug)]
-pub struct Undo {
+struct Undo {
+    hash: u64,
     key: StateKey,
-    old: Option<Entry>,
+    old: Option<(Output, bool)>,
+}
+
+/// Changes made by a block's UTXO step, to roll it back: one list per part of the set that
+/// was changed independently (each list is undone newest first; the lists touch disjoint keys).
+#[derive(Debug, Default)]
+pub struct UndoLog(Vec<Vec<Undo>>);
+
+impl UndoLog {
+    /// Number of entries changed.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    /// Whether nothing was changed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn single(&mut self) -> &mut Vec<Undo> {
+        if self.0.is_empty() {
+            self.0.push(Vec::new());
+        }
+        &mut self.0[0]
+    }
+}
+
+/// A move as the parallel UTXO step carries it: compact, and copied so that a shard reads its
+/// moves in the order it visits its table rather than chasing pointers into the block.
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    hash: u64,
+    seq: u32,
+    tx: u32,
+    key: StateKey,
+    intx: TxId,
+    prev: Word,
+    next: Word,
+}
+
+/// Orders a shard's items by the region of the table their key lives in (the high bits of the
+/// bucket index hashbrown derives from the hash's low bits), with a stable counting sort: items
+/// of one region — and so all moves of one key — stay in block order.
+fn bucket_by_table_region<'a>(parts: impl Iterator<Item = &'a [Item]> + Clone, capacity: usize) -> Vec<Item> {
+    const REGION_BITS: u32 = 12;
+    let buckets = (capacity.max(1) * 8 / 7).next_power_of_two() as u64;
+    let bits = buckets.trailing_zeros();
+    let region_bits = bits.min(REGION_BITS);
+    let region = |hash: u64| ((hash & (buckets - 1)) >> (bits - region_bits)) as usize;
+    let mut starts = vec![0usize; (1 << region_bits) + 1];
+    for item in parts.clone().flatten() {
+        starts[region(item.hash) + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let Some(filler) = parts.clone().flatten().next().copied() else { return Vec::new() };
+    let mut out = vec![filler; starts[starts.len() - 1]];
+    for item in parts.flatten() {
+        let r = region(item.hash);
+        out[starts[r]] = *item;
+        starts[r] += 1;
+    }
+    out
+}
+
+#[derive(Default)]
+struct Shard {
+    table: HashTable<Slot>,
+    dirty: Vec<(u64, StateKey)>,
+}
+
+/// A move that did not find its output: where (its sequence number in the block) and what it
+/// found instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Index of the move among the block's moves passed in.
+    pub seq: u32,
+    /// The live output of the move's key.
+    pub found: Output,
+}
+
+/// The outcome of a block's UTXO step.
+#[derive(Debug, Default)]
+pub struct StepOutcome {
+    /// The earliest move that did not find its output, if any.
+    pub mismatch: Option<Mismatch>,
+    /// Keys written for the first time.
+    pub first_writes: u64,
+    /// What to undo.
+    pub undo: UndoLog,
 }
 
 /// The in-memory UTXO set (or the cached part of it).
-#[derive(Default)]
 pub struct UtxoSet {
-    map: HashMap<StateKey, Entry, RandomState>,
-    dirty: Vec<StateKey>,
+    shards: Vec<Shard>,
+    hasher: RandomState,
     /// Whether every key not in the map is known to be never written (no backing store, or the
     /// whole checkpoint is loaded). When false, keys must be prefetched before they are checked.
     complete: bool,
 }
 
+impl Default for UtxoSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl UtxoSet {
     /// An empty set that holds everything (no backing store).
     pub fn new() -> Self {
-        Self { map: HashMap::default(), dirty: Vec::new(), complete: true }
+        Self { shards: (0..SHARDS).map(|_| Shard::default()).collect(), hasher: RandomState::default(), complete: true }
     }
 
     /// An empty cache in front of a checkpoint that holds more.
     pub fn partial() -> Self {
         Self { complete: false, ..Self::new() }
+    }
+
+    #[inline]
+    fn hash(&self, key: &StateKey) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    #[inline]
+    fn shard_of(hash: u64) -> usize {
+        (hash >> SHARD_SHIFT) as usize
     }
 
     /// Whether every key is in memory.
@@ -94,23 +215,30 @@ impl UtxoSet {
 
     /// Number of keys held in memory.
     pub fn cached_keys(&self) -> usize {
-        self.map.len()
+        self.shards.iter().map(|s| s.table.len()).sum()
     }
 
     /// Number of entries changed since the last [`UtxoSet::take_dirty`] (an upper bound).
     pub fn dirty_len(&self) -> usize {
-        self.dirty.len()
+        self.shards.iter().map(|s| s.dirty.len()).sum()
     }
 
     /// Reserves room for `additional` more keys.
     pub fn reserve(&mut self, additional: usize) {
-        self.map.reserve(additional);
+        let hasher = self.hasher.clone();
+        for shard in &mut self.shards {
+            shard.table.reserve(additional / SHARDS + 1, |s| hasher.hash_one(s.key));
+        }
+    }
+
+    fn find(&self, hash: u64, key: &StateKey) -> Option<&Slot> {
+        self.shards[Self::shard_of(hash)].table.find(hash, |s| s.key == *key)
     }
 
     /// The live output of `key` if it is known in memory (`None`: not cached, ask the store).
     pub fn cached(&self, key: &StateKey) -> Option<Output> {
-        match self.map.get(key) {
-            Some(e) => Some(e.out),
+        match self.find(self.hash(key), key) {
+            Some(s) => Some(s.out),
             None if self.complete => Some(Output::NEVER_WRITTEN),
             None => None,
         }
@@ -118,67 +246,129 @@ impl UtxoSet {
 
     /// Whether `key` must be loaded from the store before it can be checked.
     pub fn needs_load(&self, key: &StateKey) -> bool {
-        !self.complete && !self.map.contains_key(key)
+        !self.complete && self.find(self.hash(key), key).is_none()
     }
 
-    /// Inserts an entry read from the checkpoint (clean).
+    /// Inserts an entry read from the checkpoint (clean); keeps an entry already present.
     pub fn insert_clean(&mut self, key: StateKey, out: Output) {
-        self.map.entry(key).or_insert(Entry { out, dirty: false });
+        let hash = self.hash(&key);
+        let hasher = &self.hasher;
+        let shard = &mut self.shards[Self::shard_of(hash)];
+        if shard.table.find(hash, |s| s.key == key).is_none() {
+            shard.table.insert_unique(hash, Slot { key, out, dirty: false }, |s| hasher.hash_one(s.key));
+        }
     }
 
-    /// The live output of `key` (never-written if absent); the key must be loadable from memory.
-    #[inline]
+    /// The live output of `key` (never-written if absent); the key must be in memory.
     pub fn live(&self, key: &StateKey) -> Output {
-        self.map.get(key).map(|e| e.out).unwrap_or(Output::NEVER_WRITTEN)
+        self.find(self.hash(key), key).map(|s| s.out).unwrap_or(Output::NEVER_WRITTEN)
     }
 
-    /// Replaces the live output of `key`, recording the old entry in `undo`.
-    #[inline]
-    pub fn set(&mut self, key: StateKey, out: Output, undo: &mut Vec<Undo>) {
-        match self.map.entry(key) {
-            hashbrown::hash_map::Entry::Occupied(mut o) => {
-                let old = *o.get();
-                undo.push(Undo { key, old: Some(old) });
-                if !old.dirty {
-                    self.dirty.push(key);
-                }
-                *o.get_mut() = Entry { out, dirty: true };
-            }
-            hashbrown::hash_map::Entry::Vacant(v) => {
-                undo.push(Undo { key, old: None });
-                self.dirty.push(key);
-                v.insert(Entry { out, dirty: true });
-            }
-        }
-    }
-
-    /// Checks and applies one move at its position; see [`crate::forward`] for the rules.
-    /// Returns the output it found, or that output when the move does not match it.
-    #[inline]
-    pub fn apply_move(&mut self, m: &Move, tx: TxId, undo: &mut Vec<Undo>) -> Result<Output, Output> {
+    /// Checks one move and applies it, recording the change in `undo`. Returns the output the
+    /// move found, or the live output when the move does not match it.
+    pub fn apply_move(&mut self, m: &Move, tx: TxId, undo: &mut UndoLog) -> Result<Output, Output> {
         let key = m.key();
-        let live = self.live(&key);
-        if live.intx != m.intx || live.value != m.prev {
-            return Err(live);
+        let hash = self.hash(&key);
+        let hasher = &self.hasher;
+        let shard = &mut self.shards[Self::shard_of(hash)];
+        shard.apply(hash, key, m, tx, hasher, undo.single())
+    }
+
+    /// The UTXO step of a block, in parallel by shard: `moves` in block order, each with the
+    /// index of its tx in `ids`. Each key's moves are checked in order; the earliest mismatch
+    /// over all keys is returned. On a mismatch the caller rolls back with [`UtxoSet::rollback`].
+    ///
+    /// Moves are copied into compact items routed to their shard (reading the block once, in
+    /// order), then bucketed by table region with a stable counting sort, so that each shard is
+    /// swept forwards through both its items and its table; stability keeps each key's moves in
+    /// block order.
+    pub fn apply_moves(&mut self, moves: &[(u32, &Move)], ids: &[TxId]) -> StepOutcome {
+        let hasher = self.hasher.clone();
+        let threads = rayon::current_num_threads().max(1);
+        let chunk = moves.len().div_ceil(threads).max(4096);
+        // Route: per chunk of the block, per shard, the items in block order.
+        let routed: Vec<Vec<Vec<Item>>> = moves
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let mut per_shard: Vec<Vec<Item>> =
+                    (0..SHARDS).map(|_| Vec::with_capacity(part.len() / SHARDS * 5 / 4 + 8)).collect();
+                for (j, (tx, m)) in part.iter().enumerate() {
+                    let key = m.key();
+                    let hash = hasher.hash_one(key);
+                    let seq = (c * chunk + j) as u32;
+                    per_shard[Self::shard_of(hash)].push(Item {
+                        hash,
+                        seq,
+                        tx: *tx,
+                        key,
+                        intx: m.intx,
+                        prev: m.prev,
+                        next: m.next,
+                    });
+                }
+                per_shard
+            })
+            .collect();
+        let results: Vec<(Option<Mismatch>, u64, Vec<Undo>)> = self
+            .shards
+            .par_iter_mut()
+            .enumerate()
+            .map(|(s, shard)| {
+                let items =
+                    bucket_by_table_region(routed.iter().map(|per_shard| &per_shard[s][..]), shard.table.capacity());
+                let mut undo = Vec::with_capacity(items.len());
+                let mut mismatch: Option<Mismatch> = None;
+                let mut failed: hashbrown::HashSet<StateKey, RandomState> = hashbrown::HashSet::default();
+                let mut first_writes = 0u64;
+                for item in &items {
+                    if !failed.is_empty() && failed.contains(&item.key) {
+                        continue; // later moves on a key that already failed are moot
+                    }
+                    match shard.check_and_write(item, ids[item.tx as usize], &hasher, &mut undo) {
+                        Ok(()) => first_writes += (item.prev != item.next && item.intx.is_zero()) as u64,
+                        Err(found) => {
+                            failed.insert(item.key);
+                            if mismatch.is_none_or(|x| item.seq < x.seq) {
+                                mismatch = Some(Mismatch { seq: item.seq, found });
+                            }
+                        }
+                    }
+                }
+                (mismatch, first_writes, undo)
+            })
+            .collect();
+        let mut outcome = StepOutcome::default();
+        for (mismatch, first_writes, undo) in results {
+            if let Some(m) = mismatch {
+                if outcome.mismatch.is_none_or(|x| m.seq < x.seq) {
+                    outcome.mismatch = Some(m);
+                }
+            }
+            outcome.first_writes += first_writes;
+            outcome.undo.0.push(undo);
         }
-        if m.is_write() {
-            self.set(key, Output { intx: tx, value: m.next }, undo);
-        }
-        Ok(live)
+        outcome
     }
 
     /// Undoes the changes recorded in `undo` (newest first) and empties it.
-    pub fn rollback(&mut self, undo: &mut Vec<Undo>) {
-        while let Some(u) = undo.pop() {
-            match u.old {
-                // The old entry may have been clean; it now differs from what the last flush may
-                // have written in the meantime only if a flush ran, which never happens mid-block.
-                Some(old) => {
-                    self.map.insert(u.key, old);
+    pub fn rollback(&mut self, undo: &mut UndoLog) {
+        let hasher = self.hasher.clone();
+        for u in undo.0.drain(..).flat_map(|list| list.into_iter().rev()) {
+            let table = &mut self.shards[Self::shard_of(u.hash)].table;
+            match (table.find_entry(u.hash, |s| s.key == u.key), u.old) {
+                (Ok(mut entry), Some((out, dirty))) => {
+                    let slot = entry.get_mut();
+                    slot.out = out;
+                    slot.dirty = dirty;
                 }
-                None => {
-                    self.map.remove(&u.key);
+                (Ok(entry), None) => {
+                    entry.remove();
                 }
+                (Err(_), Some((out, dirty))) => {
+                    table.insert_unique(u.hash, Slot { key: u.key, out, dirty }, |s| hasher.hash_one(s.key));
+                }
+                (Err(_), None) => {}
             }
         }
     }
@@ -186,39 +376,56 @@ impl UtxoSet {
     /// Restores `key` to an older output while undoing a committed block (its moves name the
     /// outputs they consumed). Marks the entry dirty so the checkpoint follows.
     pub fn restore(&mut self, key: StateKey, out: Output) {
-        let mut scratch = Vec::with_capacity(1);
-        self.set(key, out, &mut scratch);
+        self.set(key, out);
+    }
+
+    /// Sets `key`'s live output without checks (replaying committed blocks).
+    pub fn set(&mut self, key: StateKey, out: Output) {
+        let hash = self.hash(&key);
+        let hasher = &self.hasher;
+        let shard = &mut self.shards[Self::shard_of(hash)];
+        let mut scratch = Vec::new();
+        shard.write(hash, key, out, hasher, &mut scratch);
     }
 
     /// Takes every entry changed since the last call, sorted by key bytes (the checkpoint's
     /// order), and marks them clean. `Output::NEVER_WRITTEN` means "delete from the checkpoint".
     pub fn take_dirty(&mut self) -> Vec<([u8; StateKey::LEN], Output)> {
-        let mut out = Vec::with_capacity(self.dirty.len());
-        for key in self.dirty.drain(..) {
-            if let Some(e) = self.map.get_mut(&key)
-                && e.dirty
-            {
-                e.dirty = false;
-                out.push((key.to_bytes(), e.out));
-            }
-        }
-        out.sort_unstable_by_key(|a| a.0);
+        let mut out: Vec<([u8; StateKey::LEN], Output)> = self
+            .shards
+            .par_iter_mut()
+            .flat_map_iter(|shard| {
+                let mut taken = Vec::with_capacity(shard.dirty.len());
+                for (hash, key) in shard.dirty.drain(..) {
+                    if let Some(slot) = shard.table.find_mut(hash, |s| s.key == key) {
+                        if slot.dirty {
+                            slot.dirty = false;
+                            taken.push((key.to_bytes(), slot.out));
+                        }
+                    }
+                }
+                taken
+            })
+            .collect();
+        out.par_sort_unstable_by_key(|e| e.0);
         out
     }
 
     /// Drops clean entries to bound memory; the set becomes partial.
     pub fn evict_clean(&mut self) {
-        self.map.retain(|_, e| e.dirty);
+        for shard in &mut self.shards {
+            shard.table.retain(|s| s.dirty);
+        }
         self.complete = false;
     }
 
     /// The set as DESIGN §2 states it: every live output and every first-use marker, in
     /// canonical key order. Only meaningful on a complete set.
     pub fn elements(&self) -> Vec<SetElement> {
-        let mut keys: Vec<_> = self.map.iter().filter(|(_, e)| e.out.is_written()).map(|(k, e)| (*k, e.out)).collect();
-        keys.sort_unstable_by_key(|(k, _)| *k);
-        let mut out = Vec::with_capacity(keys.len() * 2);
-        for (key, o) in keys {
+        let mut written: Vec<(StateKey, Output)> = self.iter_written().map(|(k, o)| (*k, *o)).collect();
+        written.par_sort_unstable_by_key(|(k, _)| *k);
+        let mut out = Vec::with_capacity(written.len() * 2);
+        for (key, o) in written {
             out.push(SetElement::Marker { key });
             out.push(SetElement::Output { intx: o.intx, key, value: o.value });
         }
@@ -227,7 +434,89 @@ impl UtxoSet {
 
     /// Live written outputs held in memory, as `(key, output)`.
     pub fn iter_written(&self) -> impl Iterator<Item = (&StateKey, &Output)> {
-        self.map.iter().filter(|(_, e)| e.out.is_written()).map(|(k, e)| (k, &e.out))
+        self.shards.iter().flat_map(|s| s.table.iter()).filter(|s| s.out.is_written()).map(|s| (&s.key, &s.out))
+    }
+}
+
+impl Shard {
+    /// The parallel step's check-and-apply of one item.
+    #[inline]
+    fn check_and_write(
+        &mut self,
+        item: &Item,
+        tx: TxId,
+        hasher: &RandomState,
+        undo: &mut Vec<Undo>,
+    ) -> Result<(), Output> {
+        if item.prev == item.next {
+            let live =
+                self.table.find(item.hash, |s| s.key == item.key).map(|s| s.out).unwrap_or(Output::NEVER_WRITTEN);
+            return if live.intx == item.intx && live.value == item.prev { Ok(()) } else { Err(live) };
+        }
+        let next = Output { intx: tx, value: item.next };
+        match self.table.find_mut(item.hash, |s| s.key == item.key) {
+            Some(slot) => {
+                if slot.out.intx != item.intx || slot.out.value != item.prev {
+                    return Err(slot.out);
+                }
+                undo.push(Undo { hash: item.hash, key: item.key, old: Some((slot.out, slot.dirty)) });
+                if !slot.dirty {
+                    self.dirty.push((item.hash, item.key));
+                }
+                slot.out = next;
+                slot.dirty = true;
+            }
+            None => {
+                if !item.intx.is_zero() || !item.prev.is_zero() {
+                    return Err(Output::NEVER_WRITTEN);
+                }
+                undo.push(Undo { hash: item.hash, key: item.key, old: None });
+                self.dirty.push((item.hash, item.key));
+                self.table.insert_unique(item.hash, Slot { key: item.key, out: next, dirty: true }, |s| {
+                    hasher.hash_one(s.key)
+                });
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn apply(
+        &mut self,
+        hash: u64,
+        key: StateKey,
+        m: &Move,
+        tx: TxId,
+        hasher: &RandomState,
+        undo: &mut Vec<Undo>,
+    ) -> Result<Output, Output> {
+        let live = self.table.find(hash, |s| s.key == key).map(|s| s.out).unwrap_or(Output::NEVER_WRITTEN);
+        if live.intx != m.intx || live.value != m.prev {
+            return Err(live);
+        }
+        if m.is_write() {
+            self.write(hash, key, Output { intx: tx, value: m.next }, hasher, undo);
+        }
+        Ok(live)
+    }
+
+    #[inline]
+    fn write(&mut self, hash: u64, key: StateKey, out: Output, hasher: &RandomState, undo: &mut Vec<Undo>) {
+        match self.table.find_mut(hash, |s| s.key == key) {
+            Some(slot) => {
+                undo.push(Undo { hash, key, old: Some((slot.out, slot.dirty)) });
+                if !slot.dirty {
+                    self.dirty.push((hash, key));
+                }
+                slot.out = out;
+                slot.dirty = true;
+            }
+            None => {
+                undo.push(Undo { hash, key, old: None });
+                self.dirty.push((hash, key));
+                self.table.insert_unique(hash, Slot { key, out, dirty: true }, |s| hasher.hash_one(s.key));
+            }
+        }
     }
 }
 
@@ -242,32 +531,51 @@ mod tests {
     use super::*;
     use manaflow_types::Address;
 
+    fn key(i: u8) -> StateKey {
+        StateKey::balance(Address::repeat_byte(i))
+    }
+
     #[test]
     fn apply_checks_intx_and_prev_then_updates_in_place() {
         let mut set = UtxoSet::new();
-        let mut undo = Vec::new();
-        let key = StateKey::balance(Address::repeat_byte(1));
+        let mut undo = UndoLog::default();
         let t1 = TxId::repeat_byte(1);
-        let first = Move::write(key, TxId::ZERO, Word::ZERO, Word::with_last_byte(5));
+        let first = Move::write(key(1), TxId::ZERO, Word::ZERO, Word::with_last_byte(5));
         assert_eq!(set.apply_move(&first, t1, &mut undo), Ok(Output::NEVER_WRITTEN));
-        assert_eq!(set.live(&key), Output { intx: t1, value: Word::with_last_byte(5) });
+        assert_eq!(set.live(&key(1)), Output { intx: t1, value: Word::with_last_byte(5) });
         // The implicit output is gone once written.
         assert!(set.apply_move(&first, t1, &mut undo).is_err());
         set.rollback(&mut undo);
-        assert_eq!(set.live(&key), Output::NEVER_WRITTEN);
+        assert_eq!(set.live(&key(1)), Output::NEVER_WRITTEN);
         assert_eq!(set.take_dirty().len(), 0, "a rolled-back first write leaves nothing to flush");
+    }
+
+    #[test]
+    fn parallel_step_keeps_block_order_per_key_and_finds_the_earliest_mismatch() {
+        let mut set = UtxoSet::new();
+        let (a, b) = (TxId::repeat_byte(0xa), TxId::repeat_byte(0xb));
+        let m0 = Move::write(key(1), TxId::ZERO, Word::ZERO, Word::with_last_byte(1));
+        let m1 = Move::write(key(1), a, Word::with_last_byte(1), Word::with_last_byte(2)); // chained on m0
+        let m2 = Move::write(key(2), TxId::ZERO, Word::ZERO, Word::with_last_byte(3));
+        let ids = [a, b];
+        let moves = [(0, &m0), (1, &m1), (1, &m2)];
+        let outcome = set.apply_moves(&moves, &ids);
+        assert_eq!(outcome.mismatch, None);
+        assert_eq!(outcome.first_writes, 2);
+        assert_eq!(set.live(&key(1)), Output { intx: b, value: Word::with_last_byte(2) });
+        // A second pass: every move now finds the wrong output; the earliest is reported.
+        let mut again = set.apply_moves(&[(1, &m2), (1, &m1)], &ids);
+        assert_eq!(again.mismatch.map(|m| m.seq), Some(0));
+        assert!(again.undo.is_empty());
+        set.rollback(&mut again.undo);
+        assert_eq!(set.live(&key(1)), Output { intx: b, value: Word::with_last_byte(2) });
     }
 
     #[test]
     fn take_dirty_is_sorted_and_clears() {
         let mut set = UtxoSet::new();
-        let mut undo = Vec::new();
         for i in [3u8, 1, 2] {
-            set.set(
-                StateKey::nonce(Address::repeat_byte(i)),
-                Output { intx: TxId::repeat_byte(i), value: Word::ZERO },
-                &mut undo,
-            );
+            set.set(StateKey::nonce(Address::repeat_byte(i)), Output { intx: TxId::repeat_byte(i), value: Word::ZERO });
         }
         let dirty = set.take_dirty();
         assert_eq!(dirty.len(), 3);

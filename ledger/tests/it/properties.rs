@@ -13,9 +13,19 @@ fn config() -> ProptestConfig {
     ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() }
 }
 
-/// Both validators' verdicts, asserted equal.
+/// Both validators' verdicts (forward on both of its paths), asserted equal.
 fn verdicts(blocks: &[Block]) -> Option<(Position, Rule)> {
     let (_, fwd) = forward(blocks);
+    let mut steps = 0usize;
+    let (_, observed) =
+        manaflow_ledger::MemoryChain::validate(blocks, &TrustDeclared, &mut |_: manaflow_ledger::ForwardStep<'_>| {
+            steps += 1
+        });
+    assert_eq!(
+        fwd.as_ref().map(|v| (v.position, v.rule)),
+        observed.err().map(|v| (v.position, v.rule)),
+        "the parallel UTXO step and the step-by-step one disagree"
+    );
     let rev = validate_reverse(blocks, &TrustDeclared, &mut ()).verdict;
     let fwd = fwd.map(|v| (v.position, v.rule));
     let rev = rev.map(|v| (v.position, v.rule));

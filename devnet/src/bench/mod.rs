@@ -1,0 +1,17 @@
+//! Benchmarks run by `manaflow bench …`. Each prints the figure its issue names, the baseline
+//! measured in the same run, and a last summary line.
+
+mod apply;
+mod stats;
+
+use crate::cli::BenchCommand;
+
+/// Runs one benchmark.
+pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; benchmark figures need `cargo run --release -- bench …`");
+    }
+    match command {
+        BenchCommand::Apply(args) => apply::run(args),
+    }
+}
