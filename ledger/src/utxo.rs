@@ -340,10 +340,10 @@ impl UtxoSet {
             .collect();
         let mut outcome = StepOutcome::default();
         for (mismatch, first_writes, undo) in results {
-            if let Some(m) = mismatch {
-                if outcome.mismatch.is_none_or(|x| m.seq < x.seq) {
-                    outcome.mismatch = Some(m);
-                }
+            if let Some(m) = mismatch
+                && outcome.mismatch.is_none_or(|x| m.seq < x.seq)
+            {
+                outcome.mismatch = Some(m);
             }
             outcome.first_writes += first_writes;
             outcome.undo.0.push(undo);
@@ -397,11 +397,11 @@ impl UtxoSet {
             .flat_map_iter(|shard| {
                 let mut taken = Vec::with_capacity(shard.dirty.len());
                 for (hash, key) in shard.dirty.drain(..) {
-                    if let Some(slot) = shard.table.find_mut(hash, |s| s.key == key) {
-                        if slot.dirty {
-                            slot.dirty = false;
-                            taken.push((key.to_bytes(), slot.out));
-                        }
+                    if let Some(slot) = shard.table.find_mut(hash, |s| s.key == key)
+                        && slot.dirty
+                    {
+                        slot.dirty = false;
+                        taken.push((key.to_bytes(), slot.out));
                     }
                 }
                 taken
