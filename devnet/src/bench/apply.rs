@@ -231,7 +231,7 @@ fn naive_baseline(dir: &Path, model: &Model, args: &ApplyArgs, rng: &mut SmallRn
     let store = StateStore::open(dir, Durability::Durable)?;
     let mut sorted: Vec<([u8; StateKey::LEN], Output)> =
         model.keys.iter().zip(&model.outputs).map(|(k, o)| (k.to_bytes(), *o)).collect();
-    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted.sort_unstable_by_key(|e| e.0);
     let bar = ProgressBar::new(sorted.len() as u64).with_style(
         ProgressStyle::with_template("copying the set for the naive baseline {bar:40} {human_pos}/{human_len}")
             .expect("valid template"),
