@@ -166,6 +166,21 @@ impl ForwardState {
         verifier: &dyn TxVerifier,
         obs: &mut O,
     ) -> Result<(Staged, StageTimings), Violation> {
+        self.stage_with(block, parent, history, verifier, obs, || ()).map(|(staged, timings, _)| (staged, timings))
+    }
+
+    /// [`ForwardState::stage`], running `alongside` on its own thread while the commitment is
+    /// computed — only if every other check passed. The ledger writes the block's bytes there,
+    /// so the disk works while the cores hash. Its result is returned with the staged block.
+    pub fn stage_with<O: ForwardObserver, R: Send>(
+        &mut self,
+        block: &Block,
+        parent: Option<&Header>,
+        history: &dyn History,
+        verifier: &dyn TxVerifier,
+        obs: &mut O,
+        alongside: impl FnOnce() -> R + Send,
+    ) -> Result<(Staged, StageTimings, Option<R>), Violation> {
         let mut timings = StageTimings::default();
         let start = std::time::Instant::now();
         obs.step(ForwardStep::Block { header: &block.header });
@@ -191,7 +206,15 @@ impl ForwardState {
         };
         timings.utxo_step = start.elapsed();
         let failed_already = prepared.violation.is_some() || utxo_failure.is_some();
-        let delta = if failed_already { LtHash::new() } else { block_delta(block, &prepared.ids) };
+        let (delta, alongside) = if failed_already {
+            (LtHash::new(), None)
+        } else {
+            std::thread::scope(|scope| {
+                let side = scope.spawn(alongside);
+                let delta = block_delta(block, &prepared.ids);
+                (delta, Some(side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+            })
+        };
         timings.utxo_and_commitment = start.elapsed();
 
         let mut lthash = self.lthash.clone();
@@ -219,7 +242,7 @@ impl ForwardState {
                 self.set.rollback(&mut undo);
                 Err(v)
             }
-            None => Ok((Staged { prepared, lthash, first_writes, undo }, timings)),
+            None => Ok((Staged { prepared, lthash, first_writes, undo }, timings, alongside)),
         }
     }
 

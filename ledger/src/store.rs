@@ -1,8 +1,9 @@
 //! The two LMDB environments (heed) under a data directory:
 //!
-//! - `blocks/`: the durable truth. `blocks` (number → block bytes) and `headers` (number →
-//!   header RLP), written in one transaction per block and synced before the block counts as
-//!   committed (unless the chain is ephemeral).
+//! - `blocks.dat` and `blocks/`: the durable truth. Block bytes are appended to `blocks.dat`
+//!   and synced; then `extents` (number → offset, length, checksum) and `headers` (number →
+//!   header RLP) are written in one synced transaction, which is the moment the block counts as
+//!   committed. Writing the bytes can start before validation ends; only the index commits.
 //! - `state/`: derived data that may lag: `utxo` (key → live output, the checkpoint of the set),
 //!   `txs` (tx id → position) and `meta` (checkpoint height, commitment state, size). It is
 //!   written in large sorted batches off the critical path and rebuilt from `blocks` after a crash.
@@ -76,36 +77,144 @@ fn number_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
 }
 
-/// The block store.
+/// Where a block's bytes sit in the data file, and their BLAKE3 hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockExtent {
+    /// Byte offset in `blocks.dat`.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+    /// BLAKE3 of the bytes, checked on every read.
+    pub checksum: [u8; 32],
+}
+
+impl BlockExtent {
+    fn to_bytes(self) -> [u8; 48] {
+        let mut out = [0u8; 48];
+        out[..8].copy_from_slice(&self.offset.to_be_bytes());
+        out[8..16].copy_from_slice(&self.len.to_be_bytes());
+        out[16..].copy_from_slice(&self.checksum);
+        out
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let bytes: &[u8; 48] = bytes.try_into().ok()?;
+        Some(Self {
+            offset: u64::from_be_bytes(bytes[..8].try_into().ok()?),
+            len: u64::from_be_bytes(bytes[8..16].try_into().ok()?),
+            checksum: bytes[16..].try_into().ok()?,
+        })
+    }
+
+    fn end(&self) -> u64 {
+        self.offset + self.len
+    }
+}
+
+/// The block store: block bytes appended to one data file (as Bitcoin Core's `blk*.dat`), and
+/// an LMDB index `number → extent` plus the headers. A block is committed when its index entry
+/// is; bytes past the last indexed block are leftovers of a block that failed or of a crash, and
+/// are overwritten by the next block.
 pub struct BlockStore {
     env: Env<WithoutTls>,
-    blocks: Db,
+    extents: Db,
     headers: Db,
+    data: std::fs::File,
+    durability: Durability,
+    /// End of the last committed block in the data file.
+    end: std::sync::atomic::AtomicU64,
+}
+
+/// Bytes of a block written to the data file but not yet indexed.
+#[derive(Debug)]
+pub struct PendingBlock {
+    number: u64,
+    extent: BlockExtent,
 }
 
 impl BlockStore {
-    /// Opens `dir/blocks`.
+    /// Opens `dir/blocks` and `dir/blocks.dat`.
     pub fn open(dir: &Path, durability: Durability) -> Result<Self> {
         let env = open_env(&dir.join("blocks"), durability)?;
-        let [blocks, headers] = create_databases(&env, ["blocks", "headers"])?;
-        Ok(Self { env, blocks, headers })
+        let [extents, headers] = create_databases(&env, ["extents", "headers"])?;
+        let path = dir.join("blocks.dat");
+        let created = !path.exists();
+        let data = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| LedgerError::Refused(format!("cannot open {}: {e}", path.display())))?;
+        if created && durability == Durability::Durable {
+            // The new file's directory entry must survive a power loss too.
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| LedgerError::Refused(format!("cannot sync {}: {e}", dir.display())))?;
+        }
+        let end = {
+            let rtxn = env.read_txn()?;
+            match extents.last(&rtxn)? {
+                Some((_, v)) => {
+                    BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt("block extent".into()))?.end()
+                }
+                None => 0,
+            }
+        };
+        let store = Self { env, extents, headers, data, durability, end: end.into() };
+        Ok(store)
     }
 
-    /// Appends block `number` (its encoded bytes and header RLP) and commits: once this returns,
-    /// the block is durable.
-    pub fn append(&self, number: u64, block_bytes: &[u8], header_rlp: &[u8]) -> Result<()> {
+    /// Writes block `number`'s bytes after the last committed block (synced when durable), not
+    /// yet indexed: nothing refers to them until [`BlockStore::commit`].
+    pub fn write_pending(&self, number: u64, bytes: &[u8]) -> Result<PendingBlock> {
+        use std::os::unix::fs::FileExt;
+        let offset = self.end.load(std::sync::atomic::Ordering::Acquire);
+        let io = |e: std::io::Error| LedgerError::Refused(format!("writing block {number} to blocks.dat: {e}"));
+        self.data.write_all_at(bytes, offset).map_err(io)?;
+        if self.durability == Durability::Durable {
+            self.data.sync_data().map_err(io)?;
+        }
+        let checksum = *blake3::hash(bytes).as_bytes();
+        Ok(PendingBlock { number, extent: BlockExtent { offset, len: bytes.len() as u64, checksum } })
+    }
+
+    /// Indexes a written block with its header: once this returns, the block is committed.
+    pub fn commit(&self, pending: PendingBlock, header_rlp: &[u8]) -> Result<()> {
         let mut wtxn = self.env.write_txn()?;
-        let key = number_key(number);
-        self.blocks.put_with_flags(&mut wtxn, PutFlags::APPEND, &key, block_bytes)?;
+        let key = number_key(pending.number);
+        self.extents.put_with_flags(&mut wtxn, PutFlags::APPEND, &key, &pending.extent.to_bytes())?;
         self.headers.put_with_flags(&mut wtxn, PutFlags::APPEND, &key, header_rlp)?;
         wtxn.commit()?;
+        self.end.store(pending.extent.end(), std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
-    /// The bytes of block `number`.
+    /// Writes and commits block `number` in one call.
+    pub fn append(&self, number: u64, block_bytes: &[u8], header_rlp: &[u8]) -> Result<()> {
+        let pending = self.write_pending(number, block_bytes)?;
+        self.commit(pending, header_rlp)
+    }
+
+    /// The bytes of block `number`, checked against the checksum recorded when it was written.
     pub fn block_bytes(&self, number: u64) -> Result<Option<Vec<u8>>> {
-        let rtxn = self.env.read_txn()?;
-        Ok(self.blocks.get(&rtxn, &number_key(number))?.map(<[u8]>::to_vec))
+        use std::os::unix::fs::FileExt;
+        let extent = {
+            let rtxn = self.env.read_txn()?;
+            match self.extents.get(&rtxn, &number_key(number))? {
+                Some(v) => BlockExtent::from_bytes(v)
+                    .ok_or_else(|| LedgerError::Corrupt(format!("extent of block {number}")))?,
+                None => return Ok(None),
+            }
+        };
+        let mut bytes = vec![0u8; extent.len as usize];
+        self.data
+            .read_exact_at(&mut bytes, extent.offset)
+            .map_err(|e| LedgerError::Corrupt(format!("reading block {number} from blocks.dat: {e}")))?;
+        if *blake3::hash(&bytes).as_bytes() != extent.checksum {
+            return Err(LedgerError::Corrupt(format!("block {number} in blocks.dat does not match its checksum")));
+        }
+        Ok(Some(bytes))
     }
 
     /// Every header's RLP, in order.
@@ -127,15 +236,22 @@ impl BlockStore {
         let mut wtxn = self.env.write_txn()?;
         let from = number_key(number + 1);
         let range = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
-        self.blocks.delete_range(&mut wtxn, &range)?;
+        self.extents.delete_range(&mut wtxn, &range)?;
         self.headers.delete_range(&mut wtxn, &range)?;
+        let end = match self.extents.last(&wtxn)? {
+            Some((_, v)) => {
+                BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt("block extent".into()))?.end()
+            }
+            None => 0,
+        };
         wtxn.commit()?;
+        self.end.store(end, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
-    /// Bytes the environment occupies on disk.
+    /// Bytes on disk: the index environment and the data file.
     pub fn disk_size(&self) -> u64 {
-        self.env.real_disk_size().unwrap_or(0)
+        self.env.real_disk_size().unwrap_or(0) + self.data.metadata().map(|m| m.len()).unwrap_or(0)
     }
 }
 

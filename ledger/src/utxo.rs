@@ -22,7 +22,7 @@ use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
-use manaflow_types::{Mark, Move, SetElement, StateKey, TxId, Word};
+use manaflow_types::{LtHash, Mark, Move, SetElement, StateKey, TxId, Word};
 use rayon::prelude::*;
 
 /// Number of shards (a power of two).
@@ -430,6 +430,25 @@ impl UtxoSet {
             out.push(SetElement::Output { intx: o.intx, key, value: o.value });
         }
         out
+    }
+
+    /// The commitment of the set computed from scratch, from every member (in parallel, without
+    /// materialising the members). Only meaningful on a complete set.
+    pub fn lthash_from_scratch(&self) -> LtHash {
+        self.shards
+            .par_iter()
+            .map(|shard| {
+                let mut hash = LtHash::new();
+                for slot in shard.table.iter().filter(|s| s.out.is_written()) {
+                    hash.insert(&SetElement::Marker { key: slot.key });
+                    hash.insert(&SetElement::Output { intx: slot.out.intx, key: slot.key, value: slot.out.value });
+                }
+                hash
+            })
+            .reduce(LtHash::new, |mut a, b| {
+                a.combine(&b);
+                a
+            })
     }
 
     /// Live written outputs held in memory, as `(key, output)`.

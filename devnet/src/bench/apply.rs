@@ -70,10 +70,12 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         let applied = ledger.apply(&block).with_context(|| format!("applying measured block {run}"))?;
         let t = applied.timings;
         println!(
-            "run {run}: utxo step {:>7.1} ms | stateless {:>7.1} ms | utxo+commitment {:>7.1} ms | durable write {:>7.1} ms | total {:>7.1} ms",
+            "run {run}: utxo step {:>6.1} ms | stateless checks {:>6.1} ms | utxo step + commitment {:>7.1} ms \
+             (block written and synced alongside: {:>6.1} ms) | index commit {:>5.1} ms | total {:>7.1} ms",
             ms(t.stage.utxo_step),
             ms(t.stage.stateless),
             ms(t.stage.utxo_and_commitment),
+            ms(t.block_write),
             ms(t.durable_write),
             ms(t.total)
         );

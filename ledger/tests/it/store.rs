@@ -72,9 +72,20 @@ fn an_invalid_block_changes_nothing_and_the_ledger_keeps_going() {
     let after = (ledger.len(), ledger.commitment(), ledger.utxo_size(), ledger.outputs().unwrap());
     assert_eq!(before, after);
     assert!(matches!(ledger.block(4), Err(LedgerError::NotFound(_))));
-    // The real block still applies.
+    // A block that fails only its commitment has had its bytes written alongside the hashing:
+    // they are never indexed, and the next block takes their place.
+    let mut wrong_commitment = chain[4].clone();
+    wrong_commitment.header.commitment = B256::repeat_byte(0xcc);
+    let err = ledger.apply(&wrong_commitment).unwrap_err();
+    assert_eq!(err.violation().map(|v| v.rule), Some(Rule::BadCommitment));
+    assert_eq!(before, (ledger.len(), ledger.commitment(), ledger.utxo_size(), ledger.outputs().unwrap()));
+    // The real block still applies, and reads back whole after a reopen.
     ledger.apply(&chain[4]).unwrap();
     assert_eq!(ledger.commitment(), chain[4].header.commitment);
+    drop(ledger);
+    let ledger = open(dir.path(), config(1_000, usize::MAX));
+    assert_eq!(ledger.block(4).unwrap(), chain[4]);
+    assert_eq!(ledger.block(3).unwrap(), chain[3]);
 }
 
 #[test]
