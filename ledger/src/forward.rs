@@ -184,6 +184,22 @@ impl ForwardState {
         let mut timings = StageTimings::default();
         let start = std::time::Instant::now();
         obs.step(ForwardStep::Block { header: &block.header });
+        // Every position in a block names it by its height: a header whose number is not the
+        // next height is refused before anything else reads that number.
+        let height = parent.map_or(Some(0), |p| p.number.checked_add(1));
+        if height != Some(block.header.number) {
+            let v = Violation::new(
+                Position { block: height.unwrap_or(u64::MAX), site: Site::Header },
+                Rule::BadHeader,
+                format!(
+                    "number {} is not the next height ({})",
+                    block.header.number,
+                    height.map_or("none".into(), |h| h.to_string())
+                ),
+            );
+            obs.step(ForwardStep::Failed { violation: &v });
+            return Err(v);
+        }
         let chain = Chain { history, dev_mode: block.header.dev_mode() };
         let known = |id: &TxId| history.locate(id).is_some();
         let prepared = prepare(block, parent, &chain, verifier, &known);
@@ -209,11 +225,17 @@ impl ForwardState {
         let (delta, alongside) = if failed_already {
             (LtHash::new(), None)
         } else {
-            std::thread::scope(|scope| {
+            let (delta, side) = std::thread::scope(|scope| {
                 let side = scope.spawn(alongside);
-                let delta = block_delta(block, &prepared.ids);
-                (delta, Some(side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
-            })
+                (block_delta(block, &prepared.ids), side.join())
+            });
+            match side {
+                Ok(result) => (delta, Some(result)),
+                Err(panic) => {
+                    self.set.rollback(&mut undo);
+                    std::panic::resume_unwind(panic)
+                }
+            }
         };
         timings.utxo_and_commitment = start.elapsed();
 

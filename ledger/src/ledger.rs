@@ -51,6 +51,8 @@ struct Chain {
     hashes: Vec<B256>,
     /// Positions of txs committed since the ledger was opened (older ones are in `store`).
     txs: HashMap<TxId, TxLoc, RandomState>,
+    /// The first storage error met by a `History` answer during the current validation.
+    read_error: std::sync::Mutex<Option<LedgerError>>,
 }
 
 impl ChainContext for Chain {
@@ -62,15 +64,48 @@ impl ChainContext for Chain {
     }
 }
 
+impl Chain {
+    /// Keeps the first storage error met while answering `History` questions, which cannot
+    /// return one; `apply` turns it into its result instead of a verdict built on a wrong answer.
+    fn note_error(&self, e: LedgerError) {
+        let mut slot = self.read_error.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(e);
+    }
+
+    fn take_error(&self) -> Option<LedgerError> {
+        self.read_error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
 impl History for Chain {
     fn locate(&self, id: &TxId) -> Option<TxLoc> {
-        self.txs.get(id).copied().or_else(|| self.store.tx_location(id).ok().flatten())
+        if let Some(loc) = self.txs.get(id) {
+            return Some(*loc);
+        }
+        self.store.tx_location(id).unwrap_or_else(|e| {
+            self.note_error(e);
+            None
+        })
     }
     fn wrote(&self, id: &TxId, key: &StateKey) -> bool {
         let Some(loc) = self.locate(id) else { return false };
-        let Ok(Some(bytes)) = self.blocks.block_bytes(loc.block) else { return false };
-        let Ok(block) = Block::decode(&bytes) else { return false };
-        block.txs.get(loc.index as usize).is_some_and(|tx| tx.moves().iter().any(|m| m.key() == *key && m.is_write()))
+        let block = self
+            .blocks
+            .block_bytes(loc.block)
+            .and_then(|b| {
+                b.ok_or_else(|| LedgerError::Corrupt(format!("indexed tx {id} is in missing block {}", loc.block)))
+            })
+            .and_then(|bytes| Block::decode(&bytes).map_err(LedgerError::from));
+        match block {
+            Ok(block) => block
+                .txs
+                .get(loc.index as usize)
+                .is_some_and(|tx| tx.moves().iter().any(|m| m.key() == *key && m.is_write())),
+            Err(e) => {
+                self.note_error(e);
+                false
+            }
+        }
     }
 }
 
@@ -108,7 +143,17 @@ pub struct Ledger {
     state: ForwardState,
     verifier: Arc<dyn TxVerifier + Send + Sync>,
     unflushed_txs: Vec<(TxId, TxLoc)>,
-    flusher: Option<JoinHandle<Result<()>>>,
+    flusher: Option<JoinHandle<Result<(), FlushFailure>>>,
+    /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
+    /// later change is refused until the ledger is reopened (which rebuilds from the blocks).
+    stopped: Option<String>,
+}
+
+/// A checkpoint batch that failed to write, handed back so it can be retried.
+struct FlushFailure {
+    error: LedgerError,
+    outputs: Vec<([u8; StateKey::LEN], Output)>,
+    txs: Vec<(TxId, TxLoc)>,
 }
 
 impl Ledger {
@@ -120,7 +165,7 @@ impl Ledger {
         let headers =
             blocks.header_rlps()?.iter().map(|rlp| alloy_rlp_decode_header(rlp)).collect::<Result<Vec<Header>>>()?;
         let hashes = headers.iter().map(Header::hash).collect();
-        let chain = Chain { blocks, store, headers, hashes, txs: HashMap::default() };
+        let chain = Chain { blocks, store, headers, hashes, txs: HashMap::default(), read_error: Default::default() };
         let mut ledger = Self {
             dir: dir.to_path_buf(),
             config,
@@ -129,6 +174,7 @@ impl Ledger {
             verifier,
             unflushed_txs: Vec::new(),
             flusher: None,
+            stopped: None,
         };
         ledger.recover()?;
         Ok(ledger)
@@ -266,11 +312,28 @@ impl Ledger {
     /// Validates `block` against the tip without committing it (a dry run that reports every
     /// step to `obs`).
     pub fn check<O: ForwardObserver>(&mut self, block: &Block, obs: &mut O) -> Result<()> {
+        self.ensure_running()?;
         self.prefetch(block)?;
         let parent = self.chain.headers.last();
-        let (staged, _) = self.state.stage(block, parent, &self.chain, &*self.verifier, obs)?;
-        self.state.abort(staged);
-        Ok(())
+        let staged = self.state.stage(block, parent, &self.chain, &*self.verifier, obs);
+        if let Ok((staged, _)) = staged {
+            self.state.abort(staged);
+            return self.chain.take_error().map_or(Ok(()), Err);
+        }
+        if let Some(e) = self.chain.take_error() {
+            return Err(e);
+        }
+        staged.map(|_| ()).map_err(LedgerError::from)
+    }
+
+    /// Refuses changes after a storage failure left memory and disk apart.
+    fn ensure_running(&self) -> Result<()> {
+        match &self.stopped {
+            Some(why) => Err(LedgerError::Refused(format!(
+                "the ledger stopped after a storage failure ({why}); reopen it to rebuild from the block store"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Validates `block` and commits it: all or nothing.
@@ -280,6 +343,7 @@ impl Ledger {
 
     /// [`Ledger::apply`], reporting each validation step to `obs`.
     pub fn apply_observed<O: ForwardObserver>(&mut self, block: &Block, obs: &mut O) -> Result<Applied> {
+        self.ensure_running()?;
         let start = Instant::now();
         let mut timings = ApplyTimings::default();
         self.prefetch(block)?;
@@ -294,8 +358,15 @@ impl Ledger {
             let pending = blocks.write_pending(number, &block.encode());
             (pending, start.elapsed())
         };
-        let (staged, stage_timings, written) =
-            self.state.stage_with(block, parent, &self.chain, &*self.verifier, obs, write)?;
+        let staged = self.state.stage_with(block, parent, &self.chain, &*self.verifier, obs, write);
+        if let Some(e) = self.chain.take_error() {
+            // A verdict built on a failed read is no verdict: undo and report the storage error.
+            if let Ok((staged, _, _)) = staged {
+                self.state.abort(staged);
+            }
+            return Err(e);
+        }
+        let (staged, stage_timings, written) = staged?;
         timings.stage = stage_timings;
         let (pending, write_time) = written.expect("a block that passed every check was written");
         let commit_start = Instant::now();
@@ -312,7 +383,11 @@ impl Ledger {
         self.chain.hashes.push(block.hash());
         self.record_txs(number, &ids);
         if self.state.set.dirty_len() >= self.config.flush_threshold {
-            self.start_flush()?;
+            // The block is committed whatever happens to the checkpoint: a failed flush is
+            // retried with the next one and, at worst, blocks are replayed on open.
+            if let Err(e) = self.start_flush() {
+                tracing::warn!("checkpoint flush failed, will retry: {e}");
+            }
         }
         timings.total = start.elapsed();
         Ok(Applied { hash: block.hash(), ids, timings })
@@ -341,18 +416,19 @@ impl Ledger {
     }
 
     /// Starts writing the changed outputs and tx positions to the checkpoint in the background.
+    /// Returns the error of the previous flush, if it failed (its batch is queued again).
     fn start_flush(&mut self) -> Result<()> {
-        self.join_flush()?;
+        let previous = self.join_flush();
+        if self.is_empty() {
+            return previous;
+        }
         let outputs = self.state.set.take_dirty();
         let txs = std::mem::take(&mut self.unflushed_txs);
         let checkpoint = Checkpoint {
-            height: self.len().saturating_sub(1),
+            height: self.len() - 1,
             lthash: self.state.lthash.clone(),
             written_keys: self.state.written_keys,
         };
-        if self.is_empty() {
-            return Ok(());
-        }
         let store = self.chain.store.clone();
         tracing::debug!(
             outputs = outputs.len(),
@@ -360,23 +436,41 @@ impl Ledger {
             height = checkpoint.height,
             "checkpoint flush started"
         );
-        self.flusher = Some(std::thread::spawn(move || store.write_checkpoint(&outputs, &txs, &[], &checkpoint)));
-        Ok(())
+        self.flusher =
+            Some(std::thread::spawn(move || match store.write_checkpoint(&outputs, &txs, &[], &checkpoint) {
+                Ok(()) => Ok(()),
+                Err(error) => Err(FlushFailure { error, outputs, txs }),
+            }));
+        previous
     }
 
-    /// Waits for a background flush; evicts clean entries if the cache is over budget.
+    /// Waits for a background flush. On success, evicts clean entries if the cache is over
+    /// budget; on failure, marks the batch dirty again so the next flush writes it.
     fn join_flush(&mut self) -> Result<()> {
-        if let Some(handle) = self.flusher.take() {
-            handle.join().map_err(|_| LedgerError::Refused("checkpoint flush thread panicked".into()))??;
-            if self.state.set.cached_keys() > self.config.cache_keys_max {
-                self.state.set.evict_clean();
+        let Some(handle) = self.flusher.take() else { return Ok(()) };
+        match handle.join() {
+            Ok(Ok(())) => {
+                if self.state.set.cached_keys() > self.config.cache_keys_max {
+                    self.state.set.evict_clean();
+                }
+                Ok(())
+            }
+            Ok(Err(FlushFailure { error, outputs, txs })) => {
+                self.state.set.mark_dirty_again(&outputs);
+                let newer = std::mem::replace(&mut self.unflushed_txs, txs);
+                self.unflushed_txs.extend(newer);
+                Err(error)
+            }
+            Err(_) => {
+                self.stopped = Some("the checkpoint flush thread panicked".into());
+                Err(LedgerError::Refused("checkpoint flush thread panicked".into()))
             }
         }
-        Ok(())
     }
 
     /// Writes the checkpoint now and waits for it.
     pub fn flush(&mut self) -> Result<()> {
+        self.ensure_running()?;
         self.start_flush()?;
         self.join_flush()
     }
@@ -384,17 +478,34 @@ impl Ledger {
     /// Undoes blocks above `number` (each block is its own undo log): restores the outputs they
     /// consumed, drops the outputs and markers they created, and deletes them from the store.
     pub fn rollback_to(&mut self, number: u64) -> Result<()> {
-        if number + 1 >= self.len() {
+        self.ensure_running()?;
+        if self.is_empty() || number >= self.len() - 1 {
             return Ok(());
         }
         self.join_flush()?;
+        // Read everything first: a failed read leaves the ledger untouched.
+        let blocks: Vec<(Block, Vec<TxId>)> = (number + 1..self.len())
+            .rev()
+            .map(|n| {
+                let block = self.block(n)?;
+                let ids = block.txs.par_iter().map(Tx::id).collect();
+                Ok((block, ids))
+            })
+            .collect::<Result<_>>()?;
+        let first_uses: u64 = blocks
+            .iter()
+            .flat_map(|(block, _)| block.txs.iter().flat_map(|tx| tx.moves()))
+            .filter(|m| in_utxo_set(m) && m.is_write() && m.is_first_use())
+            .count() as u64;
+        let written_keys =
+            self.state.written_keys.checked_sub(first_uses).ok_or_else(|| {
+                LedgerError::Corrupt("the set's size is below the keys the blocks first wrote".into())
+            })?;
         let mut removed = Vec::new();
-        for n in (number + 1..self.len()).rev() {
-            let block = self.block(n)?;
-            let ids: Vec<TxId> = block.txs.par_iter().map(Tx::id).collect();
-            for (tx, id) in block.txs.iter().zip(&ids).rev() {
+        for (block, ids) in &blocks {
+            let n = block.header.number;
+            for (tx, id) in block.txs.iter().zip(ids).rev() {
                 for m in tx.moves().iter().rev().filter(|m| in_utxo_set(m) && m.is_write()) {
-                    self.state.written_keys -= m.is_first_use() as u64;
                     self.state.set.restore(m.key(), Output { intx: m.intx, value: m.prev });
                 }
                 if self.chain.txs.get(id).is_some_and(|loc| loc.block == n) {
@@ -402,8 +513,9 @@ impl Ledger {
                 }
                 removed.push(*id);
             }
-            self.state.lthash.subtract(&block_delta(&block, &ids));
+            self.state.lthash.subtract(&block_delta(block, ids));
         }
+        self.state.written_keys = written_keys;
         self.chain.headers.truncate(number as usize + 1);
         self.chain.hashes.truncate(number as usize + 1);
         self.unflushed_txs.retain(|(_, loc)| loc.block <= number);
@@ -413,8 +525,15 @@ impl Ledger {
         let txs = std::mem::take(&mut self.unflushed_txs);
         let checkpoint =
             Checkpoint { height: number, lthash: self.state.lthash.clone(), written_keys: self.state.written_keys };
-        self.chain.store.write_checkpoint(&outputs, &txs, &removed, &checkpoint)?;
-        self.chain.blocks.truncate_above(number)?;
+        let persisted = self
+            .chain
+            .store
+            .write_checkpoint(&outputs, &txs, &removed, &checkpoint)
+            .and_then(|()| self.chain.blocks.truncate_above(number));
+        if let Err(e) = persisted {
+            self.stopped = Some(format!("rollback to block {number} was not persisted: {e}"));
+            return Err(e);
+        }
         Ok(())
     }
 

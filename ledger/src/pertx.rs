@@ -5,7 +5,8 @@
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use manaflow_types::{
-    Address, B256, Block, ChainContext, Header, Position, Rule, Site, TxId, Violation, check_tx, merkle_root, tx_leaf,
+    Address, B256, Block, ChainContext, Header, Position, Rule, Site, TxChecked, TxId, Violation, check_tx,
+    merkle_root, tx_leaf,
 };
 use rayon::prelude::*;
 
@@ -34,7 +35,7 @@ pub fn check_header(header: &Header, parent: Option<&Header>) -> Result<(), Viol
         }
         None => Ok(()),
         Some(p) => {
-            if header.number != p.number + 1 {
+            if p.number.checked_add(1) != Some(header.number) {
                 return bad(format!("number {} does not follow the tip {}", header.number, p.number));
             }
             if header.parent_hash != p.hash() {
@@ -69,16 +70,26 @@ pub fn prepare(
             let i = i as u32;
             let id = tx.id();
             let leaf = tx_leaf(&id, tx.moves());
-            let checked = check_tx(tx, i, header, chain.as_context()).and_then(|sender| {
-                if known(&id) {
-                    return Err(Violation::new(
-                        Position::of_tx(header.number, i),
-                        Rule::DuplicateTx,
-                        format!("tx {id} is already in the chain"),
-                    ));
+            let TxChecked { sender, mut failure } = check_tx(tx, i, header, chain.as_context());
+            if known(&id) {
+                let why = format!("tx {id} is already in the chain");
+                failure = Violation::earliest(
+                    failure,
+                    Some(Violation::new(Position::of_tx(header.number, i), Rule::DuplicateTx, why)),
+                );
+            }
+            // Re-execution fails at tx level, after every other tx-level rule: run it unless a
+            // tx-level failure already decides this tx.
+            let decided = failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
+            if !decided {
+                if let Err(v) = verifier.verify(tx, i, sender, header) {
+                    failure = Violation::earliest(failure, Some(v));
                 }
-                verifier.verify(tx, i, sender, header).map(|()| sender)
-            });
+            }
+            let checked = match failure {
+                None => Ok(sender),
+                Some(v) => Err(v),
+            };
             (id, leaf, checked)
         })
         .collect();

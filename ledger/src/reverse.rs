@@ -125,6 +125,19 @@ pub fn validate_reverse<O: ReverseObserver>(
     verifier: &dyn TxVerifier,
     obs: &mut O,
 ) -> ReverseOutcome {
+    // Positions name blocks by height. A chain whose numbering breaks at height b is checked up
+    // to b: nothing after it can come before b's header.
+    if let Some(b) = blocks.iter().enumerate().position(|(h, block)| block.header.number != h as u64) {
+        let mut outcome = validate_reverse(&blocks[..b], verifier, obs);
+        let v = Violation::new(
+            Position { block: b as u64, site: Site::Header },
+            Rule::BadHeader,
+            format!("number {} is not the next height ({b})", blocks[b].header.number),
+        );
+        obs.step(ReverseStep::Found { violation: &v });
+        outcome.verdict = Violation::earliest(outcome.verdict, Some(v));
+        return outcome;
+    }
     let mut found: Vec<Violation> = Vec::new();
     let mut report = |v: Violation, obs: &mut O| {
         obs.step(ReverseStep::Found { violation: &v });
@@ -141,16 +154,6 @@ pub fn validate_reverse<O: ReverseObserver>(
         let known = |id: &TxId| pos.get(id).is_some_and(|p| p.0 < number);
         let parent = b.checked_sub(1).map(|p| &blocks[p].header);
         let prepared = prepare(block, parent, &chain, verifier, &known);
-        if block.header.number != b as u64 {
-            report(
-                Violation::new(
-                    Position { block: number, site: Site::Header },
-                    Rule::BadHeader,
-                    format!("block at height {b} says number {number}"),
-                ),
-                obs,
-            );
-        }
         if let Some(v) = prepared.violation {
             report(v, obs);
         }
@@ -268,7 +271,7 @@ pub fn validate_reverse<O: ReverseObserver>(
         for (p, v) in c.consumer.iter().chain(c.readers.iter()) {
             if !v.is_zero() {
                 let why = format!("expects {v} but {key} was never written");
-                found.push(Violation::new(*p, Rule::PrevMismatch, why));
+                report(Violation::new(*p, Rule::PrevMismatch, why), obs);
             }
         }
         if c.consumer.is_some() {
@@ -286,11 +289,14 @@ pub fn validate_reverse<O: ReverseObserver>(
         if computed != block.header.commitment {
             let why =
                 format!("header commits to {} but the set after the block is {computed}", block.header.commitment);
-            found.push(Violation::new(
-                Position { block: block.header.number, site: Site::Commitment },
-                Rule::BadCommitment,
-                why,
-            ));
+            report(
+                Violation::new(
+                    Position { block: block.header.number, site: Site::Commitment },
+                    Rule::BadCommitment,
+                    why,
+                ),
+                obs,
+            );
         }
         commitments.push(computed);
     }

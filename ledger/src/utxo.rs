@@ -411,6 +411,21 @@ impl UtxoSet {
         out
     }
 
+    /// Marks entries of a checkpoint batch that failed to write as dirty again.
+    pub fn mark_dirty_again(&mut self, batch: &[([u8; StateKey::LEN], Output)]) {
+        for (bytes, _) in batch {
+            let Ok(key) = StateKey::from_bytes(bytes) else { continue };
+            let hash = self.hash(&key);
+            let shard = &mut self.shards[Self::shard_of(hash)];
+            if let Some(slot) = shard.table.find_mut(hash, |s| s.key == key)
+                && !slot.dirty
+            {
+                slot.dirty = true;
+                shard.dirty.push((hash, key));
+            }
+        }
+    }
+
     /// Drops clean entries to bound memory; the set becomes partial.
     pub fn evict_clean(&mut self) {
         for shard in &mut self.shards {

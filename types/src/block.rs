@@ -19,22 +19,29 @@ pub struct Header {
     /// Hash of the parent header; zero for genesis.
     pub parent_hash: B256,
     /// Block number; 0 for genesis.
+    #[serde(with = "alloy_serde::quantity")]
     pub number: u64,
     /// Unix time in seconds.
+    #[serde(with = "alloy_serde::quantity")]
     pub timestamp: u64,
     /// EIP-1559 base fee per gas, in wei.
+    #[serde(with = "alloy_serde::quantity")]
     pub base_fee: u64,
     /// EIP-4844 blob base fee, in wei.
+    #[serde(with = "alloy_serde::quantity")]
     pub blob_base_fee: u64,
     /// The address COINBASE returns (never credited: fees are burned).
     pub coinbase: Address,
     /// Block gas limit.
+    #[serde(with = "alloy_serde::quantity")]
     pub gas_limit: u64,
     /// PREVRANDAO.
     pub prevrandao: B256,
     /// The chain id CHAINID returns.
+    #[serde(with = "alloy_serde::quantity")]
     pub chain_id: u64,
     /// Flags; see [`FLAG_DEV_MODE`].
+    #[serde(with = "alloy_serde::quantity")]
     pub flags: u8,
     /// Merkle root over `keccak(tx id ‖ keccak(canonical moves))`.
     pub tx_root: B256,
@@ -180,8 +187,12 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(Block::decode(&bytes[..cut]).is_err(), "prefix {cut} decoded");
         }
-        let json = serde_json::to_string(&b).unwrap();
-        assert_eq!(serde_json::from_str::<Block>(&json).unwrap(), b);
+        let json = serde_json::to_value(&b).unwrap();
+        // Quantities as hex strings, as Ethereum tools write them.
+        assert_eq!(json["header"]["number"], "0x7");
+        assert_eq!(json["header"]["chainId"], "0x7a69");
+        assert_eq!(json["txs"][0]["kind"], "system");
+        assert_eq!(serde_json::from_value::<Block>(json).unwrap(), b);
     }
 
     #[test]

@@ -31,58 +31,76 @@ pub fn blockhash_value(chain: &dyn ChainContext, header: &Header, n: u64) -> B25
     }
 }
 
-/// Checks one tx at `index` of the block with `header`; returns its sender (none for system txs
-/// and for Ethereum envelopes, which the runtime decodes).
-pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) -> Result<Option<Address>, Violation> {
+/// The outcome of a tx's own checks: its sender (native txs whose signature recovers) and its
+/// earliest failure, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxChecked {
+    /// The recovered sender of a native tx.
+    pub sender: Option<Address>,
+    /// The earliest failure by position (tx-level failures come before any of its moves').
+    pub failure: Option<Violation>,
+}
+
+/// Checks one tx at `index` of the block with `header`. Every check runs and the earliest
+/// failure is kept, so the verdict does not depend on the order checks happen to run in.
+pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) -> TxChecked {
     let block = header.number;
     let at_tx = Position::of_tx(block, index);
     let moves = tx.moves();
-    check_move_shapes(moves, block, index)?;
-    let sender = match tx {
+    let mut failure = check_move_shapes(moves, block, index).err();
+    let mut keep = |v: Violation| failure = Violation::earliest(failure.take(), Some(v));
+    let mut sender = None;
+    match tx {
         Tx::System(sys) => {
             if !chain.dev_mode() {
-                return Err(Violation::new(at_tx, Rule::SystemTx, "system txs are valid only on a dev-mode chain"));
+                keep(Violation::new(at_tx, Rule::SystemTx, "system txs are valid only on a dev-mode chain"));
+            } else if sys.block != block || sys.index != index {
+                let why = format!(
+                    "system tx says block {} index {}, but sits at block {block} index {index}",
+                    sys.block, sys.index
+                );
+                keep(Violation::new(at_tx, Rule::SystemTx, why));
             }
-            if sys.block != block || sys.index != index {
-                return Err(Violation::new(
-                    at_tx,
-                    Rule::SystemTx,
-                    format!(
-                        "system tx says block {} index {}, but sits at block {block} index {index}",
-                        sys.block, sys.index
-                    ),
-                ));
+            if let Err(v) = require_unmasked(moves, block, index) {
+                keep(v);
             }
-            require_unmasked(moves, block, index)?;
-            None
         }
         Tx::Ethereum(_) => {
-            require_unmasked(moves, block, index)?;
-            None
+            if let Err(v) = require_unmasked(moves, block, index) {
+                keep(v);
+            }
         }
         Tx::Native(native) => {
             if native.call.chain_id != header.chain_id {
-                return Err(Violation::new(
-                    at_tx,
-                    Rule::Signature,
-                    format!("signed for chain id {}, this chain is {}", native.call.chain_id, header.chain_id),
-                ));
+                let why = format!("signed for chain id {}, this chain is {}", native.call.chain_id, header.chain_id);
+                keep(Violation::new(at_tx, Rule::Signature, why));
             }
-            if !native.call.open
-                && let Some(i) = moves.iter().position(|m| !m.mask.present())
-            {
-                return Err(Violation::new(
-                    Position::of_move(block, index, i as u32),
-                    Rule::Signature,
-                    "a move the sender did not list (P = 0) in a tx whose open flag is not signed",
-                ));
+            for (i, m) in moves.iter().enumerate().filter(|(_, m)| !m.mask.present()) {
+                let at = Position::of_move(block, index, i as u32);
+                if m.mask.0 != 0 {
+                    keep(Violation::new(
+                        at,
+                        Rule::Malformed,
+                        "a move the sender did not list (P = 0) has signed-field bits",
+                    ));
+                    break;
+                }
+                if !native.call.open {
+                    let why = "a move the sender did not list (P = 0) in a tx whose open flag is not signed";
+                    keep(Violation::new(at, Rule::Signature, why));
+                    break;
+                }
             }
-            let sender = native.recover_sender().map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?;
-            Some(sender)
+            match native.recover_sender() {
+                Ok(address) => sender = Some(address),
+                Err(e) => keep(Violation::new(at_tx, Rule::Signature, e.to_string())),
+            }
         }
-    };
-    check_context_moves(moves, header, chain, index)?;
-    Ok(sender)
+    }
+    if let Err(v) = check_context_moves(moves, header, chain, index) {
+        keep(v);
+    }
+    TxChecked { sender, failure }
 }
 
 fn require_unmasked(moves: &[Move], block: u64, index: u32) -> Result<(), Violation> {
@@ -138,7 +156,8 @@ fn fits_u64(word: &B256) -> bool {
 /// Each `x` move's value is what the header (or an ancestor's hash) gives.
 fn check_context_moves(moves: &[Move], header: &Header, chain: &dyn ChainContext, index: u32) -> Result<(), Violation> {
     for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.mark == Mark::Context) {
-        let (field, n) = parse_context_slot(&m.slot).expect("shape checked");
+        // A malformed slot is the shape check's to report.
+        let Some((field, n)) = parse_context_slot(&m.slot) else { continue };
         let expected = match field {
             ContextField::BlockHash => blockhash_value(chain, header, n),
             other => header_context_value(header, other).expect("non-blockhash field"),
@@ -189,16 +208,16 @@ mod tests {
     fn context_moves_are_checked_against_headers() {
         let ts = context_key(ContextField::Timestamp, 0);
         let good = Move::read(ts, B256::ZERO, B256::from(U256::from(1234)));
-        assert!(check_tx(&sys(vec![good]), 0, &header(), &Chain(true)).is_ok());
+        assert_eq!(check_tx(&sys(vec![good]), 0, &header(), &Chain(true)).failure, None);
         let wrong = Move::read(ts, B256::ZERO, B256::from(U256::from(1235)));
-        let err = check_tx(&sys(vec![wrong]), 0, &header(), &Chain(true)).unwrap_err();
+        let err = check_tx(&sys(vec![wrong]), 0, &header(), &Chain(true)).failure.unwrap();
         assert_eq!((err.rule, err.position), (Rule::Context, Position::of_move(300, 0, 0)));
         // BLOCKHASH of a block out of the 256 window is zero.
         let old = Move::read(context_key(ContextField::BlockHash, 10), B256::ZERO, B256::ZERO);
-        assert!(check_tx(&sys(vec![old]), 0, &header(), &Chain(true)).is_ok());
+        assert_eq!(check_tx(&sys(vec![old]), 0, &header(), &Chain(true)).failure, None);
         let recent =
             Move::read(context_key(ContextField::BlockHash, 299), B256::ZERO, B256::with_last_byte(299u64 as u8));
-        assert!(check_tx(&sys(vec![recent]), 0, &header(), &Chain(true)).is_ok());
+        assert_eq!(check_tx(&sys(vec![recent]), 0, &header(), &Chain(true)).failure, None);
     }
 
     #[test]
@@ -207,19 +226,30 @@ mod tests {
             Move::write(StateKey::balance(Address::repeat_byte(1)), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
         let b =
             Move::write(StateKey::balance(Address::repeat_byte(2)), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
-        assert!(check_tx(&sys(vec![a, b]), 0, &header(), &Chain(true)).is_ok());
+        assert_eq!(check_tx(&sys(vec![a, b]), 0, &header(), &Chain(true)).failure, None);
         for moves in [vec![b, a], vec![a, a]] {
-            let err = check_tx(&sys(moves), 0, &header(), &Chain(true)).unwrap_err();
+            let err = check_tx(&sys(moves), 0, &header(), &Chain(true)).failure.unwrap();
             assert_eq!((err.rule, err.position), (Rule::Malformed, Position::of_move(300, 0, 1)));
         }
         let mut big_nonce = Move::write(StateKey::nonce(Address::repeat_byte(1)), B256::ZERO, B256::ZERO, B256::ZERO);
         big_nonce.next = B256::repeat_byte(1);
-        assert_eq!(check_tx(&sys(vec![big_nonce]), 0, &header(), &Chain(true)).unwrap_err().rule, Rule::Malformed);
+        assert_eq!(check_tx(&sys(vec![big_nonce]), 0, &header(), &Chain(true)).failure.unwrap().rule, Rule::Malformed);
     }
 
     #[test]
     fn system_txs_need_dev_mode_and_their_own_position() {
-        assert_eq!(check_tx(&sys(vec![]), 0, &header(), &Chain(false)).unwrap_err().rule, Rule::SystemTx);
-        assert_eq!(check_tx(&sys(vec![]), 1, &header(), &Chain(true)).unwrap_err().rule, Rule::SystemTx);
+        assert_eq!(check_tx(&sys(vec![]), 0, &header(), &Chain(false)).failure.unwrap().rule, Rule::SystemTx);
+        assert_eq!(check_tx(&sys(vec![]), 1, &header(), &Chain(true)).failure.unwrap().rule, Rule::SystemTx);
+    }
+
+    #[test]
+    fn a_tx_level_failure_wins_over_a_move_level_one_whatever_runs_first() {
+        // Moves out of order (move-level, found first) and not in dev mode (tx-level).
+        let a =
+            Move::write(StateKey::balance(Address::repeat_byte(1)), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
+        let b =
+            Move::write(StateKey::balance(Address::repeat_byte(2)), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
+        let failure = check_tx(&sys(vec![b, a]), 0, &header(), &Chain(false)).failure.unwrap();
+        assert_eq!((failure.rule, failure.position), (Rule::SystemTx, Position::of_tx(300, 0)));
     }
 }

@@ -24,7 +24,7 @@ pub mod tx;
 pub mod verdict;
 
 pub use block::{Block, FLAG_DEV_MODE, Header, merkle_root, tx_leaf};
-pub use check::{ChainContext, check_tx};
+pub use check::{ChainContext, TxChecked, check_tx};
 pub use commitment::{LtHash, SetElement};
 pub use context::{ContextField, context_key};
 pub use error::{DecodeError, SignatureError};

@@ -19,7 +19,7 @@ pub struct Signature {
     /// The `s` scalar (low half enforced on recovery).
     pub s: U256,
     /// The parity of the nonce point's y coordinate (the recovery id).
-    #[serde(rename = "yParity")]
+    #[serde(rename = "yParity", with = "alloy_serde::quantity")]
     pub y_parity: bool,
 }
 

@@ -31,8 +31,10 @@ pub struct EthereumTx {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemTx {
     /// The number of the block that includes it.
+    #[serde(with = "alloy_serde::quantity")]
     pub block: u64,
     /// Its index in that block.
+    #[serde(with = "alloy_serde::quantity")]
     pub index: u32,
     /// The moves, in canonical order.
     pub moves: Vec<Move>,
@@ -43,14 +45,19 @@ pub struct SystemTx {
 #[serde(rename_all = "camelCase")]
 pub struct NativeCall {
     /// EIP-155 chain id.
+    #[serde(with = "alloy_serde::quantity")]
     pub chain_id: u64,
     /// The sender's nonce.
+    #[serde(with = "alloy_serde::quantity")]
     pub nonce: u64,
     /// EIP-1559 tip cap.
+    #[serde(with = "alloy_serde::quantity")]
     pub max_priority_fee_per_gas: u128,
     /// EIP-1559 fee cap.
+    #[serde(with = "alloy_serde::quantity")]
     pub max_fee_per_gas: u128,
     /// Gas limit.
+    #[serde(with = "alloy_serde::quantity")]
     pub gas_limit: u64,
     /// Callee, or `None` to create a contract.
     pub to: Option<Address>,
@@ -414,6 +421,10 @@ mod tests {
         assert_eq!(back, tx);
         let wrapped = Tx::Native(tx.clone());
         assert_eq!(Tx::decode(&wrapped.encode()).unwrap(), wrapped);
+        let json = serde_json::to_value(&wrapped).unwrap();
+        assert_eq!(json["kind"], "native");
+        assert_eq!(json["call"]["chainId"], "0x7a69");
+        assert_eq!(serde_json::from_value::<Tx>(json).unwrap(), wrapped);
         assert_eq!(wrapped.id(), tx.id());
     }
 

@@ -214,3 +214,20 @@ fn a_chain_with_no_tamper_has_no_verdict_and_outputs_match_reverse() {
     let rev = validate_reverse(&chain, &TrustDeclared, &mut ());
     assert!(rev.tip.iter().all(|(_, o): &(_, Output)| o.is_written()));
 }
+
+#[test]
+fn a_header_numbered_out_of_turn_is_blamed_at_its_height_by_both() {
+    // Heights 0..=4; height 2 claims number 5 and height 3 claims number 2 with a correct
+    // parent hash: positions must name heights, so both validators stop at height 2.
+    let mut chain = ChainGen::new(21).chain(4, 4);
+    chain[2].header.number = 5;
+    chain[3].header.number = 2;
+    chain[3].header.parent_hash = chain[2].hash();
+    chain[4].header.parent_hash = chain[3].hash();
+    assert_eq!(verdicts(&chain), Some((Position { block: 2, site: Site::Header }, Rule::BadHeader)));
+    // A huge number does not overflow anything.
+    let mut chain = ChainGen::new(22).chain(2, 2);
+    chain[1].header.number = u64::MAX;
+    chain[2].header.parent_hash = chain[1].hash();
+    assert_eq!(verdicts(&chain), Some((Position { block: 1, site: Site::Header }, Rule::BadHeader)));
+}

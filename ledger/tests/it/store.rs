@@ -126,6 +126,10 @@ fn rollback_restores_consumed_outputs_and_drops_blocks() {
     for block in &chain {
         ledger.apply(block).unwrap();
     }
+    // Rolling back to the tip or past it changes nothing.
+    ledger.rollback_to(u64::MAX).unwrap();
+    ledger.rollback_to(chain.len() as u64 - 1).unwrap();
+    assert_eq!(ledger.len(), chain.len() as u64);
     ledger.rollback_to(2).unwrap();
     let memory = memory_after(&chain[..3]);
     assert_eq!(ledger.len(), 3);
