@@ -81,10 +81,8 @@ pub fn prepare(
             // Re-execution fails at tx level, after every other tx-level rule: run it unless a
             // tx-level failure already decides this tx.
             let decided = failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
-            if !decided {
-                if let Err(v) = verifier.verify(tx, i, sender, header) {
-                    failure = Violation::earliest(failure, Some(v));
-                }
+            if !decided && let Err(v) = verifier.verify(tx, i, sender, header) {
+                failure = Violation::earliest(failure, Some(v));
             }
             let checked = match failure {
                 None => Ok(sender),
