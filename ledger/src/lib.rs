@@ -6,6 +6,35 @@
 //! [`ForwardState::stage`] (forward validation and the UTXO step), [`validate_reverse`]
 //! (tip-to-genesis validation with no UTXO set), [`UtxoSet`] (the set in memory).
 //!
+//! ```
+//! use std::sync::Arc;
+//! use manaflow_ledger::{Ledger, LedgerConfig, NoRuntime, validate_reverse};
+//! use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, StateKey, SystemTx, Tx, U256};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let mut ledger = Ledger::open(dir.path(), LedgerConfig::default(), Arc::new(NoRuntime))?;
+//! // Genesis: a dev-mode chain whose one system tx funds an account (a first write).
+//! let alice = Address::repeat_byte(0xa1);
+//! let fund = Move::write(StateKey::balance(alice), B256::ZERO, B256::ZERO, B256::from(U256::from(1000)));
+//! let template = Header { chain_id: 31337, flags: FLAG_DEV_MODE, ..Header::default() };
+//! let genesis = ledger.seal(&template, vec![Tx::System(SystemTx { block: 0, index: 0, moves: vec![fund] })]);
+//! ledger.apply(&genesis)?;
+//! assert_eq!(ledger.output(&StateKey::balance(alice))?.value, B256::from(U256::from(1000)));
+//! assert_eq!(ledger.utxo_size(), 2); // the output and its first-use marker
+//!
+//! // The same chain validated from the tip back to genesis, with no UTXO set.
+//! let reverse = validate_reverse(&ledger.blocks()?, &NoRuntime, &mut ());
+//! assert!(reverse.verdict.is_none());
+//!
+//! // A block that consumes the never-written balance again is refused, and changes nothing.
+//! let again = Move::write(StateKey::balance(alice), B256::ZERO, B256::ZERO, B256::from(U256::from(5)));
+//! let bad = ledger.seal(&template, vec![Tx::System(SystemTx { block: 1, index: 0, moves: vec![again] })]);
+//! let err = ledger.apply(&bad).unwrap_err();
+//! assert_eq!(err.violation().unwrap().rule.name(), "double-use");
+//! assert_eq!(ledger.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! **Architecture invariant**: a block changes nothing unless every check passes — the UTXO
 //! step records an undo entry for each change and a failing block is rolled back before the
 //! error is returned. The block store is the durable truth; the UTXO checkpoint on disk may lag
