@@ -231,3 +231,42 @@ fn a_header_numbered_out_of_turn_is_blamed_at_its_height_by_both() {
     chain[2].header.parent_hash = chain[1].hash();
     assert_eq!(verdicts(&chain), Some((Position { block: 1, site: Site::Header }, Rule::BadHeader)));
 }
+
+#[test]
+fn both_validators_report_every_check_as_a_step() {
+    use manaflow_ledger::{ForwardStep, ReverseStep};
+    let chain = ChainGen::new(23).chain(4, 6);
+    let moves = utxo_moves(&chain);
+    let writes = moves.iter().filter(|(_, m, _)| m.is_write()).count();
+    let txs: usize = chain.iter().map(|b| b.txs.len()).sum();
+
+    let (mut reads, mut consumed, mut created, mut tx_checks, mut commitments) = (0, 0, 0, 0, 0);
+    let (_, result) =
+        manaflow_ledger::MemoryChain::validate(&chain, &TrustDeclared, &mut |step: ForwardStep<'_>| match step {
+            ForwardStep::Read { .. } => reads += 1,
+            ForwardStep::Consumed { .. } => consumed += 1,
+            ForwardStep::Created { .. } => created += 1,
+            ForwardStep::TxChecked { failure, .. } => {
+                assert!(failure.is_none());
+                tx_checks += 1
+            }
+            ForwardStep::Commitment { computed, declared, .. } => {
+                assert_eq!(computed, declared);
+                commitments += 1
+            }
+            _ => {}
+        });
+    result.unwrap();
+    assert_eq!((reads + consumed, consumed, created), (moves.len(), writes, writes));
+    assert_eq!((tx_checks, commitments), (txs, chain.len()));
+
+    let (mut claims, mut discharged, mut found) = (0, 0, 0);
+    let outcome = validate_reverse(&chain, &TrustDeclared, &mut |step: ReverseStep<'_>| match step {
+        ReverseStep::Claimed { .. } => claims += 1,
+        ReverseStep::Discharged { .. } => discharged += 1,
+        ReverseStep::Found { .. } => found += 1,
+        _ => {}
+    });
+    assert!(outcome.verdict.is_none());
+    assert_eq!((claims, discharged, found), (moves.len(), writes, 0));
+}
