@@ -29,38 +29,7 @@ use rayon::prelude::*;
 pub const SHARDS: usize = 16;
 const SHARD_SHIFT: u32 = 64 - SHARDS.trailing_zeros();
 
-/// The live output of a key; `intx == 0` is the implicit never-written output (value 0).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Output {
-    /// The tx that created it, or zero.
-    pub intx: TxId,
-    /// Its value.
-    pub value: Word,
-}
-
-impl Output {
-    /// The implicit output of never-written state.
-    pub const NEVER_WRITTEN: Output = Output { intx: TxId::ZERO, value: Word::ZERO };
-
-    /// Whether this is a real output (and so the key's first-use marker exists).
-    pub fn is_written(&self) -> bool {
-        !self.intx.is_zero()
-    }
-
-    /// Encodes as `intx ‖ value` for the checkpoint.
-    pub fn to_bytes(&self) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        out[..32].copy_from_slice(self.intx.as_slice());
-        out[32..].copy_from_slice(self.value.as_slice());
-        out
-    }
-
-    /// Decodes [`Output::to_bytes`].
-    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        (bytes.len() == 64)
-            .then(|| Output { intx: TxId::from_slice(&bytes[..32]), value: Word::from_slice(&bytes[32..]) })
-    }
-}
+pub use manaflow_types::Output;
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {

@@ -20,6 +20,7 @@ pub mod context;
 pub mod error;
 pub mod moves;
 pub mod signing;
+pub mod state;
 pub mod tx;
 pub mod verdict;
 
@@ -30,6 +31,7 @@ pub use context::{ContextField, context_key};
 pub use error::{DecodeError, SignatureError};
 pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical};
 pub use signing::{Signature, SigningKey, recover_signer};
+pub use state::{DeclaredView, MapView, MissingState, Output, StateView};
 pub use tx::{EthereumTx, NATIVE_TX_TYPE, NativeCall, NativeTx, SystemTx, Tx};
 pub use verdict::{Position, Rule, Site, Violation};
 

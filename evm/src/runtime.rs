@@ -1,0 +1,257 @@
+//! The EVM runtime: execute a call against a state view (never committing), and turn what it
+//! loaded and left into the tx's move set.
+
+use alloy_eips::eip2930::AccessList;
+use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
+use manaflow_types::{ChainContext, Header, Move, StateView};
+use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction, Output as RevmOutput};
+use revm::context::{BlockEnv, CfgEnv, ContextSetters, TxEnv};
+use revm::context_interface::block::BlobExcessGasAndPrice;
+use revm::handler::{EthFrame, ExecuteEvm};
+use revm::inspector::InspectorHandler;
+use revm::interpreter::interpreter::EthInterpreter;
+use revm::primitives::hardfork::SpecId;
+use revm::{Context, MainBuilder, MainContext};
+
+use crate::context::ContextRecorder;
+use crate::db::{DbError, ViewDb};
+use crate::error::{ExecError, Rejection};
+use crate::handler::BurnFeesHandler;
+use crate::moves;
+
+/// The hardforks the devnet runs. Prague by default, set explicitly (revm's own default is
+/// newer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Hardfork {
+    /// Cancun (Dencun).
+    Cancun,
+    /// Prague (Pectra).
+    #[default]
+    Prague,
+}
+
+impl Hardfork {
+    fn spec(self) -> SpecId {
+        match self {
+            Hardfork::Cancun => SpecId::CANCUN,
+            Hardfork::Prague => SpecId::PRAGUE,
+        }
+    }
+
+    /// The name users type (`--hardfork cancun`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Hardfork::Cancun => "cancun",
+            Hardfork::Prague => "prague",
+        }
+    }
+}
+
+impl std::str::FromStr for Hardfork {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "cancun" => Ok(Hardfork::Cancun),
+            "prague" => Ok(Hardfork::Prague),
+            other => Err(format!("unknown hardfork {other:?}: expected prague or cancun")),
+        }
+    }
+}
+
+/// What a tx asks the EVM to do, its sender already recovered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Call {
+    /// EIP-2718 type (0 legacy, 1 EIP-2930, 2 EIP-1559).
+    pub tx_type: u8,
+    /// The sender.
+    pub caller: Address,
+    /// The callee, or `None` to create.
+    pub to: Option<Address>,
+    /// Wei sent.
+    pub value: U256,
+    /// Calldata or init code.
+    pub input: Bytes,
+    /// Gas limit.
+    pub gas_limit: u64,
+    /// Gas price (legacy, 2930) or fee cap (1559).
+    pub max_fee_per_gas: u128,
+    /// Tip cap (1559 only).
+    pub max_priority_fee_per_gas: Option<u128>,
+    /// The sender's nonce.
+    pub nonce: u64,
+    /// Chain id, `None` for a pre-EIP-155 legacy tx.
+    pub chain_id: Option<u64>,
+    /// EIP-2930 access list.
+    pub access_list: AccessList,
+}
+
+impl Call {
+    /// The price paid per gas in a block with `base_fee`.
+    pub fn effective_gas_price(&self, base_fee: u64) -> u128 {
+        match self.max_priority_fee_per_gas {
+            Some(tip) => self.max_fee_per_gas.min(u128::from(base_fee).saturating_add(tip)),
+            None => self.max_fee_per_gas,
+        }
+    }
+
+    fn tx_env(&self) -> TxEnv {
+        TxEnv {
+            tx_type: self.tx_type,
+            caller: self.caller,
+            gas_limit: self.gas_limit,
+            gas_price: self.max_fee_per_gas,
+            gas_priority_fee: self.max_priority_fee_per_gas,
+            kind: match self.to {
+                Some(to) => TxKind::Call(to),
+                None => TxKind::Create,
+            },
+            value: self.value,
+            data: self.input.clone(),
+            nonce: self.nonce,
+            chain_id: self.chain_id,
+            access_list: self.access_list.clone(),
+            ..TxEnv::default()
+        }
+    }
+}
+
+/// How execution ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Returned or stopped.
+    Success,
+    /// Reverted; the output is the revert data.
+    Revert,
+    /// Halted (out of gas, invalid opcode…); all gas is used.
+    Halt(String),
+}
+
+/// The outcome of executing one tx.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Execution {
+    /// How it ended.
+    pub status: Status,
+    /// Gas used (the receipt's).
+    pub gas_used: u64,
+    /// Price paid per gas.
+    pub effective_gas_price: u128,
+    /// Logs emitted (none unless it succeeded).
+    pub logs: Vec<Log>,
+    /// Return data, or revert data.
+    pub output: Bytes,
+    /// The contract created, for a create tx that succeeded.
+    pub created: Option<Address>,
+    /// The move set, in canonical order.
+    pub moves: Vec<Move>,
+    /// Code deployed by the tx (its hashes are the `c` moves' new values).
+    pub codes: Vec<Bytes>,
+}
+
+/// revm, configured for one hardfork, producing move sets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvmRuntime {
+    hardfork: Hardfork,
+}
+
+impl EvmRuntime {
+    /// A runtime for `hardfork`.
+    pub fn new(hardfork: Hardfork) -> Self {
+        Self { hardfork }
+    }
+
+    /// The hardfork it runs.
+    pub fn hardfork(&self) -> Hardfork {
+        self.hardfork
+    }
+
+    fn block_env(header: &Header) -> BlockEnv {
+        BlockEnv {
+            number: U256::from(header.number),
+            beneficiary: header.coinbase,
+            timestamp: U256::from(header.timestamp),
+            gas_limit: header.gas_limit,
+            basefee: header.base_fee,
+            difficulty: U256::ZERO,
+            prevrandao: Some(header.prevrandao),
+            blob_excess_gas_and_price: Some(BlobExcessGasAndPrice {
+                excess_blob_gas: 0,
+                blob_gasprice: u128::from(header.blob_base_fee),
+            }),
+            ..BlockEnv::default()
+        }
+    }
+
+    /// Executes `call` in the block with `header` against `view` and returns its outcome and
+    /// move set. Nothing is written anywhere.
+    pub fn execute(
+        &self,
+        call: &Call,
+        header: &Header,
+        chain: &dyn ChainContext,
+        view: &dyn StateView,
+    ) -> Result<Execution, ExecError> {
+        let db = ViewDb::new(view, chain, header);
+        let mut evm = Context::mainnet()
+            .with_ref_db(&db)
+            .with_cfg(CfgEnv::new_with_spec(self.hardfork.spec()).with_chain_id(header.chain_id))
+            .with_block(Self::block_env(header))
+            .build_mainnet_with_inspector(ContextRecorder::default());
+        evm.ctx.set_tx(call.tx_env());
+        let mut handler =
+            BurnFeesHandler::<_, EVMError<DbError, InvalidTransaction>, EthFrame<EthInterpreter>>::default();
+        let result = handler.inspect_run(&mut evm);
+        let state = evm.finalize();
+        let result = result.map_err(|e| convert_error(e, call, header))?;
+        let context = std::mem::take(&mut evm.inspector.reads);
+        drop(evm);
+        let set = moves::build(&db, &state, &context).map_err(|DbError(missing)| ExecError::Missing(missing))?;
+        let gas_used = result.tx_gas_used();
+        let (status, logs, output, created) = match result {
+            ExecutionResult::Success { logs, output, .. } => match output {
+                RevmOutput::Call(bytes) => (Status::Success, logs, bytes, None),
+                RevmOutput::Create(bytes, address) => (Status::Success, logs, bytes, address),
+            },
+            ExecutionResult::Revert { output, .. } => (Status::Revert, Vec::new(), output, None),
+            ExecutionResult::Halt { reason, .. } => {
+                (Status::Halt(format!("{reason:?}")), Vec::new(), Bytes::new(), None)
+            }
+        };
+        Ok(Execution {
+            status,
+            gas_used,
+            effective_gas_price: call.effective_gas_price(header.base_fee),
+            logs,
+            output,
+            created,
+            moves: set.moves,
+            codes: set.codes,
+        })
+    }
+}
+
+fn convert_error(e: EVMError<DbError, InvalidTransaction>, call: &Call, header: &Header) -> ExecError {
+    match e {
+        EVMError::Database(DbError(missing)) => ExecError::Missing(missing),
+        EVMError::Transaction(invalid) => ExecError::Rejected(match invalid {
+            InvalidTransaction::NonceTooLow { tx, state } => Rejection::NonceTooLow { tx, state },
+            InvalidTransaction::NonceTooHigh { tx, state } => Rejection::NonceTooHigh { tx, state },
+            InvalidTransaction::LackOfFundForMaxFee { fee, balance } => {
+                Rejection::InsufficientFunds { cost: *fee, balance: *balance }
+            }
+            InvalidTransaction::CallGasCostMoreThanGasLimit { initial_gas, gas_limit } => {
+                Rejection::IntrinsicGasTooLow { limit: gas_limit, intrinsic: initial_gas }
+            }
+            InvalidTransaction::GasFloorMoreThanGasLimit { gas_floor, gas_limit } => {
+                Rejection::IntrinsicGasTooLow { limit: gas_limit, intrinsic: gas_floor }
+            }
+            InvalidTransaction::InvalidChainId => {
+                Rejection::WrongChainId { tx: call.chain_id.unwrap_or_default(), chain: header.chain_id }
+            }
+            InvalidTransaction::GasPriceLessThanBasefee => {
+                Rejection::FeeCapTooLow { max_fee: call.max_fee_per_gas, base_fee: header.base_fee }
+            }
+            other => Rejection::Other(other.to_string()),
+        }),
+        other => ExecError::Internal(other.to_string()),
+    }
+}

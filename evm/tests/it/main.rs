@@ -1,0 +1,4 @@
+//! EVM runtime tests, as one binary: execution into moves, stateless re-execution, fees.
+
+mod support;
+mod transfers;
