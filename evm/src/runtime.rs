@@ -94,7 +94,8 @@ impl Call {
         }
     }
 
-    fn tx_env(&self) -> TxEnv {
+    /// The call as revm's tx environment (for comparing with revm itself).
+    pub fn tx_env(&self) -> TxEnv {
         TxEnv {
             tx_type: self.tx_type,
             caller: self.caller,
@@ -164,7 +165,8 @@ impl EvmRuntime {
         self.hardfork
     }
 
-    fn block_env(header: &Header) -> BlockEnv {
+    /// The block environment revm runs a tx in, from the including header.
+    pub fn block_env(header: &Header) -> BlockEnv {
         BlockEnv {
             number: U256::from(header.number),
             beneficiary: header.coinbase,

@@ -1,4 +1,5 @@
 //! EVM runtime tests, as one binary: execution into moves, stateless re-execution, fees.
 
+mod state_tests;
 mod support;
 mod transfers;
