@@ -202,7 +202,7 @@ impl ForwardState {
         }
         let chain = Chain { history, dev_mode: block.header.dev_mode() };
         let known = |id: &TxId| history.locate(id).is_some();
-        let prepared = prepare(block, parent, &chain, verifier, &known);
+        let prepared = prepare(block, parent, &chain, verifier, &known, history);
         for (i, (id, failure)) in prepared.ids.iter().zip(&prepared.tx_results).enumerate() {
             obs.step(ForwardStep::TxChecked {
                 position: Position::of_tx(block.header.number, i as u32),

@@ -2,7 +2,7 @@
 //! hashes, and a failing move needs to know whether the output it names was consumed or never
 //! existed.
 
-use manaflow_types::{ChainContext, StateKey, TxId};
+use manaflow_types::{ChainContext, CodeSource, StateKey, TxId};
 
 /// Where a tx sits in the chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -14,7 +14,7 @@ pub struct TxLoc {
 }
 
 /// Read access to the committed chain.
-pub trait History: ChainContext + Sync {
+pub trait History: ChainContext + CodeSource + Sync {
     /// Where tx `id` sits, if it is committed.
     fn locate(&self, id: &TxId) -> Option<TxLoc>;
     /// Whether committed tx `id` has a write move for `key`.

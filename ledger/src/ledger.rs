@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
-use manaflow_types::{B256, Block, ChainContext, Header, LtHash, SetElement, StateKey, Tx, TxId};
+use manaflow_types::{
+    B256, Block, Bytes, ChainContext, CodeSource, Header, LtHash, Outcome, SetElement, StateKey, Tx, TxId, keccak256,
+};
 use rayon::prelude::*;
 
 use crate::builder::seal_block;
@@ -53,6 +55,14 @@ struct Chain {
     txs: HashMap<TxId, TxLoc, RandomState>,
     /// The first storage error met by a `History` answer during the current validation.
     read_error: std::sync::Mutex<Option<LedgerError>>,
+    /// Every code deployed, by hash (loaded at open: small next to the set).
+    codes: HashMap<B256, Bytes, RandomState>,
+}
+
+impl CodeSource for Chain {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.codes.get(hash).cloned()
+    }
 }
 
 impl ChainContext for Chain {
@@ -143,6 +153,7 @@ pub struct Ledger {
     state: ForwardState,
     verifier: Arc<dyn TxVerifier + Send + Sync>,
     unflushed_txs: Vec<(TxId, TxLoc)>,
+    unflushed_codes: Vec<Bytes>,
     flusher: Option<JoinHandle<Result<(), FlushFailure>>>,
     /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
     /// later change is refused until the ledger is reopened (which rebuilds from the blocks).
@@ -154,6 +165,7 @@ struct FlushFailure {
     error: LedgerError,
     outputs: Vec<([u8; StateKey::LEN], Output)>,
     txs: Vec<(TxId, TxLoc)>,
+    codes: Vec<Bytes>,
 }
 
 impl Ledger {
@@ -165,7 +177,12 @@ impl Ledger {
         let headers =
             blocks.header_rlps()?.iter().map(|rlp| alloy_rlp_decode_header(rlp)).collect::<Result<Vec<Header>>>()?;
         let hashes = headers.iter().map(Header::hash).collect();
-        let chain = Chain { blocks, store, headers, hashes, txs: HashMap::default(), read_error: Default::default() };
+        let mut codes = HashMap::default();
+        store.for_each_code(|code| {
+            codes.insert(keccak256(&code), code);
+        })?;
+        let chain =
+            Chain { blocks, store, headers, hashes, txs: HashMap::default(), read_error: Default::default(), codes };
         let mut ledger = Self {
             dir: dir.to_path_buf(),
             config,
@@ -173,6 +190,7 @@ impl Ledger {
             state: ForwardState::new(),
             verifier,
             unflushed_txs: Vec::new(),
+            unflushed_codes: Vec::new(),
             flusher: None,
             stopped: None,
         };
@@ -217,6 +235,7 @@ impl Ledger {
             }
             self.state.lthash.combine(&block_delta(&block, &ids));
             self.record_txs(number, &ids);
+            self.record_codes(&block);
         }
         if let Some(tip) = self.chain.headers.last() {
             let digest = self.state.lthash.digest();
@@ -237,6 +256,21 @@ impl Ledger {
                 self.unflushed_txs.push((*id, loc));
             }
         }
+    }
+
+    fn record_codes(&mut self, block: &Block) {
+        for code in block.outcomes.iter().flat_map(|o| &o.codes) {
+            let hash = keccak256(code);
+            if !self.chain.codes.contains_key(&hash) {
+                self.chain.codes.insert(hash, code.clone());
+                self.unflushed_codes.push(code.clone());
+            }
+        }
+    }
+
+    /// The code whose hash is `hash`, if deployed on this chain.
+    pub fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.chain.code(hash)
     }
 
     /// The data directory.
@@ -304,9 +338,10 @@ impl Ledger {
         self.state.lthash.digest()
     }
 
-    /// Seals `txs` into the next block with `template`'s fields (see [`seal_block`]).
-    pub fn seal(&self, template: &Header, txs: Vec<Tx>) -> Block {
-        seal_block(self.tip(), template, txs, &self.state.lthash)
+    /// Seals `txs` and their outcomes into the next block with `template`'s fields (see
+    /// [`seal_block`]).
+    pub fn seal(&self, template: &Header, txs: Vec<Tx>, outcomes: Vec<Outcome>) -> Block {
+        seal_block(self.tip(), template, txs, outcomes, &self.state.lthash)
     }
 
     /// Validates `block` against the tip without committing it (a dry run that reports every
@@ -382,6 +417,7 @@ impl Ledger {
         self.chain.headers.push(block.header.clone());
         self.chain.hashes.push(block.hash());
         self.record_txs(number, &ids);
+        self.record_codes(block);
         if self.state.set.dirty_len() >= self.config.flush_threshold {
             // The block is committed whatever happens to the checkpoint: a failed flush is
             // retried with the next one and, at worst, blocks are replayed on open.
@@ -424,6 +460,7 @@ impl Ledger {
         }
         let outputs = self.state.set.take_dirty();
         let txs = std::mem::take(&mut self.unflushed_txs);
+        let codes = std::mem::take(&mut self.unflushed_codes);
         let checkpoint = Checkpoint {
             height: self.len() - 1,
             lthash: self.state.lthash.clone(),
@@ -437,9 +474,9 @@ impl Ledger {
             "checkpoint flush started"
         );
         self.flusher =
-            Some(std::thread::spawn(move || match store.write_checkpoint(&outputs, &txs, &[], &checkpoint) {
+            Some(std::thread::spawn(move || match store.write_checkpoint(&outputs, &txs, &[], &codes, &checkpoint) {
                 Ok(()) => Ok(()),
-                Err(error) => Err(FlushFailure { error, outputs, txs }),
+                Err(error) => Err(FlushFailure { error, outputs, txs, codes }),
             }));
         previous
     }
@@ -455,8 +492,10 @@ impl Ledger {
                 }
                 Ok(())
             }
-            Ok(Err(FlushFailure { error, outputs, txs })) => {
+            Ok(Err(FlushFailure { error, outputs, txs, codes })) => {
                 self.state.set.mark_dirty_again(&outputs);
+                let newer = std::mem::replace(&mut self.unflushed_codes, codes);
+                self.unflushed_codes.extend(newer);
                 let newer = std::mem::replace(&mut self.unflushed_txs, txs);
                 self.unflushed_txs.extend(newer);
                 Err(error)
@@ -528,7 +567,7 @@ impl Ledger {
         let persisted = self
             .chain
             .store
-            .write_checkpoint(&outputs, &txs, &removed, &checkpoint)
+            .write_checkpoint(&outputs, &txs, &removed, &std::mem::take(&mut self.unflushed_codes), &checkpoint)
             .and_then(|()| self.chain.blocks.truncate_above(number));
         if let Err(e) = persisted {
             self.stopped = Some(format!("rollback to block {number} was not persisted: {e}"));

@@ -9,7 +9,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use manaflow_ledger::{Ledger, LedgerConfig, NoRuntime, validate_reverse};
-//! use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, StateKey, SystemTx, Tx, U256};
+//! use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, Outcome, StateKey, SystemTx, Tx, U256};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let mut ledger = Ledger::open(dir.path(), LedgerConfig::default(), Arc::new(NoRuntime))?;
@@ -17,7 +17,7 @@
 //! let alice = Address::repeat_byte(0xa1);
 //! let fund = Move::write(StateKey::balance(alice), B256::ZERO, B256::ZERO, B256::from(U256::from(1000)));
 //! let template = Header { chain_id: 31337, flags: FLAG_DEV_MODE, ..Header::default() };
-//! let genesis = ledger.seal(&template, vec![Tx::System(SystemTx { block: 0, index: 0, moves: vec![fund] })]);
+//! let genesis = ledger.seal(&template, vec![Tx::System(SystemTx { block: 0, index: 0, moves: vec![fund] })], vec![Outcome::system()]);
 //! ledger.apply(&genesis)?;
 //! assert_eq!(ledger.output(&StateKey::balance(alice))?.value, B256::from(U256::from(1000)));
 //! assert_eq!(ledger.utxo_size(), 2); // the output and its first-use marker
@@ -28,7 +28,7 @@
 //!
 //! // A block that consumes the never-written balance again is refused, and changes nothing.
 //! let again = Move::write(StateKey::balance(alice), B256::ZERO, B256::ZERO, B256::from(U256::from(5)));
-//! let bad = ledger.seal(&template, vec![Tx::System(SystemTx { block: 1, index: 0, moves: vec![again] })]);
+//! let bad = ledger.seal(&template, vec![Tx::System(SystemTx { block: 1, index: 0, moves: vec![again] })], vec![Outcome::system()]);
 //! let err = ledger.apply(&bad).unwrap_err();
 //! assert_eq!(err.violation().unwrap().rule.name(), "double-use");
 //! assert_eq!(ledger.len(), 1);

@@ -4,7 +4,7 @@
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
-use manaflow_types::{B256, Block, ChainContext, StateKey, TxId, Violation};
+use manaflow_types::{B256, Block, Bytes, ChainContext, CodeSource, StateKey, TxId, Violation, keccak256};
 
 use crate::forward::{ForwardObserver, ForwardState};
 use crate::history::{History, TxLoc};
@@ -16,6 +16,13 @@ pub struct MemoryIndex {
     blocks: Vec<Block>,
     hashes: Vec<B256>,
     txs: HashMap<TxId, TxLoc, RandomState>,
+    codes: HashMap<B256, Bytes, RandomState>,
+}
+
+impl CodeSource for MemoryIndex {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.codes.get(hash).cloned()
+    }
 }
 
 impl ChainContext for MemoryIndex {
@@ -69,6 +76,9 @@ impl MemoryChain {
             self.index.txs.entry(*id).or_insert(TxLoc { block: number, index: i as u32 });
         }
         self.state.commit(staged);
+        for code in block.outcomes.iter().flat_map(|o| &o.codes) {
+            self.index.codes.insert(keccak256(code), code.clone());
+        }
         self.index.hashes.push(block.hash());
         self.index.blocks.push(block.clone());
         Ok(())

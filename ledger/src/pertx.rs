@@ -5,12 +5,12 @@
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use manaflow_types::{
-    Address, B256, Block, ChainContext, Header, Position, Rule, Site, TxChecked, TxId, Violation, check_tx,
-    merkle_root, tx_leaf,
+    Address, B256, Block, Bytes, ChainContext, Header, Outcome, Position, Rule, Site, Tx, TxChecked, TxId, Violation,
+    check_tx, keccak256, merkle_root, tx_leaf,
 };
 use rayon::prelude::*;
 
-use crate::verifier::TxVerifier;
+use crate::verifier::{CodeSource, TxVerifier};
 
 /// A block after its stateless checks.
 #[derive(Debug, Clone)]
@@ -60,8 +60,11 @@ pub fn prepare(
     chain: &dyn ChainContextSync,
     verifier: &dyn TxVerifier,
     known: &(dyn Fn(&TxId) -> bool + Sync),
+    committed_codes: &dyn CodeSource,
 ) -> Prepared {
     let header = &block.header;
+    let codes = BlockCodes::new(block, committed_codes);
+    let system_outcome = Outcome::system();
     let results: Vec<(TxId, B256, Result<Option<Address>, Violation>)> = block
         .txs
         .par_iter()
@@ -81,7 +84,16 @@ pub fn prepare(
             // Re-execution fails at tx level, after every other tx-level rule: run it unless a
             // tx-level failure already decides this tx.
             let decided = failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
-            if !decided && let Err(v) = verifier.verify(tx, i, sender, header) {
+            let outcome = block.outcomes.get(i as usize).unwrap_or(&system_outcome);
+            if matches!(tx, Tx::System(_)) && *outcome != system_outcome {
+                let why = "a system tx executes nothing: its outcome must be empty";
+                failure = Violation::earliest(
+                    failure,
+                    Some(Violation::new(Position::of_tx(header.number, i), Rule::Malformed, why)),
+                );
+            }
+            let decided = decided || failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
+            if !decided && let Err(v) = verifier.verify(tx, i, sender, header, outcome, &codes) {
                 failure = Violation::earliest(failure, Some(v));
             }
             let checked = match failure {
@@ -117,6 +129,21 @@ pub fn prepare(
         ids.push(id);
         leaves.push(leaf);
     }
+    if block.outcomes.len() != block.txs.len() {
+        let why = format!("{} txs but {} outcomes", block.txs.len(), block.outcomes.len());
+        violation = Violation::earliest(
+            violation,
+            Some(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why)),
+        );
+    }
+    let outcomes_root = merkle_root(&block.outcomes.par_iter().map(Outcome::leaf).collect::<Vec<_>>());
+    if outcomes_root != header.outcomes_root {
+        let why = format!("outcomes root {} does not match the outcomes (root {outcomes_root})", header.outcomes_root);
+        violation = Violation::earliest(
+            violation,
+            Some(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why)),
+        );
+    }
     let root = merkle_root(&leaves);
     if root != header.tx_root {
         let v = Violation::new(
@@ -127,6 +154,26 @@ pub fn prepare(
         violation = Violation::earliest(violation, Some(v));
     }
     Prepared { ids, senders, violation, tx_results }
+}
+
+/// The code a block's txs can run: the chain's code table and the code the block deploys.
+struct BlockCodes<'a> {
+    committed: &'a dyn CodeSource,
+    deployed: HashMap<B256, Bytes, RandomState>,
+}
+
+impl<'a> BlockCodes<'a> {
+    fn new(block: &Block, committed: &'a dyn CodeSource) -> Self {
+        let deployed =
+            block.outcomes.iter().flat_map(|o| o.codes.iter()).map(|code| (keccak256(code), code.clone())).collect();
+        Self { committed, deployed }
+    }
+}
+
+impl CodeSource for BlockCodes<'_> {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.deployed.get(hash).cloned().or_else(|| self.committed.code(hash))
+    }
 }
 
 /// A [`ChainContext`] that can be shared across rayon threads.

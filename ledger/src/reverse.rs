@@ -9,7 +9,10 @@
 
 use foldhash::fast::RandomState;
 use hashbrown::{HashMap, HashSet};
-use manaflow_types::{B256, Block, ChainContext, LtHash, Position, Rule, Site, StateKey, TxId, Violation, Word};
+use manaflow_types::{
+    B256, Block, Bytes, ChainContext, CodeSource, LtHash, Position, Rule, Site, StateKey, TxId, Violation, Word,
+    keccak256,
+};
 
 use crate::delta::block_delta;
 use crate::pertx::prepare;
@@ -104,6 +107,16 @@ struct Claims {
 
 struct Pos(u64, u32);
 
+/// Code deployed by the blocks walked so far.
+#[derive(Default)]
+struct Codes(HashMap<B256, Bytes, RandomState>);
+
+impl CodeSource for Codes {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.0.get(hash).cloned()
+    }
+}
+
 struct HeaderChain<'a> {
     blocks: &'a [Block],
     hashes: &'a [B256],
@@ -148,12 +161,16 @@ pub fn validate_reverse<O: ReverseObserver>(
     let hashes: Vec<B256> = blocks.iter().map(Block::hash).collect();
     let mut pos: HashMap<TxId, Pos, RandomState> = HashMap::default();
     let mut ids_per_block = Vec::with_capacity(blocks.len());
+    let mut codes = Codes::default();
     for (b, block) in blocks.iter().enumerate() {
         let chain = HeaderChain { blocks, hashes: &hashes, upto: b as u64 };
         let number = block.header.number;
         let known = |id: &TxId| pos.get(id).is_some_and(|p| p.0 < number);
         let parent = b.checked_sub(1).map(|p| &blocks[p].header);
-        let prepared = prepare(block, parent, &chain, verifier, &known);
+        let prepared = prepare(block, parent, &chain, verifier, &known, &codes);
+        for code in block.outcomes.iter().flat_map(|o| &o.codes) {
+            codes.0.insert(keccak256(code), code.clone());
+        }
         if let Some(v) = prepared.violation {
             report(v, obs);
         }

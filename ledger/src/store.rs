@@ -5,7 +5,8 @@
 //!   header RLP) are written in one synced transaction, which is the moment the block counts as
 //!   committed. Writing the bytes can start before validation ends; only the index commits.
 //! - `state/`: derived data that may lag: `utxo` (key → live output, the checkpoint of the set),
-//!   `txs` (tx id → position) and `meta` (checkpoint height, commitment state, size). It is
+//!   `txs` (tx id → position), `codes` (code hash → code) and `meta` (checkpoint height,
+//!   commitment state, size). It is
 //!   written in large sorted batches off the critical path and rebuilt from `blocks` after a crash.
 //!
 //! Two environments, because LMDB allows one writer per environment: a checkpoint flush that
@@ -276,14 +277,15 @@ pub struct StateStore {
     utxo: Db,
     txs: Db,
     meta: Db,
+    codes: Db,
 }
 
 impl StateStore {
     /// Opens `dir/state`.
     pub fn open(dir: &Path, durability: Durability) -> Result<Self> {
         let env = open_env(&dir.join("state"), durability)?;
-        let [utxo, txs, meta] = create_databases(&env, ["utxo", "txs", "meta"])?;
-        Ok(Self { env, utxo, txs, meta })
+        let [utxo, txs, meta, codes] = create_databases(&env, ["utxo", "txs", "meta", "codes"])?;
+        Ok(Self { env, utxo, txs, meta, codes })
     }
 
     /// The last checkpoint, if any was written.
@@ -306,9 +308,13 @@ impl StateStore {
         outputs: &[([u8; StateKey::LEN], Output)],
         new_txs: &[(TxId, TxLoc)],
         removed_txs: &[TxId],
+        new_codes: &[alloy_primitives::Bytes],
         checkpoint: &Checkpoint,
     ) -> Result<()> {
         let mut wtxn = self.env.write_txn()?;
+        for code in new_codes {
+            self.codes.put(&mut wtxn, alloy_primitives::keccak256(code).as_slice(), code)?;
+        }
         for (key, out) in outputs {
             if out.is_written() {
                 self.utxo.put(&mut wtxn, key, &out.to_bytes())?;
@@ -384,6 +390,16 @@ impl StateStore {
             let key = StateKey::from_bytes(k)?;
             let out = Output::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?;
             f(key, out);
+        }
+        Ok(())
+    }
+
+    /// Calls `f` for every stored code blob.
+    pub fn for_each_code(&self, mut f: impl FnMut(alloy_primitives::Bytes)) -> Result<()> {
+        let rtxn = self.env.read_txn()?;
+        for item in self.codes.iter(&rtxn)? {
+            let (_, v) = item?;
+            f(alloy_primitives::Bytes::copy_from_slice(v));
         }
         Ok(())
     }

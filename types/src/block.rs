@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DecodeError;
 use crate::moves::{Move, TxId};
+use crate::outcome::Outcome;
 use crate::tx::{Tx, ensure_empty, list_body};
 
 /// Header flag: the chain is a dev chain, where system txs (cheats) are valid. Only the genesis
@@ -45,6 +46,9 @@ pub struct Header {
     pub flags: u8,
     /// Merkle root over `keccak(tx id ‖ keccak(canonical moves))`.
     pub tx_root: B256,
+    /// Merkle root over the txs' outcomes (`keccak(rlp(outcome))`), so the block hash also
+    /// fixes the gas, logs and deployed code that re-execution must reproduce.
+    pub outcomes_root: B256,
     /// Digest of the UTXO set after this block.
     pub commitment: B256,
 }
@@ -80,15 +84,18 @@ pub struct Block {
     pub header: Header,
     /// The txs, in block order.
     pub txs: Vec<Tx>,
+    /// Each tx's declared outcome, in the same order.
+    pub outcomes: Vec<Outcome>,
 }
 
 impl Block {
-    /// The canonical bytes: `rlp([header, [tx bytes…]])`.
+    /// The canonical bytes: `rlp([header, [tx bytes…], [outcome…]])`.
     pub fn encode(&self) -> Vec<u8> {
         let txs: Vec<Bytes> = self.txs.iter().map(|tx| Bytes::from(tx.encode())).collect();
         let txs_len: usize = txs.iter().map(Encodable::length).sum();
-        let txs_list_len = txs_len + alloy_rlp::length_of_length(txs_len);
-        let payload = self.header.length() + txs_list_len;
+        let outcomes_len: usize = self.outcomes.iter().map(Encodable::length).sum();
+        let list_len = |len: usize| len + alloy_rlp::length_of_length(len);
+        let payload = self.header.length() + list_len(txs_len) + list_len(outcomes_len);
         let mut out = Vec::with_capacity(payload + 8);
         RlpHeader { list: true, payload_length: payload }.encode(&mut out);
         self.header.encode(&mut out);
@@ -96,30 +103,50 @@ impl Block {
         for tx in &txs {
             tx.encode(&mut out);
         }
+        RlpHeader { list: true, payload_length: outcomes_len }.encode(&mut out);
+        for outcome in &self.outcomes {
+            outcome.encode(&mut out);
+        }
         out
     }
 
-    /// Decodes [`Block::encode`]; the input must be exactly one block.
+    /// Decodes [`Block::encode`]; the input must be exactly one block, with one outcome per tx.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut buf = list_body(bytes)?;
         let header = Header::decode(&mut buf)?;
-        let txs_header = RlpHeader::decode(&mut buf)?;
-        if !txs_header.list || buf.len() != txs_header.payload_length {
-            return Err(DecodeError::Rlp("block txs must be one RLP list closing the block".into()));
-        }
+        let mut txs_body = list_item(&mut buf, "block txs")?;
         let mut txs = Vec::new();
-        while !buf.is_empty() {
-            let raw = alloy_rlp::Header::decode_bytes(&mut buf, false)?;
+        while !txs_body.is_empty() {
+            let raw = alloy_rlp::Header::decode_bytes(&mut txs_body, false)?;
             txs.push(Tx::decode(raw)?);
         }
+        let mut outcomes_body = list_item(&mut buf, "block outcomes")?;
+        let mut outcomes = Vec::with_capacity(txs.len());
+        while !outcomes_body.is_empty() {
+            outcomes.push(Outcome::decode(&mut outcomes_body)?);
+        }
         ensure_empty(buf)?;
-        Ok(Self { header, txs })
+        if outcomes.len() != txs.len() {
+            return Err(DecodeError::Invalid(format!("{} txs but {} outcomes", txs.len(), outcomes.len())));
+        }
+        Ok(Self { header, txs, outcomes })
     }
 
     /// The block hash.
     pub fn hash(&self) -> B256 {
         self.header.hash()
     }
+}
+
+/// Takes one RLP list item from `buf` and returns its body.
+fn list_item<'a>(buf: &mut &'a [u8], what: &'static str) -> Result<&'a [u8], DecodeError> {
+    let header = RlpHeader::decode(buf)?;
+    if !header.list || buf.len() < header.payload_length {
+        return Err(DecodeError::Rlp(format!("{what} must be an RLP list")));
+    }
+    let (body, rest) = buf.split_at(header.payload_length);
+    *buf = rest;
+    Ok(body)
 }
 
 /// The Merkle leaf of a tx: `keccak(id ‖ keccak(canonical moves))`, so an inclusion proof also
@@ -176,7 +203,22 @@ mod tests {
             Tx::System(SystemTx { block: 7, index: 1, moves: vec![] }),
         ];
         let leaves: Vec<_> = txs.iter().map(|t| tx_leaf(&t.id(), t.moves())).collect();
-        Block { header: Header { number: 7, chain_id: 31337, tx_root: merkle_root(&leaves), ..Header::default() }, txs }
+        let outcomes = vec![
+            Outcome::system(),
+            Outcome { success: false, gas_used: 21_000, logs: vec![], codes: vec![Bytes::from_static(b"\x60\x00")] },
+        ];
+        let outcomes_root = merkle_root(&outcomes.iter().map(Outcome::leaf).collect::<Vec<_>>());
+        Block {
+            header: Header {
+                number: 7,
+                chain_id: 31337,
+                tx_root: merkle_root(&leaves),
+                outcomes_root,
+                ..Header::default()
+            },
+            txs,
+            outcomes,
+        }
     }
 
     #[test]

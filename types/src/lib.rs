@@ -19,10 +19,12 @@ pub mod commitment;
 pub mod context;
 pub mod error;
 pub mod moves;
+pub mod outcome;
 pub mod signing;
 pub mod state;
 pub mod tx;
 pub mod verdict;
+pub mod verify;
 
 pub use block::{Block, FLAG_DEV_MODE, Header, merkle_root, tx_leaf};
 pub use check::{ChainContext, TxChecked, check_tx};
@@ -30,9 +32,11 @@ pub use commitment::{LtHash, SetElement};
 pub use context::{ContextField, context_key};
 pub use error::{DecodeError, SignatureError};
 pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical};
+pub use outcome::Outcome;
 pub use signing::{Signature, SigningKey, recover_signer};
 pub use state::{DeclaredView, MapView, MissingState, Output, StateView};
 pub use tx::{EthereumTx, NATIVE_TX_TYPE, NativeCall, NativeTx, SystemTx, Tx};
 pub use verdict::{Position, Rule, Site, Violation};
+pub use verify::{CodeSource, NoRuntime, TxVerifier};
 
 pub use alloy_primitives::{Address, B256, Bytes, U256, keccak256};

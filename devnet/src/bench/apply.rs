@@ -18,7 +18,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use manaflow_ledger::store::{Durability, StateStore};
 use manaflow_ledger::{Ledger, LedgerConfig, NoRuntime, Output};
-use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, StateKey, SystemTx, Tx, sort_canonical};
+use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, Outcome, StateKey, SystemTx, Tx, sort_canonical};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -147,7 +147,7 @@ fn fill(ledger: &mut Ledger, template: &Header, args: &ApplyArgs, rng: &mut Smal
         )
         .expect("valid template"),
     );
-    let genesis = ledger.seal(template, vec![]);
+    let genesis = ledger.seal(template, vec![], vec![]);
     ledger.apply(&genesis)?;
     while model.keys.len() < total {
         let in_block = (total - model.keys.len()).min(args.moves.max(1) as usize);
@@ -168,7 +168,8 @@ fn fill(ledger: &mut Ledger, template: &Header, args: &ApplyArgs, rng: &mut Smal
             txs.push(Tx::System(SystemTx { block: number, index: txs.len() as u32, moves }));
             left -= n;
         }
-        let block = ledger.seal(template, txs);
+        let outcomes = txs.iter().map(|_| Outcome::system()).collect();
+        let block = ledger.seal(template, txs, outcomes);
         let applied = ledger.apply(&block).context("applying a fill block")?;
         for (id, writes) in applied.ids.iter().zip(pending) {
             for (key, value) in writes {
@@ -224,7 +225,8 @@ fn measured_block(
         txs.push(Tx::System(tx));
         left -= n;
     }
-    ledger.seal(template, txs)
+    let outcomes = txs.iter().map(|_| Outcome::system()).collect();
+    ledger.seal(template, txs, outcomes)
 }
 
 /// The seed's naive loop: for each state change, one write transaction that checks and

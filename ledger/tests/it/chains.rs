@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use manaflow_ledger::{ForwardState, MemoryChain, Output, TxVerifier, seal_block};
 use manaflow_types::{
-    Address, B256, Block, Bytes, ContextField, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Position, StateKey,
-    SystemTx, Tx, TxId, U256, Violation, context_key,
+    Address, B256, Block, Bytes, CodeSource, ContextField, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome,
+    Position, StateKey, SystemTx, Tx, TxId, U256, Violation, context_key,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -16,9 +16,22 @@ use rand::{Rng, SeedableRng};
 pub struct TrustDeclared;
 
 impl TxVerifier for TrustDeclared {
-    fn verify(&self, _: &Tx, _: u32, _: Option<Address>, _: &Header) -> Result<(), Violation> {
+    fn verify(
+        &self,
+        _: &Tx,
+        _: u32,
+        _: Option<Address>,
+        _: &Header,
+        _: &Outcome,
+        _: &dyn CodeSource,
+    ) -> Result<(), Violation> {
         Ok(())
     }
+}
+
+/// The outcome these tests declare for an ordinary tx.
+pub fn plain_outcome() -> Outcome {
+    Outcome { success: true, gas_used: 21_000, ..Outcome::default() }
 }
 
 /// Where a move sits: (block, tx, move).
@@ -94,7 +107,7 @@ impl ChainGen {
         self.commit_moves(id, &tx.moves);
         let mut header = template.clone();
         header.flags = FLAG_DEV_MODE;
-        seal_block(None, &header, vec![Tx::System(tx)], &LtHash::new())
+        seal_block(None, &header, vec![Tx::System(tx)], vec![Outcome::system()], &LtHash::new())
     }
 
     fn random_tx(&mut self, header: &Header) -> Tx {
@@ -160,8 +173,9 @@ impl ChainGen {
             let mut header = template.clone();
             header.timestamp = parent.timestamp + self.rng.random_range(0..3);
             let n = self.rng.random_range(1..=max_txs);
-            let txs = (0..n).map(|_| self.random_tx(&header)).collect();
-            let block = seal_block(Some(&parent), &header, txs, &lthash);
+            let txs: Vec<Tx> = (0..n).map(|_| self.random_tx(&header)).collect();
+            let outcomes = txs.iter().map(|_| plain_outcome()).collect();
+            let block = seal_block(Some(&parent), &header, txs, outcomes, &lthash);
             lthash = lthash_after(std::slice::from_ref(&block)).tap_combine(lthash);
             chain.push(block);
         }
@@ -203,8 +217,9 @@ pub fn reseal(blocks: &mut [Block], from: usize, keep_commitment: Option<usize>)
         let parent = (j > 0).then(|| blocks[j - 1].header.clone());
         let kept = blocks[j].header.commitment;
         let txs = std::mem::take(&mut blocks[j].txs);
+        let outcomes = std::mem::take(&mut blocks[j].outcomes);
         let template = blocks[j].header.clone();
-        let mut sealed = seal_block(parent.as_ref(), &template, txs, &lthash);
+        let mut sealed = seal_block(parent.as_ref(), &template, txs, outcomes, &lthash);
         lthash = lthash_after(std::slice::from_ref(&sealed)).tap_combine(lthash);
         if keep_commitment == Some(j) {
             sealed.header.commitment = kept;

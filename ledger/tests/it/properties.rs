@@ -176,6 +176,7 @@ proptest! {
                 };
                 let raw = Bytes::from(format!("replay-{}", maker.rng().random::<u64>()).into_bytes());
                 chain[target].txs.push(Tx::Ethereum(EthereumTx { raw, moves: vec![copy] }));
+                chain[target].outcomes.push(crate::chains::plain_outcome());
                 let index = chain[target].txs.len() - 1;
                 reseal(&mut chain, target, None);
                 let rule = if kind == 3 { Rule::DoubleUse } else { Rule::ReadAfterConsume };
