@@ -23,7 +23,9 @@ mod error;
 mod handler;
 mod moves;
 mod runtime;
+mod verifier;
 
 pub use envelope::{SignedEthTx, decode_signed, native_call};
 pub use error::{EnvelopeError, ExecError, Rejection};
 pub use runtime::{Call, EvmRuntime, Execution, Hardfork, Status};
+pub use verifier::{EvmVerifier, outcome_of};

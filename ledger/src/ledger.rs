@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use manaflow_types::{
-    B256, Block, Bytes, ChainContext, CodeSource, Header, LtHash, Outcome, SetElement, StateKey, Tx, TxId, keccak256,
+    B256, Block, Bytes, ChainContext, CodeSource, Header, LtHash, MissingState, Outcome, SetElement, StateKey,
+    StateView, Tx, TxId, keccak256,
 };
 use rayon::prelude::*;
 
@@ -621,6 +622,16 @@ impl Ledger {
     /// Bytes on disk of the block store and the state store.
     pub fn disk_size(&self) -> (u64, u64) {
         (self.chain.blocks.disk_size(), self.chain.store.disk_size())
+    }
+}
+
+/// The latest state, as runtimes read it (the coordinator executes against this).
+impl StateView for Ledger {
+    fn output(&self, key: &StateKey) -> std::result::Result<Output, MissingState> {
+        Ledger::output(self, key).map_err(|e| MissingState::Failed(e.to_string()))
+    }
+    fn code(&self, hash: &B256) -> std::result::Result<Bytes, MissingState> {
+        self.chain.code(hash).ok_or(MissingState::Code(*hash))
     }
 }
 

@@ -1,5 +1,6 @@
 //! EVM runtime tests, as one binary: execution into moves, stateless re-execution, fees.
 
+mod blocks;
 mod contracts;
 mod state_tests;
 mod support;

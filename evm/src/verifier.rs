@@ -1,0 +1,127 @@
+//! Stateless re-execution as the validator's per-tx check (DESIGN §4): a tx is re-executed
+//! against nothing but its declared `prev` values and code by hash, and must reproduce exactly
+//! its declared moves and outcome.
+
+use alloy_primitives::{Address, B256};
+use manaflow_types::{
+    ChainContext, CodeSource, ContextField, DeclaredView, Header, Mark, Outcome, Position, Rule, Tx, TxVerifier,
+    Violation, context::parse_context_slot,
+};
+
+use crate::envelope::{decode_signed, native_call};
+use crate::error::ExecError;
+use crate::runtime::{EvmRuntime, Status};
+
+/// Re-executes Ethereum-envelope and native txs in the EVM (system txs need none).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvmVerifier {
+    runtime: EvmRuntime,
+}
+
+impl EvmVerifier {
+    /// A verifier running `runtime`.
+    pub fn new(runtime: EvmRuntime) -> Self {
+        Self { runtime }
+    }
+}
+
+/// BLOCKHASH during re-execution answers from the tx's own `x` moves, which the per-tx checks
+/// have already held against the chain's headers: re-execution needs no chain.
+struct DeclaredContext(Vec<(u64, B256)>);
+
+impl ChainContext for DeclaredContext {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.0.iter().find(|(n, _)| *n == number).map(|(_, h)| *h)
+    }
+    fn dev_mode(&self) -> bool {
+        false
+    }
+}
+
+impl TxVerifier for EvmVerifier {
+    fn verify(
+        &self,
+        tx: &Tx,
+        index: u32,
+        sender: Option<Address>,
+        header: &Header,
+        outcome: &Outcome,
+        codes: &dyn CodeSource,
+    ) -> Result<(), Violation> {
+        let at_tx = Position::of_tx(header.number, index);
+        let fail = |why: String| Violation::new(at_tx, Rule::Reexecution, why);
+        let call = match tx {
+            Tx::System(_) => return Ok(()),
+            Tx::Ethereum(eth) => decode_signed(&eth.raw, header.chain_id)
+                .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
+                .call(),
+            Tx::Native(native) => {
+                let sender = sender.ok_or_else(|| Violation::new(at_tx, Rule::Signature, "no sender recovered"))?;
+                native_call(native, sender)
+            }
+        };
+        let declared = tx.moves();
+        let hashes = declared
+            .iter()
+            .filter(|m| m.mark == Mark::Context)
+            .filter_map(|m| match parse_context_slot(&m.slot) {
+                Some((ContextField::BlockHash, n)) => Some((n, m.next)),
+                _ => None,
+            })
+            .collect();
+        let lookup = |hash: &B256| codes.code(hash);
+        let view = DeclaredView::new(declared, &lookup);
+        let exec = match self.runtime.execute(&call, header, &DeclaredContext(hashes), &view) {
+            Ok(exec) => exec,
+            Err(ExecError::Missing(missing)) => return Err(fail(format!("re-execution needs {missing}"))),
+            Err(ExecError::Rejected(rejection)) => {
+                return Err(fail(format!("re-execution refuses the tx: {rejection}")));
+            }
+            Err(ExecError::Internal(e)) => return Err(fail(e)),
+        };
+        if let Some(i) = (0..declared.len().max(exec.moves.len())).find(|&i| declared.get(i) != exec.moves.get(i)) {
+            let why = match (declared.get(i), exec.moves.get(i)) {
+                (Some(d), Some(e)) if d.key() == e.key() => {
+                    format!(
+                        "declares {} as {} → {} but re-execution gives {} → {}",
+                        d.key(),
+                        d.prev,
+                        d.next,
+                        e.prev,
+                        e.next
+                    )
+                }
+                (Some(d), Some(e)) => format!("declares a move on {} where re-execution touches {}", d.key(), e.key()),
+                (Some(d), None) => format!("declares a move on {} that re-execution does not touch", d.key()),
+                (None, Some(e)) => format!("re-execution also touches {}, which is not declared", e.key()),
+                (None, None) => unreachable!("an index below the longer length"),
+            };
+            let at = if i < declared.len() { Position::of_move(header.number, index, i as u32) } else { at_tx };
+            return Err(Violation::new(at, Rule::Reexecution, why));
+        }
+        let success = exec.status == Status::Success;
+        if success != outcome.success || exec.gas_used != outcome.gas_used {
+            return Err(fail(format!(
+                "declares success={} gas {} but re-execution gives success={} gas {}",
+                outcome.success, outcome.gas_used, success, exec.gas_used
+            )));
+        }
+        if exec.logs != outcome.logs {
+            return Err(fail(format!("declares {} logs that re-execution does not reproduce", outcome.logs.len())));
+        }
+        if exec.codes != outcome.codes {
+            return Err(fail("declares deployed code that re-execution does not produce".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The outcome to declare for an execution.
+pub fn outcome_of(exec: &crate::runtime::Execution) -> Outcome {
+    Outcome {
+        success: exec.status == Status::Success,
+        gas_used: exec.gas_used,
+        logs: exec.logs.clone(),
+        codes: exec.codes.clone(),
+    }
+}

@@ -1,0 +1,167 @@
+//! Validity wired into the ledger: blocks of signed txs whose moves the EVM produced are
+//! accepted forwards and in reverse; a tampered move or outcome is refused by re-execution,
+//! with the position and the rule, and changes nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, decode_signed, outcome_of};
+use manaflow_ledger::{Ledger, LedgerConfig, validate_reverse};
+use manaflow_types::{
+    Block, EthereumTx, FLAG_DEV_MODE, Header, MissingState, Move, Outcome, Output, Rule, StateKey, StateView, SystemTx,
+    Tx,
+};
+
+use crate::support::*;
+
+/// The state a block's next tx sees: the ledger plus the block's earlier txs.
+struct Pending<'a> {
+    ledger: &'a Ledger,
+    writes: HashMap<StateKey, Output>,
+    codes: HashMap<B256, Bytes>,
+}
+
+impl StateView for Pending<'_> {
+    fn output(&self, key: &StateKey) -> Result<Output, MissingState> {
+        match self.writes.get(key) {
+            Some(out) => Ok(*out),
+            None => StateView::output(self.ledger, key),
+        }
+    }
+    fn code(&self, hash: &B256) -> Result<Bytes, MissingState> {
+        self.codes.get(hash).cloned().map_or_else(|| StateView::code(self.ledger, hash), Ok)
+    }
+}
+
+struct Node {
+    ledger: Ledger,
+    _dir: tempfile::TempDir,
+}
+
+fn template(number: u64) -> Header {
+    Header { timestamp: 1_700_000_000 + number, flags: FLAG_DEV_MODE, ..header() }
+}
+
+impl Node {
+    fn new(funded: &[Address]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let verifier = Arc::new(EvmVerifier::new(EvmRuntime::new(Hardfork::Prague)));
+        let mut ledger = Ledger::open(dir.path(), LedgerConfig::default(), verifier).unwrap();
+        let moves = {
+            let mut moves: Vec<Move> = funded
+                .iter()
+                .map(|a| Move::write(StateKey::balance(*a), B256::ZERO, B256::ZERO, word(10u128.pow(21))))
+                .collect();
+            manaflow_types::sort_canonical(&mut moves);
+            moves
+        };
+        let genesis = ledger.seal(
+            &template(0),
+            vec![Tx::System(SystemTx { block: 0, index: 0, moves })],
+            vec![Outcome::system()],
+        );
+        ledger.apply(&genesis).unwrap();
+        Self { ledger, _dir: dir }
+    }
+
+    /// What a coordinator does: execute each tx on the pending state, fill its moves, seal.
+    fn build(&self, raws: &[Bytes]) -> Block {
+        let number = self.ledger.len();
+        let header = Header { number, ..template(number) };
+        let mut pending = Pending { ledger: &self.ledger, writes: HashMap::new(), codes: HashMap::new() };
+        let (mut txs, mut outcomes) = (vec![], vec![]);
+        for raw in raws {
+            let signed = decode_signed(raw, CHAIN_ID).unwrap();
+            let exec = EvmRuntime::new(Hardfork::Prague).execute(&signed.call(), &header, &Chain, &pending).unwrap();
+            for m in exec.moves.iter().filter(|m| m.mark != manaflow_types::Mark::Context && m.is_write()) {
+                pending.writes.insert(m.key(), Output { intx: signed.hash, value: m.next });
+            }
+            for code in &exec.codes {
+                pending.codes.insert(keccak256(code), code.clone());
+            }
+            outcomes.push(outcome_of(&exec));
+            txs.push(Tx::Ethereum(EthereumTx { raw: raw.clone(), moves: exec.moves }));
+        }
+        self.ledger.seal(&template(number), txs, outcomes)
+    }
+}
+
+#[test]
+fn blocks_of_evm_txs_validate_forwards_and_in_reverse() {
+    let (alice, bob) = (key(20), key(21));
+    let carol = Address::repeat_byte(0xca);
+    let mut node = Node::new(&[alice.address(), bob.address()]);
+    let block1 = node.build(&[
+        sign_1559(&alice, 0, Some(carol), U256::from(777), Bytes::new(), 21_000),
+        sign_1559(&bob, 0, None, U256::ZERO, artifact_bytecode("TestToken"), 3_000_000),
+        // Chained in the same block: alice's second tx consumes her first tx's outputs.
+        sign_1559(&alice, 1, Some(carol), U256::from(3), Bytes::new(), 21_000),
+    ]);
+    node.ledger.apply(&block1).unwrap();
+    let token = bob.address().create(0);
+    let block2 = node.build(&[sign_1559(
+        &bob,
+        1,
+        Some(token),
+        U256::ZERO,
+        calldata("transfer(address,uint256)", &[addr_word(carol), word(42)]),
+        100_000,
+    )]);
+    node.ledger.apply(&block2).unwrap();
+    assert_eq!(node.ledger.output(&StateKey::balance(carol)).unwrap().value, word(780));
+    // Fees are burned: nobody's balance grew but carol's.
+    let coinbase = node.ledger.output(&StateKey::balance(header().coinbase)).unwrap();
+    assert_eq!(coinbase, Output::NEVER_WRITTEN);
+
+    let blocks = node.ledger.blocks().unwrap();
+    let verifier = EvmVerifier::new(EvmRuntime::new(Hardfork::Prague));
+    let reverse = validate_reverse(&blocks, &verifier, &mut ());
+    assert!(reverse.verdict.is_none(), "{:?}", reverse.verdict);
+    assert_eq!(reverse.tip, node.ledger.outputs().unwrap());
+    assert_eq!(node.ledger.recompute_commitment().unwrap(), blocks.last().unwrap().header.commitment);
+}
+
+#[test]
+fn a_tampered_move_or_outcome_is_refused_by_reexecution() {
+    let alice = key(22);
+    let carol = Address::repeat_byte(0xcc);
+    let mut node = Node::new(&[alice.address()]);
+    let good = node.build(&[sign_1559(&alice, 0, Some(carol), U256::from(10), Bytes::new(), 21_000)]);
+    let before = (node.ledger.len(), node.ledger.commitment());
+    let lthash = node.ledger.lthash().clone();
+    let parent = node.ledger.tip().cloned();
+    let reseal = |mut block: Block| {
+        manaflow_ledger::seal_block(
+            parent.as_ref(),
+            &block.header.clone(),
+            std::mem::take(&mut block.txs),
+            std::mem::take(&mut block.outcomes),
+            &lthash,
+        )
+    };
+
+    // carol receives 1 wei more than the tx sends: the moves still balance as a UTXO step.
+    let mut more = good.clone();
+    let moves = more.txs[0].moves_mut();
+    let i = moves.iter().position(|m| m.key() == StateKey::balance(carol)).unwrap();
+    moves[i].next = word(11);
+    let err = node.ledger.apply(&reseal(more)).unwrap_err();
+    let v = err.violation().unwrap();
+    assert_eq!((v.rule, v.position), (Rule::Reexecution, manaflow_types::Position::of_move(1, 0, i as u32)), "{v}");
+
+    // The gas declared is not the gas used.
+    let mut gas = good.clone();
+    gas.outcomes[0].gas_used += 1;
+    let err = node.ledger.apply(&reseal(gas)).unwrap_err();
+    assert_eq!(err.violation().unwrap().rule, Rule::Reexecution);
+
+    // A move dropped: re-execution needs state the tx does not declare.
+    let mut fewer = good.clone();
+    fewer.txs[0].moves_mut().remove(0);
+    let err = node.ledger.apply(&reseal(fewer)).unwrap_err();
+    assert!(err.to_string().contains("re-execution needs"), "{err}");
+
+    assert_eq!((node.ledger.len(), node.ledger.commitment()), before, "refused blocks change nothing");
+    node.ledger.apply(&good).unwrap();
+}
