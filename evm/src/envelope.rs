@@ -9,7 +9,7 @@ use alloy_primitives::{Address, B256, TxKind, keccak256};
 use manaflow_types::NativeTx;
 
 use crate::error::EnvelopeError;
-use crate::runtime::Call;
+use manaflow_types::Call;
 
 /// A decoded, signature-checked Ethereum tx.
 #[derive(Debug, Clone)]

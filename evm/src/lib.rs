@@ -26,6 +26,7 @@ mod runtime;
 mod verifier;
 
 pub use envelope::{SignedEthTx, decode_signed, native_call};
-pub use error::{EnvelopeError, ExecError, Rejection};
-pub use runtime::{Call, EvmRuntime, Execution, Hardfork, Status};
+pub use error::EnvelopeError;
+pub use manaflow_types::{Call, ExecError, Execution, Rejection, Runtime, Status};
+pub use runtime::{EvmRuntime, Hardfork, tx_env};
 pub use verifier::{EvmVerifier, outcome_of};

@@ -1,9 +1,8 @@
 //! The EVM runtime: execute a call against a state view (never committing), and turn what it
 //! loaded and left into the tx's move set.
 
-use alloy_eips::eip2930::AccessList;
-use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
-use manaflow_types::{ChainContext, Header, Move, StateView};
+use alloy_primitives::{Bytes, TxKind, U256};
+use manaflow_types::{Call, ChainContext, ExecError, Execution, Header, Rejection, Runtime, StateView, Status};
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction, Output as RevmOutput};
 use revm::context::{BlockEnv, CfgEnv, ContextSetters, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
@@ -15,7 +14,6 @@ use revm::{Context, MainBuilder, MainContext};
 
 use crate::context::ContextRecorder;
 use crate::db::{DbError, ViewDb};
-use crate::error::{ExecError, Rejection};
 use crate::handler::BurnFeesHandler;
 use crate::moves;
 
@@ -58,94 +56,25 @@ impl std::str::FromStr for Hardfork {
     }
 }
 
-/// What a tx asks the EVM to do, its sender already recovered.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Call {
-    /// EIP-2718 type (0 legacy, 1 EIP-2930, 2 EIP-1559).
-    pub tx_type: u8,
-    /// The sender.
-    pub caller: Address,
-    /// The callee, or `None` to create.
-    pub to: Option<Address>,
-    /// Wei sent.
-    pub value: U256,
-    /// Calldata or init code.
-    pub input: Bytes,
-    /// Gas limit.
-    pub gas_limit: u64,
-    /// Gas price (legacy, 2930) or fee cap (1559).
-    pub max_fee_per_gas: u128,
-    /// Tip cap (1559 only).
-    pub max_priority_fee_per_gas: Option<u128>,
-    /// The sender's nonce.
-    pub nonce: u64,
-    /// Chain id, `None` for a pre-EIP-155 legacy tx.
-    pub chain_id: Option<u64>,
-    /// EIP-2930 access list.
-    pub access_list: AccessList,
-}
-
-impl Call {
-    /// The price paid per gas in a block with `base_fee`.
-    pub fn effective_gas_price(&self, base_fee: u64) -> u128 {
-        match self.max_priority_fee_per_gas {
-            Some(tip) => self.max_fee_per_gas.min(u128::from(base_fee).saturating_add(tip)),
-            None => self.max_fee_per_gas,
-        }
+/// The call as revm's tx environment (for comparing with revm itself).
+pub fn tx_env(call: &Call) -> TxEnv {
+    TxEnv {
+        tx_type: call.tx_type,
+        caller: call.caller,
+        gas_limit: call.gas_limit,
+        gas_price: call.max_fee_per_gas,
+        gas_priority_fee: call.max_priority_fee_per_gas,
+        kind: match call.to {
+            Some(to) => TxKind::Call(to),
+            None => TxKind::Create,
+        },
+        value: call.value,
+        data: call.input.clone(),
+        nonce: call.nonce,
+        chain_id: call.chain_id,
+        access_list: call.access_list.clone(),
+        ..TxEnv::default()
     }
-
-    /// The call as revm's tx environment (for comparing with revm itself).
-    pub fn tx_env(&self) -> TxEnv {
-        TxEnv {
-            tx_type: self.tx_type,
-            caller: self.caller,
-            gas_limit: self.gas_limit,
-            gas_price: self.max_fee_per_gas,
-            gas_priority_fee: self.max_priority_fee_per_gas,
-            kind: match self.to {
-                Some(to) => TxKind::Call(to),
-                None => TxKind::Create,
-            },
-            value: self.value,
-            data: self.input.clone(),
-            nonce: self.nonce,
-            chain_id: self.chain_id,
-            access_list: self.access_list.clone(),
-            ..TxEnv::default()
-        }
-    }
-}
-
-/// How execution ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Returned or stopped.
-    Success,
-    /// Reverted; the output is the revert data.
-    Revert,
-    /// Halted (out of gas, invalid opcode…); all gas is used.
-    Halt(String),
-}
-
-/// The outcome of executing one tx.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Execution {
-    /// How it ended.
-    pub status: Status,
-    /// Gas used (the receipt's).
-    pub gas_used: u64,
-    /// Price paid per gas.
-    pub effective_gas_price: u128,
-    /// Logs emitted (none unless it succeeded).
-    pub logs: Vec<Log>,
-    /// Return data, or revert data.
-    pub output: Bytes,
-    /// The contract created, for a create tx that succeeded.
-    pub created: Option<Address>,
-    /// The move set, in canonical order.
-    pub moves: Vec<Move>,
-    /// Code deployed by the tx (its hashes are the `c` moves' new values).
-    pub codes: Vec<Bytes>,
 }
 
 /// revm, configured for one hardfork, producing move sets.
@@ -185,7 +114,7 @@ impl EvmRuntime {
 
     /// Executes `call` in the block with `header` against `view` and returns its outcome and
     /// move set. Nothing is written anywhere.
-    pub fn execute(
+    pub fn execute_call(
         &self,
         call: &Call,
         header: &Header,
@@ -198,7 +127,7 @@ impl EvmRuntime {
             .with_cfg(CfgEnv::new_with_spec(self.hardfork.spec()).with_chain_id(header.chain_id))
             .with_block(Self::block_env(header))
             .build_mainnet_with_inspector(ContextRecorder::default());
-        evm.ctx.set_tx(call.tx_env());
+        evm.ctx.set_tx(tx_env(call));
         let mut handler =
             BurnFeesHandler::<_, EVMError<DbError, InvalidTransaction>, EthFrame<EthInterpreter>>::default();
         let result = handler.inspect_run(&mut evm);
@@ -228,6 +157,18 @@ impl EvmRuntime {
             moves: set.moves,
             codes: set.codes,
         })
+    }
+}
+
+impl Runtime for EvmRuntime {
+    fn execute(
+        &self,
+        call: &Call,
+        header: &Header,
+        chain: &dyn ChainContext,
+        view: &dyn StateView,
+    ) -> Result<Execution, ExecError> {
+        self.execute_call(call, header, chain, view)
     }
 }
 

@@ -9,8 +9,9 @@ use manaflow_types::{
 };
 
 use crate::envelope::{decode_signed, native_call};
-use crate::error::ExecError;
-use crate::runtime::{EvmRuntime, Status};
+use manaflow_types::{ExecError, Runtime, Status};
+
+use crate::runtime::EvmRuntime;
 
 /// Re-executes Ethereum-envelope and native txs in the EVM (system txs need none).
 #[derive(Clone, Copy, Debug, Default)]
@@ -117,7 +118,7 @@ impl TxVerifier for EvmVerifier {
 }
 
 /// The outcome to declare for an execution.
-pub fn outcome_of(exec: &crate::runtime::Execution) -> Outcome {
+pub fn outcome_of(exec: &manaflow_types::Execution) -> Outcome {
     Outcome {
         success: exec.status == Status::Success,
         gas_used: exec.gas_used,

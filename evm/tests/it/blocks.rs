@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, decode_signed, outcome_of};
+use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, Runtime, decode_signed, outcome_of};
 use manaflow_ledger::{Ledger, LedgerConfig, validate_reverse};
 use manaflow_types::{
     Block, EthereumTx, FLAG_DEV_MODE, Header, MissingState, Move, Outcome, Output, Rule, StateKey, StateView, SystemTx,

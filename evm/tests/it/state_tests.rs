@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use manaflow_evm::{EvmRuntime, ExecError, Hardfork, decode_signed};
+use manaflow_evm::{EvmRuntime, ExecError, Hardfork, Runtime, decode_signed};
 use manaflow_types::{ChainContext, DeclaredView, Header, MapView, Output, StateKey};
 use revm::context::CfgEnv;
 use revm::context_interface::block::BlobExcessGasAndPrice;
@@ -211,7 +211,7 @@ fn check_entry(runtime: &EvmRuntime, pre: &Value, header: &Header, entry: &Value
         .with_cfg(CfgEnv::new_with_spec(SpecId::CANCUN).with_chain_id(header.chain_id))
         .with_block(EvmRuntime::block_env(header))
         .build_mainnet();
-    evm.transact_commit(call.tx_env()).map_err(|e| format!("revm refused what we executed: {e}"))?;
+    evm.transact_commit(manaflow_evm::tx_env(&call)).map_err(|e| format!("revm refused what we executed: {e}"))?;
     drop(evm);
 
     // Logs hash: keccak of the RLP list of logs.

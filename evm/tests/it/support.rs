@@ -3,7 +3,7 @@
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256, keccak256};
-use manaflow_evm::{EvmRuntime, Execution, Hardfork, decode_signed};
+use manaflow_evm::{EvmRuntime, Execution, Hardfork, Runtime, decode_signed};
 use manaflow_types::{ChainContext, DeclaredView, Header, MapView, SigningKey, StateKey};
 
 pub const CHAIN_ID: u64 = 31337;

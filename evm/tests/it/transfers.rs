@@ -81,7 +81,7 @@ fn legacy_txs_with_and_without_eip155_execute() {
 
 #[test]
 fn txs_that_cannot_execute_are_rejected_with_their_rule() {
-    use manaflow_evm::{EvmRuntime, Hardfork};
+    use manaflow_evm::{EvmRuntime, Hardfork, Runtime};
     let alice = key(4);
     let view = funded(&[alice.address()], 10u128.pow(15));
     let exec = |raw: &Bytes| {
