@@ -34,17 +34,17 @@ impl StateView for Pending<'_> {
     }
 }
 
-struct Node {
-    ledger: Ledger,
+pub struct Node {
+    pub ledger: Ledger,
     _dir: tempfile::TempDir,
 }
 
-fn template(number: u64) -> Header {
+pub fn template(number: u64) -> Header {
     Header { timestamp: 1_700_000_000 + number, flags: FLAG_DEV_MODE, ..header() }
 }
 
 impl Node {
-    fn new(funded: &[Address]) -> Self {
+    pub fn new(funded: &[Address]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let verifier = Arc::new(EvmVerifier::new(EvmRuntime::new(Hardfork::Prague)));
         let mut ledger = Ledger::open(dir.path(), LedgerConfig::default(), verifier).unwrap();
@@ -66,7 +66,7 @@ impl Node {
     }
 
     /// What a coordinator does: execute each tx on the pending state, fill its moves, seal.
-    fn build(&self, raws: &[Bytes]) -> Block {
+    pub fn build(&self, raws: &[Bytes]) -> Block {
         let number = self.ledger.len();
         let header = Header { number, ..template(number) };
         let mut pending = Pending { ledger: &self.ledger, writes: HashMap::new(), codes: HashMap::new() };

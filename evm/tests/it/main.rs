@@ -2,6 +2,7 @@
 
 mod blocks;
 mod contracts;
+mod differential;
 mod state_tests;
 mod support;
 mod transfers;
