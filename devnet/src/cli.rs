@@ -27,6 +27,24 @@ pub enum BenchCommand {
     /// (live and double-use checks applied to the set), the end-to-end rate (with the
     /// commitment and a durable block commit) and the seed's naive loop as the baseline.
     Apply(ApplyArgs),
+    /// Validate a block of signed ERC20 transfers from many senders: execution into moves, then
+    /// full validation (signatures, stateless re-execution, UTXO step) with one and with all
+    /// threads; baselines: revm alone on a CacheDB, and signature recovery alone.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `bench validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// ERC20 transfers in the block.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub txs: u64,
+    /// Distinct senders (each sends txs/senders transfers, in nonce order).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub senders: u64,
+    /// Measured runs; medians are reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: u64,
 }
 
 /// Arguments of `bench apply`.

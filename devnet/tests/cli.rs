@@ -49,3 +49,21 @@ fn bad_arguments_say_what_was_wrong() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--runs"), "{err}");
 }
+
+#[test]
+fn bench_validate_reports_validation_and_its_baselines() {
+    let out = manaflow().args(["bench", "validate", "--txs", "60", "--senders", "6", "--runs", "1"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("bench validate: tps="), "{last}");
+    for name in ["tps", "tps_1", "revm_tps", "ecrecover_tps"] {
+        let value: f64 = last
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} missing: {last}"))
+            .parse()
+            .unwrap();
+        assert!(value > 0.0, "{name}={value}");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod apply;
 mod stats;
+mod validate;
 
 use crate::cli::BenchCommand;
 
@@ -13,5 +14,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     }
     match command {
         BenchCommand::Apply(args) => apply::run(args),
+        BenchCommand::Validate(args) => validate::run(args),
     }
 }
