@@ -26,6 +26,12 @@ pub struct SignedEthTx {
 /// if the tx carries one, must be `chain_id`.
 pub fn decode_signed(raw: &[u8], chain_id: u64) -> Result<SignedEthTx, EnvelopeError> {
     use alloy_eips::eip2718::Decodable2718;
+    // Types this chain does not support are refused by name, whatever their contents.
+    match raw.first() {
+        Some(3) => return Err(EnvelopeError::UnsupportedType { ty: 3, name: "EIP-4844 blob transaction" }),
+        Some(4) => return Err(EnvelopeError::UnsupportedType { ty: 4, name: "EIP-7702 set-code transaction" }),
+        _ => {}
+    }
     let mut buf = raw;
     let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| EnvelopeError::Decode(e.to_string()))?;
     if !buf.is_empty() {

@@ -22,11 +22,13 @@ mod envelope;
 mod error;
 mod handler;
 mod moves;
+mod receipt;
 mod runtime;
 mod verifier;
 
 pub use envelope::{SignedEthTx, decode_signed, native_call};
 pub use error::EnvelopeError;
 pub use manaflow_types::{Call, ExecError, Execution, Rejection, Runtime, Status};
+pub use receipt::{Receipt, block_receipts};
 pub use runtime::{EvmRuntime, Hardfork, tx_env};
 pub use verifier::{EvmVerifier, outcome_of};

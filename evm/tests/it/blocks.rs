@@ -114,6 +114,24 @@ fn blocks_of_evm_txs_validate_forwards_and_in_reverse() {
     let coinbase = node.ledger.output(&StateKey::balance(header().coinbase)).unwrap();
     assert_eq!(coinbase, Output::NEVER_WRITTEN);
 
+    // Receipts: cumulative gas over the block, the price paid, the Transfer log in the bloom.
+    let receipts = manaflow_evm::block_receipts(&block1);
+    assert_eq!(receipts.iter().map(|r| r.cumulative_gas_used).collect::<Vec<_>>(), {
+        let mut sum = 0;
+        block1
+            .outcomes
+            .iter()
+            .map(|o| {
+                sum += o.gas_used;
+                sum
+            })
+            .collect::<Vec<_>>()
+    });
+    assert!(receipts.iter().all(|r| r.success && r.effective_gas_price == 2 * GWEI));
+    let transfer = &manaflow_evm::block_receipts(&block2)[0];
+    assert_eq!(transfer.logs.len(), 1);
+    assert!(transfer.logs_bloom.contains_input(alloy_primitives::BloomInput::Raw(token.as_slice())));
+
     let blocks = node.ledger.blocks().unwrap();
     let verifier = EvmVerifier::new(EvmRuntime::new(Hardfork::Prague));
     let reverse = validate_reverse(&blocks, &verifier, &mut ());

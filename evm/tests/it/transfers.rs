@@ -80,6 +80,38 @@ fn legacy_txs_with_and_without_eip155_execute() {
 }
 
 #[test]
+fn high_s_signatures_and_unsupported_types_are_refused_by_name() {
+    use alloy_consensus::{SignableTransaction, TxEnvelope, TxLegacy};
+    use alloy_eips::eip2718::Encodable2718;
+    let alice = key(7);
+    let tx = TxLegacy {
+        chain_id: Some(CHAIN_ID),
+        nonce: 0,
+        gas_price: 2 * GWEI,
+        gas_limit: 21_000,
+        to: alloy_primitives::TxKind::Call(Address::repeat_byte(1)),
+        value: U256::from(1),
+        input: Bytes::new(),
+    };
+    let sig = alice.sign_hash(&tx.signature_hash());
+    // The same signature mirrored into the upper half of the curve order: valid ECDSA, but
+    // malleable, so EIP-2 (and this chain) refuses it.
+    let n = U256::from_str_radix("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16).unwrap();
+    let high = alloy_primitives::Signature::new(sig.r, n - sig.s, !sig.y_parity);
+    let raw = TxEnvelope::from(tx.into_signed(high)).encoded_2718();
+    assert!(matches!(decode_signed(&raw, CHAIN_ID), Err(EnvelopeError::HighS)));
+    // Blob (type 3) and set-code (type 4) txs are named, not mistaken for garbage.
+    for (ty, name) in [(3u8, "blob"), (4, "set-code")] {
+        let mut bytes = vec![ty];
+        bytes.extend_from_slice(&[0xc0]);
+        let err = decode_signed(&bytes, CHAIN_ID).unwrap_err();
+        assert!(matches!(err, EnvelopeError::UnsupportedType { ty: t, .. } if t == ty), "{name}: {err}");
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    assert!(matches!(decode_signed(&[0x02, 0xc0], CHAIN_ID), Err(EnvelopeError::Decode(_))));
+}
+
+#[test]
 fn txs_that_cannot_execute_are_rejected_with_their_rule() {
     use manaflow_evm::{EvmRuntime, Hardfork, Runtime};
     let alice = key(4);
