@@ -625,6 +625,16 @@ impl Ledger {
     }
 }
 
+/// The chain's hashes, for BLOCKHASH when executing on top of the tip.
+impl ChainContext for Ledger {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.chain.block_hash(number)
+    }
+    fn dev_mode(&self) -> bool {
+        self.chain.dev_mode()
+    }
+}
+
 /// The latest state, as runtimes read it (the coordinator executes against this).
 impl StateView for Ledger {
     fn output(&self, key: &StateKey) -> std::result::Result<Output, MissingState> {

@@ -73,7 +73,8 @@ impl Node {
         let (mut txs, mut outcomes) = (vec![], vec![]);
         for raw in raws {
             let signed = decode_signed(raw, CHAIN_ID).unwrap();
-            let exec = EvmRuntime::new(Hardfork::Prague).execute(&signed.call(), &header, &Chain, &pending).unwrap();
+            let exec =
+                EvmRuntime::new(Hardfork::Prague).execute(&signed.call(), &header, &self.ledger, &pending).unwrap();
             for m in exec.moves.iter().filter(|m| m.mark != manaflow_types::Mark::Context && m.is_write()) {
                 pending.writes.insert(m.key(), Output { intx: signed.hash, value: m.next });
             }
@@ -182,4 +183,70 @@ fn a_tampered_move_or_outcome_is_refused_by_reexecution() {
 
     assert_eq!((node.ledger.len(), node.ledger.commitment()), before, "refused blocks change nothing");
     node.ledger.apply(&good).unwrap();
+}
+
+#[test]
+fn tampering_any_field_of_any_move_of_the_contract_txs_is_refused() {
+    let bob = key(23);
+    let carol = Address::repeat_byte(0xc3);
+    let mut node = Node::new(&[bob.address()]);
+    let deploy = |nonce, name| sign_1559(&bob, nonce, None, U256::ZERO, artifact_bytecode(name), 3_000_000);
+    let block = node.build(&[
+        deploy(0, "TestToken"),
+        deploy(1, "TestToken"),
+        deploy(2, "Router"),
+        deploy(3, "Reverter"),
+        deploy(4, "BlockContext"),
+    ]);
+    node.ledger.apply(&block).unwrap();
+    let [a, b, router, reverter, context] = [0u64, 1, 2, 3, 4].map(|n| bob.address().create(n));
+    let approve = |nonce, token| {
+        sign_1559(
+            &bob,
+            nonce,
+            Some(token),
+            U256::ZERO,
+            calldata("approve(address,uint256)", &[addr_word(router), word(1000)]),
+            100_000,
+        )
+    };
+    let block = node.build(&[approve(5, a), approve(6, b)]);
+    node.ledger.apply(&block).unwrap();
+    let call = |nonce, to, data| sign_1559(&bob, nonce, Some(to), U256::ZERO, data, 500_000);
+    let args = |second: Address| [addr_word(a), addr_word(second), addr_word(carol), word(3), word(4)];
+    let block = node.build(&[
+        call(7, router, calldata("twoTransfers(address,address,address,uint256,uint256)", &args(b))),
+        call(
+            8,
+            router,
+            calldata("twoTransfersSecondReverts(address,address,address,uint256,uint256)", &args(reverter)),
+        ),
+        call(9, context, calldata("record()", &[])),
+    ]);
+    assert!(!block.outcomes[1].success && block.outcomes[0].success && block.outcomes[2].success);
+    node.ledger.check(&block, &mut ()).expect("the honest block is valid");
+
+    let lthash = node.ledger.lthash().clone();
+    let parent = node.ledger.tip().cloned();
+    let mut tampers = 0;
+    for t in 0..block.txs.len() {
+        for i in 0..block.txs[t].moves().len() {
+            for field in 0..3 {
+                let mut bad = block.clone();
+                let m = &mut bad.txs[t].moves_mut()[i];
+                match field {
+                    0 => m.intx = B256::repeat_byte(0x11),
+                    1 => m.prev = B256::repeat_byte(0x22),
+                    _ => m.next = B256::repeat_byte(0x33),
+                }
+                let resealed =
+                    manaflow_ledger::seal_block(parent.as_ref(), &bad.header.clone(), bad.txs, bad.outcomes, &lthash);
+                let err = node.ledger.check(&resealed, &mut ()).expect_err("a tampered move passed");
+                assert!(err.violation().is_some(), "tx {t} move {i} field {field}: {err}");
+                tampers += 1;
+            }
+        }
+    }
+    assert!(tampers > 60, "{tampers} tampers");
+    node.ledger.apply(&block).unwrap();
 }
