@@ -36,7 +36,7 @@ pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_mov
 pub use outcome::Outcome;
 pub use runtime::{Call, ExecError, Execution, Rejection, Runtime, Status};
 pub use signing::{Signature, SigningKey, recover_signer};
-pub use state::{DeclaredView, MapView, MissingState, Output, StateView};
+pub use state::{DeclaredView, MapView, MissingState, Output, OverlayView, StateView};
 pub use tx::{EthereumTx, NATIVE_TX_TYPE, NativeCall, NativeTx, SystemTx, Tx};
 pub use verdict::{Position, Rule, Site, Violation};
 pub use verify::{CodeSource, NoRuntime, TxVerifier};

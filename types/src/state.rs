@@ -125,3 +125,43 @@ impl MapView {
         self.outputs.get(key).map(|o| o.value).unwrap_or_default()
     }
 }
+
+/// A view over another with the writes of some txs on top: the pending state a coordinator
+/// executes a block's next tx against.
+pub struct OverlayView<'a> {
+    base: &'a dyn StateView,
+    writes: HashMap<StateKey, Output>,
+    codes: HashMap<B256, Bytes>,
+}
+
+impl<'a> OverlayView<'a> {
+    /// Nothing on top of `base` yet.
+    pub fn new(base: &'a dyn StateView) -> Self {
+        Self { base, writes: HashMap::new(), codes: HashMap::new() }
+    }
+
+    /// Puts tx `id`'s writes (and the code it deployed) on top.
+    pub fn apply(&mut self, id: TxId, moves: &[Move], codes: &[Bytes]) {
+        for m in moves.iter().filter(|m| m.mark != Mark::Context && m.is_write()) {
+            self.writes.insert(m.key(), Output { intx: id, value: m.next });
+        }
+        for code in codes {
+            self.codes.insert(alloy_primitives::keccak256(code), code.clone());
+        }
+    }
+}
+
+impl StateView for OverlayView<'_> {
+    fn output(&self, key: &StateKey) -> Result<Output, MissingState> {
+        match self.writes.get(key) {
+            Some(out) => Ok(*out),
+            None => self.base.output(key),
+        }
+    }
+    fn code(&self, hash: &B256) -> Result<Bytes, MissingState> {
+        match self.codes.get(hash) {
+            Some(code) => Ok(code.clone()),
+            None => self.base.code(hash),
+        }
+    }
+}

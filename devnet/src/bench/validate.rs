@@ -7,7 +7,6 @@
 //! all. Baselines in the same run: revm executing the same txs one after another on its own
 //! `CacheDB`, and signature recovery alone.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,8 +17,8 @@ use anyhow::Context as _;
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, decode_signed, outcome_of, tx_env};
 use manaflow_ledger::{Ledger, LedgerConfig};
 use manaflow_types::{
-    Block, ChainContext, EthereumTx, FLAG_DEV_MODE, Header, MissingState, Move, Outcome, Output, Runtime, SigningKey,
-    StateKey, StateView, SystemTx, Tx, sort_canonical,
+    Block, ChainContext, EthereumTx, FLAG_DEV_MODE, Header, Move, Outcome, OverlayView, Runtime, SigningKey, StateKey,
+    SystemTx, Tx, sort_canonical,
 };
 use rayon::prelude::*;
 use revm::context::CfgEnv;
@@ -102,24 +101,6 @@ fn transfer(key: &SigningKey, nonce: u64, token: Address, to: Address) -> Bytes 
     Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
 }
 
-/// The pending state a coordinator executes the block's next tx against.
-struct Pending<'a> {
-    ledger: &'a Ledger,
-    writes: HashMap<StateKey, Output>,
-}
-
-impl StateView for Pending<'_> {
-    fn output(&self, key: &StateKey) -> Result<Output, MissingState> {
-        match self.writes.get(key) {
-            Some(out) => Ok(*out),
-            None => StateView::output(self.ledger, key),
-        }
-    }
-    fn code(&self, hash: &B256) -> Result<Bytes, MissingState> {
-        StateView::code(self.ledger, hash)
-    }
-}
-
 struct NoAncestors;
 impl ChainContext for NoAncestors {
     fn block_hash(&self, _: u64) -> Option<B256> {
@@ -146,14 +127,12 @@ fn template() -> Header {
 fn build_block(ledger: &Ledger, raws: &[Bytes]) -> anyhow::Result<Block> {
     let runtime = EvmRuntime::new(Hardfork::Prague);
     let header = Header { number: ledger.len(), ..template() };
-    let mut pending = Pending { ledger, writes: HashMap::new() };
+    let mut pending = OverlayView::new(ledger);
     let (mut txs, mut outcomes) = (Vec::with_capacity(raws.len()), Vec::with_capacity(raws.len()));
     for raw in raws {
         let signed = decode_signed(raw, CHAIN_ID)?;
         let exec = runtime.execute(&signed.call(), &header, &NoAncestors, &pending)?;
-        for m in exec.moves.iter().filter(|m| m.is_write()) {
-            pending.writes.insert(m.key(), Output { intx: signed.hash, value: m.next });
-        }
+        pending.apply(signed.hash, &exec.moves, &exec.codes);
         outcomes.push(outcome_of(&exec));
         txs.push(Tx::Ethereum(EthereumTx { raw: raw.clone(), moves: exec.moves }));
     }

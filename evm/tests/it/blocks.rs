@@ -2,37 +2,16 @@
 //! accepted forwards and in reverse; a tampered move or outcome is refused by re-execution,
 //! with the position and the rule, and changes nothing.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, Runtime, decode_signed, outcome_of};
 use manaflow_ledger::{Ledger, LedgerConfig, validate_reverse};
 use manaflow_types::{
-    Block, EthereumTx, FLAG_DEV_MODE, Header, MissingState, Move, Outcome, Output, Rule, StateKey, StateView, SystemTx,
-    Tx,
+    Block, EthereumTx, FLAG_DEV_MODE, Header, Move, Outcome, Output, OverlayView, Rule, StateKey, SystemTx, Tx,
 };
 
 use crate::support::*;
-
-/// The state a block's next tx sees: the ledger plus the block's earlier txs.
-struct Pending<'a> {
-    ledger: &'a Ledger,
-    writes: HashMap<StateKey, Output>,
-    codes: HashMap<B256, Bytes>,
-}
-
-impl StateView for Pending<'_> {
-    fn output(&self, key: &StateKey) -> Result<Output, MissingState> {
-        match self.writes.get(key) {
-            Some(out) => Ok(*out),
-            None => StateView::output(self.ledger, key),
-        }
-    }
-    fn code(&self, hash: &B256) -> Result<Bytes, MissingState> {
-        self.codes.get(hash).cloned().map_or_else(|| StateView::code(self.ledger, hash), Ok)
-    }
-}
 
 pub struct Node {
     pub ledger: Ledger,
@@ -69,18 +48,13 @@ impl Node {
     pub fn build(&self, raws: &[Bytes]) -> Block {
         let number = self.ledger.len();
         let header = Header { number, ..template(number) };
-        let mut pending = Pending { ledger: &self.ledger, writes: HashMap::new(), codes: HashMap::new() };
+        let mut pending = OverlayView::new(&self.ledger);
         let (mut txs, mut outcomes) = (vec![], vec![]);
         for raw in raws {
             let signed = decode_signed(raw, CHAIN_ID).unwrap();
             let exec =
                 EvmRuntime::new(Hardfork::Prague).execute(&signed.call(), &header, &self.ledger, &pending).unwrap();
-            for m in exec.moves.iter().filter(|m| m.mark != manaflow_types::Mark::Context && m.is_write()) {
-                pending.writes.insert(m.key(), Output { intx: signed.hash, value: m.next });
-            }
-            for code in &exec.codes {
-                pending.codes.insert(keccak256(code), code.clone());
-            }
+            pending.apply(signed.hash, &exec.moves, &exec.codes);
             outcomes.push(outcome_of(&exec));
             txs.push(Tx::Ethereum(EthereumTx { raw: raw.clone(), moves: exec.moves }));
         }
