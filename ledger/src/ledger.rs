@@ -20,6 +20,7 @@ use manaflow_types::{
 use rayon::prelude::*;
 
 use crate::builder::seal_block;
+use crate::chain::Chain;
 use crate::delta::block_delta;
 use crate::error::{LedgerError, Result};
 use crate::forward::{ForwardObserver, ForwardState, StageTimings};
@@ -43,80 +44,6 @@ pub struct LedgerConfig {
 impl Default for LedgerConfig {
     fn default() -> Self {
         Self { durability: Durability::Durable, flush_threshold: 4_000_000, cache_keys_max: 64_000_000 }
-    }
-}
-
-/// The committed chain: headers in memory, blocks and the tx index in LMDB.
-struct Chain {
-    blocks: BlockStore,
-    store: StateStore,
-    headers: Vec<Header>,
-    hashes: Vec<B256>,
-    /// Positions of txs committed since the ledger was opened (older ones are in `store`).
-    txs: HashMap<TxId, TxLoc, RandomState>,
-    /// The first storage error met by a `History` answer during the current validation.
-    read_error: std::sync::Mutex<Option<LedgerError>>,
-    /// Every code deployed, by hash (loaded at open: small next to the set).
-    codes: HashMap<B256, Bytes, RandomState>,
-}
-
-impl CodeSource for Chain {
-    fn code(&self, hash: &B256) -> Option<Bytes> {
-        self.codes.get(hash).cloned()
-    }
-}
-
-impl ChainContext for Chain {
-    fn block_hash(&self, number: u64) -> Option<B256> {
-        self.hashes.get(number as usize).copied()
-    }
-    fn dev_mode(&self) -> bool {
-        self.headers.first().is_some_and(Header::dev_mode)
-    }
-}
-
-impl Chain {
-    /// Keeps the first storage error met while answering `History` questions, which cannot
-    /// return one; `apply` turns it into its result instead of a verdict built on a wrong answer.
-    fn note_error(&self, e: LedgerError) {
-        let mut slot = self.read_error.lock().unwrap_or_else(|p| p.into_inner());
-        slot.get_or_insert(e);
-    }
-
-    fn take_error(&self) -> Option<LedgerError> {
-        self.read_error.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-}
-
-impl History for Chain {
-    fn locate(&self, id: &TxId) -> Option<TxLoc> {
-        if let Some(loc) = self.txs.get(id) {
-            return Some(*loc);
-        }
-        self.store.tx_location(id).unwrap_or_else(|e| {
-            self.note_error(e);
-            None
-        })
-    }
-    fn wrote(&self, id: &TxId, key: &StateKey) -> bool {
-        let Some(loc) = self.locate(id) else { return false };
-        let block = self
-            .blocks
-            .block_bytes(loc.block)
-            .and_then(|b| {
-                b.ok_or_else(|| LedgerError::Corrupt(format!("indexed tx {id} is in missing block {}", loc.block)))
-            })
-            .and_then(|bytes| Block::decode(&bytes).map_err(LedgerError::from));
-        match block {
-            Ok(block) => block
-                .txs
-                .get(loc.index as usize)
-                .is_some_and(|tx| tx.moves().iter().any(|m| m.key() == *key && m.is_write())),
-            Err(e) => {
-                self.note_error(e);
-                false
-            }
-        }
     }
 }
 

@@ -41,6 +41,7 @@
 //! and is rebuilt by replaying blocks.
 
 pub mod builder;
+mod chain;
 pub mod delta;
 pub mod error;
 pub mod forward;
