@@ -111,10 +111,12 @@ impl EvmRuntime {
             ..BlockEnv::default()
         }
     }
+}
 
+impl Runtime for EvmRuntime {
     /// Executes `call` in the block with `header` against `view` and returns its outcome and
     /// move set. Nothing is written anywhere.
-    pub fn execute_call(
+    fn execute(
         &self,
         call: &Call,
         header: &Header,
@@ -157,18 +159,6 @@ impl EvmRuntime {
             moves: set.moves,
             codes: set.codes,
         })
-    }
-}
-
-impl Runtime for EvmRuntime {
-    fn execute(
-        &self,
-        call: &Call,
-        header: &Header,
-        chain: &dyn ChainContext,
-        view: &dyn StateView,
-    ) -> Result<Execution, ExecError> {
-        self.execute_call(call, header, chain, view)
     }
 }
 

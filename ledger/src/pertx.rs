@@ -81,9 +81,6 @@ pub fn prepare(
                     Some(Violation::new(Position::of_tx(header.number, i), Rule::DuplicateTx, why)),
                 );
             }
-            // Re-execution fails at tx level, after every other tx-level rule: run it unless a
-            // tx-level failure already decides this tx.
-            let decided = failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
             let outcome = block.outcomes.get(i as usize).unwrap_or(&system_outcome);
             if matches!(tx, Tx::System(_)) && !system_outcome_fits(tx, outcome) {
                 let why = "a system tx executes nothing: its outcome is empty but for the code its c moves deploy";
@@ -92,7 +89,9 @@ pub fn prepare(
                     Some(Violation::new(Position::of_tx(header.number, i), Rule::Malformed, why)),
                 );
             }
-            let decided = decided || failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
+            // Re-execution fails at tx level, after every other tx-level rule: run it unless a
+            // tx-level failure already decides this tx.
+            let decided = failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
             if !decided && let Err(v) = verifier.verify(tx, i, sender, header, outcome, &codes) {
                 failure = Violation::earliest(failure, Some(v));
             }

@@ -142,19 +142,16 @@ fn tampering_a_value_re_execution_computes_is_caught() {
     chain.send(&alice, Some(token), calldata("transfer(address,uint256)", &[addr_word(bob), word(1)]));
     let history = chain.history.clone();
     // Re-execution must reproduce exactly the declared moves, gas, logs and status.
-    let passes = |raw: &Bytes, declared: &[Move], original: &Execution| match reexecute(
-        raw,
-        declared,
-        &chain.view_before(raw),
-    ) {
-        Ok(r) => {
-            r.moves == declared
-                && r.gas_used == original.gas_used
-                && r.logs == original.logs
-                && r.status == original.status
-        }
-        Err(_) => false,
-    };
+    let passes =
+        |raw: &Bytes, declared: &[Move], original: &Execution| match reexecute(raw, declared, &chain.codes_only()) {
+            Ok(r) => {
+                r.moves == declared
+                    && r.gas_used == original.gas_used
+                    && r.logs == original.logs
+                    && r.status == original.status
+            }
+            Err(_) => false,
+        };
     for (raw, exec) in &history {
         assert!(passes(raw, &exec.moves, exec));
         for i in 0..exec.moves.len() {
@@ -176,8 +173,8 @@ fn tampering_a_value_re_execution_computes_is_caught() {
 }
 
 impl Chainlet {
-    /// Code lookups for re-execution: every code deployed so far (content-addressed).
-    fn view_before(&self, _raw: &Bytes) -> MapView {
+    /// Code lookups for re-execution: every code deployed so far (content-addressed), no state.
+    fn codes_only(&self) -> MapView {
         MapView { outputs: Default::default(), codes: self.view.codes.clone() }
     }
 }
