@@ -3,18 +3,23 @@
 use clap::{Args, Parser, Subcommand};
 
 /// The Manaflow devnet: a local chain where every transaction declares the before and after
-/// values of the state it touches.
+/// values of the state it touches. With no subcommand, runs the node (as `manaflow node`).
 #[derive(Debug, Parser)]
-#[command(name = "manaflow", version, about, long_about = None)]
+#[command(name = "manaflow", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// What to run.
+    /// What to run (default: the node).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// The node's flags, when no subcommand is given.
+    #[command(flatten)]
+    pub node: NodeArgs,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the devnet: validator, coordinator and web3 JSON-RPC on 127.0.0.1:8545 (the default).
+    Node(NodeArgs),
     /// Run a benchmark (build with --release for meaningful figures).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -31,6 +36,86 @@ pub enum BenchCommand {
     /// full validation (signatures, stateless re-execution, UTXO step) with one and with all
     /// threads; baselines: revm alone on a CacheDB, and signature recovery alone.
     Validate(ValidateArgs),
+}
+
+/// The node's flags, named as Anvil names them.
+#[derive(Debug, Args, Clone)]
+pub struct NodeArgs {
+    /// Port to listen on (0: any free port; the banner's last line tells which).
+    #[arg(short, long, default_value_t = 8545, env = "MANAFLOW_PORT")]
+    pub port: u16,
+    /// Interface to listen on.
+    #[arg(long, default_value = "127.0.0.1", env = "MANAFLOW_HOST")]
+    pub host: std::net::IpAddr,
+    /// Number of dev accounts.
+    #[arg(short, long, default_value_t = 10)]
+    pub accounts: usize,
+    /// Balance of each dev account, in ether.
+    #[arg(long, default_value_t = 10_000)]
+    pub balance: u64,
+    /// Mnemonic the dev accounts derive from (m/44'/60'/0'/0/i).
+    #[arg(short, long, default_value = manaflow::DEFAULT_MNEMONIC)]
+    pub mnemonic: String,
+    /// Chain id.
+    #[arg(long, default_value_t = 31337)]
+    pub chain_id: u64,
+    /// Mine a block every this many seconds (default: automine, a block as soon as txs arrive).
+    #[arg(short, long, value_parser = parse_seconds)]
+    pub block_time: Option<std::time::Duration>,
+    /// Block gas limit.
+    #[arg(long, default_value_t = 30_000_000)]
+    pub gas_limit: u64,
+    /// Base fee of the first block, in wei (0 allowed: free txs).
+    #[arg(long, default_value_t = 1_000_000_000)]
+    pub base_fee: u64,
+    /// Genesis timestamp, in Unix seconds (default: now).
+    #[arg(long)]
+    pub timestamp: Option<u64>,
+    /// EVM hardfork: prague or cancun.
+    #[arg(long, default_value = "prague")]
+    pub hardfork: manaflow_evm::Hardfork,
+    /// Keep the chain in this directory and resume it on restart (default: a temp dir removed on
+    /// exit).
+    #[arg(long)]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Do not predeploy the deterministic CREATE2 deployer.
+    #[arg(long)]
+    pub disable_default_create2_deployer: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub silent: bool,
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 = text.parse().map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err("the block time must be a positive number of seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+impl NodeArgs {
+    /// The node configuration these flags describe.
+    pub fn config(&self) -> manaflow::Config {
+        manaflow::Config {
+            chain_id: self.chain_id,
+            accounts: self.accounts,
+            balance: alloy_primitives::U256::from(self.balance)
+                * alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18)),
+            mnemonic: self.mnemonic.clone(),
+            gas_limit: self.gas_limit,
+            base_fee: self.base_fee,
+            timestamp: self.timestamp,
+            hardfork: self.hardfork,
+            data_dir: self.data_dir.clone(),
+            create2_deployer: !self.disable_default_create2_deployer,
+            host: self.host,
+            port: self.port,
+            block_time: self.block_time,
+            silent: self.silent,
+            ..manaflow::Config::default()
+        }
+    }
 }
 
 /// Arguments of `bench validate`.

@@ -1,8 +1,7 @@
-//! `manaflow`: the Manaflow devnet binary.
-//!
-//! Today it carries the benchmarks of the ledger (`manaflow bench apply`); the node, the RPC and
-//! the REPL join as their issues land.
+//! `manaflow`: the Manaflow devnet binary. With no subcommand (or `manaflow node`) it runs the
+//! devnet until Ctrl-C or SIGTERM; `manaflow bench …` runs the benchmarks.
 
+mod banner;
 mod bench;
 mod cli;
 
@@ -12,7 +11,43 @@ fn main() -> anyhow::Result<()> {
     init_tracing();
     let cli = cli::Cli::parse();
     match cli.command {
-        cli::Command::Bench(bench) => bench::run(bench),
+        None => run_node(&cli.node),
+        Some(cli::Command::Node(args)) => run_node(&args),
+        Some(cli::Command::Bench(bench)) => bench::run(bench),
+    }
+}
+
+/// Runs the devnet until Ctrl-C or SIGTERM, then shuts it down cleanly.
+fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
+    let config = args.config();
+    let silent = config.silent;
+    let banner_config = config.clone();
+    let devnet = manaflow::spawn(config)?;
+    if !silent {
+        banner::print(&banner_config, &devnet);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(wait_for_signal())?;
+    if !silent {
+        println!("\nShutting down…");
+    }
+    devnet.shutdown();
+    Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM.
+async fn wait_for_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
     }
 }
 

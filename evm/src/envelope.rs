@@ -5,7 +5,7 @@
 use alloy_consensus::crypto::SECP256K1N_HALF;
 use alloy_consensus::transaction::SignableTransaction;
 use alloy_consensus::{Transaction, TxEnvelope, Typed2718};
-use alloy_primitives::{Address, B256, TxKind, keccak256};
+use alloy_primitives::{Address, B256, TxKind, U256, keccak256};
 use manaflow_types::NativeTx;
 
 use crate::error::EnvelopeError;
@@ -25,23 +25,51 @@ pub struct SignedEthTx {
 /// Decodes `raw` (the bytes of `eth_sendRawTransaction`) and recovers its sender; the chain id,
 /// if the tx carries one, must be `chain_id`.
 pub fn decode_signed(raw: &[u8], chain_id: u64) -> Result<SignedEthTx, EnvelopeError> {
-    use alloy_eips::eip2718::Decodable2718;
-    // Types this chain does not support are refused by name, whatever their contents.
-    match raw.first() {
-        Some(3) => return Err(EnvelopeError::UnsupportedType { ty: 3, name: "EIP-4844 blob transaction" }),
-        Some(4) => return Err(EnvelopeError::UnsupportedType { ty: 4, name: "EIP-7702 set-code transaction" }),
-        _ => {}
+    let (envelope, prehash) = decode_checked(raw, chain_id)?;
+    let sender = envelope
+        .signature()
+        .recover_address_from_prehash(&prehash)
+        .map_err(|e| EnvelopeError::Signature(e.to_string()))?;
+    Ok(SignedEthTx { hash: keccak256(raw), envelope, sender })
+}
+
+/// The signature a dev chain's tx from an impersonated account carries instead of a real one
+/// (`anvil_impersonateAccount`): `r = 0` (no real signature has it) and `s` = the sender's
+/// address as a number. Only blocks of a dev-mode chain accept it (see [`decode_on_chain`]).
+pub fn impersonation_signature(sender: Address) -> alloy_primitives::Signature {
+    alloy_primitives::Signature::new(U256::ZERO, U256::from_be_slice(sender.as_slice()), false)
+}
+
+/// The sender an impersonation signature names, if `envelope` carries one.
+pub fn impersonated_sender(envelope: &TxEnvelope) -> Option<Address> {
+    let signature = envelope.signature();
+    let s = signature.s();
+    (signature.r().is_zero() && s.bit_len() <= 160 && !signature.v()).then(|| Address::from_word(B256::from(s)))
+}
+
+/// Decodes a tx of a block: as [`decode_signed`], and on a dev-mode chain also a tx with an
+/// impersonation signature ([`impersonation_signature`]).
+pub fn decode_on_chain(raw: &[u8], chain_id: u64, dev_mode: bool) -> Result<SignedEthTx, EnvelopeError> {
+    if dev_mode {
+        let envelope = decode_envelope(raw)?;
+        if let Some(sender) = impersonated_sender(&envelope) {
+            return decode_with_sender(raw, chain_id, sender);
+        }
     }
-    let mut buf = raw;
-    let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| EnvelopeError::Decode(e.to_string()))?;
-    if !buf.is_empty() {
-        return Err(EnvelopeError::Decode(format!("{} trailing bytes after the transaction", buf.len())));
-    }
-    match envelope.ty() {
-        3 => return Err(EnvelopeError::UnsupportedType { ty: 3, name: "EIP-4844 blob transaction" }),
-        4 => return Err(EnvelopeError::UnsupportedType { ty: 4, name: "EIP-7702 set-code transaction" }),
-        _ => {}
-    }
+    decode_signed(raw, chain_id)
+}
+
+/// [`decode_signed`] for bytes whose sender was already recovered (see
+/// [`crate::KnownSenders`]): every check but the recovery itself.
+pub fn decode_with_sender(raw: &[u8], chain_id: u64, sender: Address) -> Result<SignedEthTx, EnvelopeError> {
+    let (envelope, _) = decode_checked(raw, chain_id)?;
+    Ok(SignedEthTx { hash: keccak256(raw), envelope, sender })
+}
+
+/// Decodes `raw` and checks everything but the recovery: type, trailing bytes, chain id and
+/// low `s`. Returns the envelope and the hash its signature signs.
+fn decode_checked(raw: &[u8], chain_id: u64) -> Result<(TxEnvelope, B256), EnvelopeError> {
+    let envelope = decode_envelope(raw)?;
     if let Some(tx_chain) = envelope.chain_id()
         && tx_chain != chain_id
     {
@@ -57,31 +85,54 @@ pub fn decode_signed(raw: &[u8], chain_id: u64) -> Result<SignedEthTx, EnvelopeE
         TxEnvelope::Eip1559(tx) => tx.tx().signature_hash(),
         other => return Err(EnvelopeError::UnsupportedType { ty: other.ty(), name: "unsupported" }),
     };
-    let sender =
-        signature.recover_address_from_prehash(&prehash).map_err(|e| EnvelopeError::Signature(e.to_string()))?;
-    Ok(SignedEthTx { hash: keccak256(raw), envelope, sender })
+    Ok((envelope, prehash))
+}
+
+/// Decodes `raw` as one EIP-2718 envelope of a supported type, checking nothing about its
+/// signature (for reading txs already in a validated block).
+pub fn decode_envelope(raw: &[u8]) -> Result<TxEnvelope, EnvelopeError> {
+    use alloy_eips::eip2718::Decodable2718;
+    // Types this chain does not support are refused by name, whatever their contents.
+    match raw.first() {
+        Some(3) => return Err(EnvelopeError::UnsupportedType { ty: 3, name: "EIP-4844 blob transaction" }),
+        Some(4) => return Err(EnvelopeError::UnsupportedType { ty: 4, name: "EIP-7702 set-code transaction" }),
+        _ => {}
+    }
+    let mut buf = raw;
+    let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| EnvelopeError::Decode(e.to_string()))?;
+    if !buf.is_empty() {
+        return Err(EnvelopeError::Decode(format!("{} trailing bytes after the transaction", buf.len())));
+    }
+    match envelope.ty() {
+        0..=2 => Ok(envelope),
+        ty => Err(EnvelopeError::UnsupportedType { ty, name: "unsupported" }),
+    }
 }
 
 impl SignedEthTx {
     /// The call the tx makes.
     pub fn call(&self) -> Call {
-        let tx = &self.envelope;
-        Call {
-            tx_type: tx.ty(),
-            caller: self.sender,
-            to: match tx.kind() {
-                TxKind::Call(to) => Some(to),
-                TxKind::Create => None,
-            },
-            value: tx.value(),
-            input: tx.input().clone(),
-            gas_limit: tx.gas_limit(),
-            max_fee_per_gas: tx.max_fee_per_gas(),
-            max_priority_fee_per_gas: tx.max_priority_fee_per_gas(),
-            nonce: tx.nonce(),
-            chain_id: tx.chain_id(),
-            access_list: tx.access_list().cloned().unwrap_or_default(),
-        }
+        envelope_call(&self.envelope, self.sender)
+    }
+}
+
+/// The call `tx` makes when sent by `sender`.
+pub fn envelope_call(tx: &TxEnvelope, sender: Address) -> Call {
+    Call {
+        tx_type: tx.ty(),
+        caller: sender,
+        to: match tx.kind() {
+            TxKind::Call(to) => Some(to),
+            TxKind::Create => None,
+        },
+        value: tx.value(),
+        input: tx.input().clone(),
+        gas_limit: tx.gas_limit(),
+        max_fee_per_gas: tx.max_fee_per_gas(),
+        max_priority_fee_per_gas: tx.max_priority_fee_per_gas(),
+        nonce: tx.nonce(),
+        chain_id: tx.chain_id(),
+        access_list: tx.access_list().cloned().unwrap_or_default(),
     }
 }
 

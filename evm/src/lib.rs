@@ -24,11 +24,16 @@ mod handler;
 mod moves;
 mod receipt;
 mod runtime;
+mod senders;
 mod verifier;
 
-pub use envelope::{SignedEthTx, decode_signed, native_call};
+pub use envelope::{
+    SignedEthTx, decode_envelope, decode_on_chain, decode_signed, decode_with_sender, envelope_call,
+    impersonated_sender, impersonation_signature, native_call,
+};
 pub use error::EnvelopeError;
 pub use manaflow_types::{Call, ExecError, Execution, Rejection, Runtime, Status};
 pub use receipt::{Receipt, block_receipts};
 pub use runtime::{EvmRuntime, Hardfork, tx_env};
+pub use senders::KnownSenders;
 pub use verifier::{EvmVerifier, outcome_of};

@@ -4,7 +4,7 @@
 use alloy_primitives::{Bloom, Log, logs_bloom};
 use manaflow_types::{Block, Tx};
 
-use crate::envelope::decode_signed;
+use crate::envelope::{decode_envelope, envelope_call};
 
 /// The receipt of one tx of a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,8 +34,9 @@ pub fn block_receipts(block: &Block) -> Vec<Receipt> {
         .zip(&block.outcomes)
         .map(|(tx, outcome)| {
             let effective_gas_price = match tx {
-                Tx::Ethereum(eth) => decode_signed(&eth.raw, block.header.chain_id)
-                    .map(|signed| signed.call().effective_gas_price(base_fee))
+                // The price needs no sender: the envelope is read, not recovered again.
+                Tx::Ethereum(eth) => decode_envelope(&eth.raw)
+                    .map(|envelope| envelope_call(&envelope, Default::default()).effective_gas_price(base_fee))
                     .unwrap_or_default(),
                 Tx::Native(native) => native
                     .call

@@ -2,27 +2,36 @@
 //! against nothing but its declared `prev` values and code by hash, and must reproduce exactly
 //! its declared moves and outcome.
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, keccak256};
 use manaflow_types::{
     ChainContext, CodeSource, ContextField, DeclaredView, Header, Mark, Outcome, Position, Rule, Tx, TxVerifier,
     Violation, context::parse_context_slot,
 };
 
-use crate::envelope::{decode_signed, native_call};
+use crate::envelope::{decode_on_chain, decode_with_sender, native_call};
+use crate::senders::KnownSenders;
 use manaflow_types::{ExecError, Runtime, Status};
+use std::sync::Arc;
 
 use crate::runtime::EvmRuntime;
 
 /// Re-executes Ethereum-envelope and native txs in the EVM (system txs need none).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct EvmVerifier {
     runtime: EvmRuntime,
+    senders: Option<Arc<KnownSenders>>,
 }
 
 impl EvmVerifier {
-    /// A verifier running `runtime`.
+    /// A verifier running `runtime`, recovering every sender itself.
     pub fn new(runtime: EvmRuntime) -> Self {
-        Self { runtime }
+        Self { runtime, senders: None }
+    }
+
+    /// A verifier that takes the senders in `senders` as recovered (a node's own validator,
+    /// whose coordinator recovered them on admission) and recovers the rest.
+    pub fn with_known_senders(runtime: EvmRuntime, senders: Arc<KnownSenders>) -> Self {
+        Self { runtime, senders: Some(senders) }
     }
 }
 
@@ -53,9 +62,12 @@ impl TxVerifier for EvmVerifier {
         let fail = |why: String| Violation::new(at_tx, Rule::Reexecution, why);
         let call = match tx {
             Tx::System(_) => return Ok(()),
-            Tx::Ethereum(eth) => decode_signed(&eth.raw, header.chain_id)
-                .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
-                .call(),
+            Tx::Ethereum(eth) => match self.senders.as_ref().and_then(|known| known.get(&keccak256(&eth.raw))) {
+                Some(sender) => decode_with_sender(&eth.raw, header.chain_id, sender),
+                None => decode_on_chain(&eth.raw, header.chain_id, header.dev_mode()),
+            }
+            .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
+            .call(),
             Tx::Native(native) => {
                 let sender = sender.ok_or_else(|| Violation::new(at_tx, Rule::Signature, "no sender recovered"))?;
                 native_call(native, sender)

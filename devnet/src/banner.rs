@@ -1,0 +1,52 @@
+//! The start-up banner, laid out as Anvil's: accounts with balances, private keys, the mnemonic
+//! and derivation path, chain id, base fee, gas limit, genesis timestamp, and last the line test
+//! harnesses wait for: `Listening on <host>:<port>`.
+
+use std::io::Write;
+
+use alloy_primitives::utils::format_ether;
+
+/// Prints the banner to standard output (and flushes, so a harness sees it at once).
+pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
+    let mut out = String::new();
+    let rule = "==================";
+    out.push_str(&format!(
+        "\nmanaflow v{}: the Manaflow devnet (Anvil-compatible JSON-RPC)\n\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    out.push_str(&format!("Available Accounts\n{rule}\n\n"));
+    for (i, account) in devnet.accounts().iter().enumerate() {
+        out.push_str(&format!("({i}) {} ({} ETH)\n", account.address, format_ether(config.balance)));
+    }
+    out.push_str(&format!("\nPrivate Keys\n{rule}\n\n"));
+    for (i, account) in devnet.accounts().iter().enumerate() {
+        out.push_str(&format!("({i}) {}\n", account.key.to_bytes()));
+    }
+    out.push_str(&format!(
+        "\nWallet\n{rule}\nMnemonic:          {}\nDerivation path:   m/44'/60'/0'/0/\n",
+        config.mnemonic
+    ));
+    let (genesis_timestamp, base_fee) = {
+        let node = devnet.coordinator().node();
+        let genesis = node.ledger().header(0).cloned().unwrap_or_default();
+        (genesis.timestamp, genesis.base_fee)
+    };
+    out.push_str(&format!("\nChain ID\n{rule}\n\n{}\n", config.chain_id));
+    out.push_str(&format!("\nBase Fee\n{rule}\n\n{base_fee}\n"));
+    out.push_str(&format!("\nGas Limit\n{rule}\n\n{}\n", config.gas_limit));
+    out.push_str(&format!("\nGenesis Timestamp\n{rule}\n\n{genesis_timestamp}\n"));
+    let mining = match config.block_time {
+        Some(every) => format!("a block every {} s", every.as_secs_f64()),
+        None => "automine (a block as soon as transactions arrive)".into(),
+    };
+    out.push_str(&format!("\nMining\n{rule}\n\n{mining}\n"));
+    let data = match &config.data_dir {
+        Some(dir) => format!("{} (resumed on restart)", dir.display()),
+        None => "a temporary directory, removed on exit (--data-dir keeps it)".into(),
+    };
+    out.push_str(&format!("\nChain Data\n{rule}\n\n{data}\n\n"));
+    out.push_str(&format!("Listening on {}\n", devnet.addr()));
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}

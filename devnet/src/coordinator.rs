@@ -1,0 +1,413 @@
+//! The coordinator: admits txs into the mempool, mines blocks from it (automine, interval or on
+//! demand) on a thread of its own, and applies cheats as system txs. Every block goes through
+//! the ledger's validator before it is committed and announced.
+//!
+//! Locking: the node sits behind a read-write lock. RPC reads take it shared; the miner builds
+//! a block under an *upgradable* read (readers go on while txs execute) and upgrades only to
+//! commit; cheats take it exclusively. The pool has its own mutex, never held while executing.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use manaflow_types::{Block, Move, Rejection, StateKey, TxId};
+use parking_lot::{Condvar, Mutex, RwLock, RwLockUpgradableReadGuard};
+use thiserror::Error;
+use tokio::sync::{broadcast, oneshot};
+
+use crate::mempool::{Mempool, PoolError, Pooled};
+use crate::node::{Admitted, Committed, Config, Node, NodeError};
+
+/// When blocks are mined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MiningMode {
+    /// A block as soon as txs are ready (Anvil's default).
+    Auto,
+    /// A block every interval, empty or not.
+    Interval(Duration),
+    /// Only on `evm_mine` / `anvil_mine`.
+    Manual,
+}
+
+/// What a waiting sender learns: the block that includes its tx, or why it was dropped.
+pub type Fate = Result<u64, String>;
+
+/// Why a submitted tx was not pooled.
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    /// Decoding, signature, gas limit or state.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// The tx cannot pay or is out of order.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The pool refused it.
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// It was pooled but dropped when its block was built.
+    #[error("{0}")]
+    Dropped(String),
+}
+
+/// A block just committed, as announced to subscribers.
+#[derive(Debug)]
+pub struct NewBlock {
+    /// The block.
+    pub block: Block,
+    /// Its hash.
+    pub hash: B256,
+    /// Its tx ids.
+    pub ids: Vec<TxId>,
+}
+
+/// The coordinator and the node it drives.
+pub struct Coordinator {
+    node: RwLock<Node>,
+    pool: Mutex<Mempool<oneshot::Sender<Fate>>>,
+    mode: Mutex<MiningMode>,
+    wake: Condvar,
+    signal: Mutex<bool>,
+    stop: AtomicBool,
+    blocks: broadcast::Sender<Arc<NewBlock>>,
+    snapshots: Mutex<Vec<u64>>,
+    impersonated: Mutex<HashSet<Address>>,
+}
+
+impl Coordinator {
+    /// Opens the node and starts mining on a thread of its own.
+    pub fn start(config: Config) -> Result<(Arc<Self>, JoinHandle<()>), NodeError> {
+        let mode = config.block_time.map_or(MiningMode::Auto, MiningMode::Interval);
+        let capacity = config.mempool_size;
+        let node = Node::open(config)?;
+        let (blocks, _) = broadcast::channel(1024);
+        let coordinator = Arc::new(Self {
+            node: RwLock::new(node),
+            pool: Mutex::new(Mempool::new(capacity)),
+            mode: Mutex::new(mode),
+            wake: Condvar::new(),
+            signal: Mutex::new(false),
+            stop: AtomicBool::new(false),
+            blocks,
+            snapshots: Mutex::new(Vec::new()),
+            impersonated: Mutex::new(HashSet::new()),
+        });
+        let miner = Arc::clone(&coordinator);
+        let thread = std::thread::Builder::new()
+            .name("manaflow-miner".into())
+            .spawn(move || miner.mine_loop())
+            .map_err(|e| NodeError::Setup(format!("cannot start the miner thread: {e}")))?;
+        Ok((coordinator, thread))
+    }
+
+    /// Shared access to the node.
+    pub fn node(&self) -> parking_lot::RwLockReadGuard<'_, Node> {
+        self.node.read()
+    }
+
+    /// New blocks, as they are committed.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<NewBlock>> {
+        self.blocks.subscribe()
+    }
+
+    /// The mining mode.
+    pub fn mode(&self) -> MiningMode {
+        *self.mode.lock()
+    }
+
+    /// Changes the mining mode.
+    pub fn set_mode(&self, mode: MiningMode) {
+        *self.mode.lock() = mode;
+        self.notify();
+    }
+
+    /// Number of pooled txs.
+    pub fn pool_len(&self) -> usize {
+        self.pool.lock().len()
+    }
+
+    /// A pooled tx.
+    pub fn pooled(&self, hash: &TxId) -> Option<Admitted> {
+        self.pool.lock().get(hash).cloned()
+    }
+
+    /// The nonce `sender`'s next tx should carry, pooled txs counted.
+    pub fn pending_nonce(&self, sender: Address) -> Result<u64, NodeError> {
+        let state = self.node.read().nonce(sender)?;
+        Ok(self.pool.lock().pending_nonce(sender, state))
+    }
+
+    /// The nonce `sender`'s next tx should carry, given its state nonce.
+    pub fn pending_nonce_from(&self, sender: Address, state_nonce: u64) -> u64 {
+        self.pool.lock().pending_nonce(sender, state_nonce)
+    }
+
+    /// Stops the miner (the caller joins its thread).
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.notify();
+    }
+
+    fn notify(&self) {
+        *self.signal.lock() = true;
+        self.wake.notify_all();
+    }
+
+    /// Admits signed tx bytes into the pool. In automine a ready tx is answered once mined
+    /// (so its receipt exists when the client asks), or with the reason it was dropped.
+    pub async fn submit(&self, raw: &[u8]) -> Result<TxId, SubmitError> {
+        let (tx, state_nonce) = {
+            let node = self.node.read();
+            let tx = node.admit(raw)?;
+            let state_nonce = self.precheck(&node, &tx)?;
+            (tx, state_nonce)
+        };
+        self.pool_tx(tx, state_nonce).await
+    }
+
+    /// Pools a tx signed here (`eth_sendTransaction`); see [`Coordinator::submit`].
+    pub async fn submit_admitted(&self, tx: Admitted) -> Result<TxId, SubmitError> {
+        let state_nonce = self.precheck(&self.node.read(), &tx)?;
+        self.pool_tx(tx, state_nonce).await
+    }
+
+    /// The checks a tx must pass against the latest state to be pooled: nonce not used, funds
+    /// for the worst case, fee cap at least the next base fee. Returns the sender's nonce.
+    fn precheck(&self, node: &Node, tx: &Admitted) -> Result<u64, SubmitError> {
+        let call = &tx.call;
+        let state_nonce = node.nonce(call.caller)?;
+        if call.nonce < state_nonce {
+            return Err(Rejection::NonceTooLow { tx: call.nonce, state: state_nonce }.into());
+        }
+        let balance = node.balance(call.caller)?;
+        let cost = U256::from(call.gas_limit) * U256::from(call.max_fee_per_gas) + call.value;
+        if cost > balance {
+            return Err(Rejection::InsufficientFunds { cost, balance }.into());
+        }
+        let base_fee = node.next_base_fee();
+        if call.max_fee_per_gas < u128::from(base_fee) {
+            return Err(Rejection::FeeCapTooLow { max_fee: call.max_fee_per_gas, base_fee }.into());
+        }
+        Ok(state_nonce)
+    }
+
+    async fn pool_tx(&self, tx: Admitted, state_nonce: u64) -> Result<TxId, SubmitError> {
+        let hash = tx.hash;
+        let automine = self.mode() == MiningMode::Auto;
+        let (waiter, fate) = if automine {
+            let (sender, receiver) = oneshot::channel();
+            (Some(sender), Some(receiver))
+        } else {
+            (None, None)
+        };
+        let inserted = self.pool.lock().insert(tx, state_nonce, waiter)?;
+        if let Some(old) = inserted.replaced
+            && let Some(waiter) = old.waiter
+        {
+            let _ = waiter.send(Err(format!("replaced by transaction {hash}")));
+        }
+        self.notify();
+        match fate {
+            Some(fate) if inserted.ready => match fate.await {
+                Ok(Ok(_block)) => Ok(hash),
+                Ok(Err(why)) => Err(SubmitError::Dropped(why)),
+                Err(_) => Err(SubmitError::Dropped("the node shut down before mining the transaction".into())),
+            },
+            _ => Ok(hash),
+        }
+    }
+
+    fn mine_loop(&self) {
+        let mut deadline = None;
+        while !self.stop.load(Ordering::SeqCst) {
+            let mode = self.mode();
+            match mode {
+                MiningMode::Auto => {
+                    deadline = None;
+                    while self.has_ready() && !self.stop.load(Ordering::SeqCst) {
+                        if let Err(e) = self.mine_block() {
+                            tracing::error!("mining failed: {e}");
+                            break;
+                        }
+                    }
+                }
+                MiningMode::Interval(every) => {
+                    let due = *deadline.get_or_insert_with(|| Instant::now() + every);
+                    if Instant::now() >= due {
+                        if let Err(e) = self.mine_block() {
+                            tracing::error!("mining failed: {e}");
+                        }
+                        deadline = Some(due + every);
+                    }
+                }
+                MiningMode::Manual => deadline = None,
+            }
+            let mut signal = self.signal.lock();
+            if !*signal && !self.stop.load(Ordering::SeqCst) {
+                match deadline {
+                    Some(due) => {
+                        self.wake.wait_until(&mut signal, due);
+                    }
+                    None => self.wake.wait(&mut signal),
+                }
+            }
+            *signal = false;
+        }
+        for pooled in self.pool.lock().clear() {
+            if let Some(waiter) = pooled.waiter {
+                let _ = waiter.send(Err("the node shut down before mining the transaction".into()));
+            }
+        }
+    }
+
+    fn has_ready(&self) -> bool {
+        let node = self.node.read();
+        self.pool.lock().has_ready(|sender| node.nonce(sender).unwrap_or(u64::MAX))
+    }
+
+    /// Mines one block from the ready txs (possibly empty) and announces it.
+    pub fn mine_block(&self) -> Result<Committed, NodeError> {
+        let node = self.node.upgradable_read();
+        let gas_limit = node.config().gas_limit;
+        let (taken, stale) = self.pool.lock().take_ready(|sender| node.nonce(sender).unwrap_or(u64::MAX), gas_limit);
+        for pooled in stale {
+            if let Some(waiter) = pooled.waiter {
+                let _ = waiter.send(Err(format!(
+                    "nonce too low: transaction {} was overtaken by another with its nonce",
+                    pooled.tx.hash
+                )));
+            }
+        }
+        let mut waiters: HashMap<TxId, (u64, Option<oneshot::Sender<Fate>>)> =
+            taken.iter().map(|p| (p.tx.hash, (p.seq, None))).collect();
+        let txs: Vec<Admitted> = taken
+            .into_iter()
+            .map(|p| {
+                waiters.insert(p.tx.hash, (p.seq, p.waiter));
+                p.tx
+            })
+            .collect();
+        let header = node.next_header();
+        let built = node.build(&header, txs);
+        let senders: Vec<(TxId, Address)> = built.included.iter().map(|(tx, _)| (tx.hash, tx.call.caller)).collect();
+        let mut node = RwLockUpgradableReadGuard::upgrade(node);
+        let committed = node.commit(&built.block, &senders);
+        drop(node);
+        let mut tell = |hash: &TxId, fate: Fate| {
+            if let Some((_, Some(waiter))) = waiters.remove(hash) {
+                let _ = waiter.send(fate);
+            }
+        };
+        for (tx, error) in &built.refused {
+            tracing::debug!(tx = %tx.hash, "dropped at execution: {error}");
+            tell(&tx.hash, Err(error.to_string()));
+        }
+        match &committed {
+            Ok(done) => {
+                for (tx, _) in &built.included {
+                    tell(&tx.hash, Ok(done.header.number));
+                }
+                tracing::info!(block = done.header.number, txs = built.included.len(), "mined");
+            }
+            Err(e) => {
+                tracing::error!("the validator refused a block the coordinator built: {e}");
+                for (tx, _) in &built.included {
+                    tell(&tx.hash, Err(format!("the block was refused: {e}")));
+                }
+            }
+        }
+        let deferred: Vec<Pooled<_>> = built
+            .deferred
+            .into_iter()
+            .map(|tx| {
+                let (seq, waiter) = waiters.remove(&tx.hash).unwrap_or_default();
+                Pooled { tx, seq, waiter }
+            })
+            .collect();
+        self.pool.lock().put_back(deferred);
+        let committed = committed?;
+        self.announce(built.block, &committed);
+        Ok(committed)
+    }
+
+    fn announce(&self, block: Block, committed: &Committed) {
+        let _ = self.blocks.send(Arc::new(NewBlock { block, hash: committed.hash, ids: committed.ids.clone() }));
+    }
+
+    /// Mines `count` blocks, `interval` seconds apart (`anvil_mine`).
+    pub fn mine(&self, count: u64, interval: Option<u64>) -> Result<(), NodeError> {
+        for i in 0..count {
+            if let Some(step) = interval
+                && i > 0
+            {
+                let mut node = self.node.write();
+                let next = node.tip().timestamp.saturating_add(step);
+                node.set_next_timestamp(next)?;
+            }
+            self.mine_block()?;
+        }
+        Ok(())
+    }
+
+    /// Runs `change` on the node exclusively (clock changes and the like).
+    pub fn with_node<T>(&self, change: impl FnOnce(&mut Node) -> T) -> T {
+        change(&mut self.node.write())
+    }
+
+    /// Commits a cheat: sets each key to its value with a system tx, deploying `codes`.
+    pub fn cheat(&self, writes: Vec<(StateKey, B256)>, codes: Vec<Bytes>) -> Result<Committed, NodeError> {
+        let mut node = self.node.write();
+        let mut moves = Vec::with_capacity(writes.len());
+        for (key, value) in writes {
+            let out = node.ledger().output(&key)?;
+            moves.push(Move::write(key, out.intx, out.value, value));
+        }
+        let committed = node.commit_system(moves, codes)?;
+        let block = node.ledger().block(committed.header.number)?;
+        drop(node);
+        self.announce(block, &committed);
+        Ok(committed)
+    }
+
+    /// Records the current height; returns the snapshot's id (`evm_snapshot`).
+    pub fn snapshot(&self) -> u64 {
+        let height = self.node.read().height();
+        let mut snapshots = self.snapshots.lock();
+        snapshots.push(height);
+        snapshots.len() as u64 - 1
+    }
+
+    /// Returns the chain to snapshot `id`, dropping it and later ones and the pool; false if
+    /// there is no such snapshot (`evm_revert`).
+    pub fn revert(&self, id: u64) -> Result<bool, NodeError> {
+        let mut snapshots = self.snapshots.lock();
+        let Some(&height) = snapshots.get(id as usize) else {
+            return Ok(false);
+        };
+        self.node.write().rollback_to(height)?;
+        snapshots.truncate(id as usize);
+        for pooled in self.pool.lock().clear() {
+            if let Some(waiter) = pooled.waiter {
+                let _ = waiter.send(Err("dropped by evm_revert".into()));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Lets txs from `address` be sent unsigned (`anvil_impersonateAccount`).
+    pub fn impersonate(&self, address: Address, on: bool) {
+        let mut set = self.impersonated.lock();
+        if on {
+            set.insert(address);
+        } else {
+            set.remove(&address);
+        }
+    }
+
+    /// Whether `address` is impersonated.
+    pub fn is_impersonated(&self, address: &Address) -> bool {
+        self.impersonated.lock().contains(address)
+    }
+}

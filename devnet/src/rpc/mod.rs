@@ -1,0 +1,117 @@
+//! The web3 JSON-RPC: JSON-RPC 2.0 requests and batches ([`dispatch`]), the methods by family
+//! (`eth_`/`net_`/`web3_` in [`eth`], signing in [`sign`], Anvil/Hardhat dev methods in [`dev`],
+//! the model's `manaflow_` methods in [`model`]), filters ([`filters`]) and the warp server
+//! with WebSocket subscriptions ([`server`]).
+
+pub mod convert;
+pub mod dev;
+pub mod error;
+pub mod eth;
+pub mod filters;
+pub mod model;
+pub mod params;
+pub mod server;
+pub mod sign;
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+
+use crate::coordinator::Coordinator;
+use crate::genesis::DevAccount;
+pub use error::RpcError;
+use filters::Filters;
+
+/// What every method handler reaches.
+pub struct Rpc {
+    /// The coordinator (and through it the node).
+    pub coordinator: Arc<Coordinator>,
+    /// The dev accounts, which `eth_sendTransaction` and the signing methods sign for.
+    pub accounts: Vec<DevAccount>,
+    /// Installed filters.
+    pub filters: Mutex<Filters>,
+}
+
+impl Rpc {
+    /// Handlers over `coordinator`.
+    pub fn new(coordinator: Arc<Coordinator>) -> Self {
+        let accounts = coordinator.node().accounts().to_vec();
+        Self { coordinator, accounts, filters: Mutex::new(Filters::default()) }
+    }
+
+    /// Runs one method.
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let params = params::Params::new(params)?;
+        if let Some(result) = eth::call(self, method, &params).await {
+            return result;
+        }
+        if let Some(result) = dev::call(self, method, &params).await {
+            return result;
+        }
+        if let Some(result) = model::call(self, method, &params) {
+            return result;
+        }
+        Err(RpcError::method_not_found(method))
+    }
+}
+
+/// Answers one request object; `None` for a notification (a request without an id).
+pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
+    let Value::Object(mut request) = request else {
+        return Some(response(Value::Null, Err(RpcError::invalid_request("a request must be a JSON object"))));
+    };
+    let id = request.remove("id");
+    let is_notification = id.is_none();
+    let id = id.unwrap_or(Value::Null);
+    if !matches!(id, Value::Null | Value::Number(_) | Value::String(_)) {
+        return Some(response(Value::Null, Err(RpcError::invalid_request("id must be a number, a string or null"))));
+    }
+    if let Some(version) = request.get("jsonrpc")
+        && version != "2.0"
+    {
+        return Some(response(id, Err(RpcError::invalid_request("jsonrpc must be \"2.0\""))));
+    }
+    let Some(Value::String(method)) = request.remove("method") else {
+        return Some(response(id, Err(RpcError::invalid_request("method must be a string"))));
+    };
+    let params = request.remove("params").unwrap_or(Value::Null);
+    let span = tracing::debug_span!("rpc", %method);
+    let result = {
+        let _enter = span.enter();
+        tracing::trace!(?params, "request");
+        rpc.call(&method, params).await
+    };
+    if let Err(e) = &result {
+        tracing::debug!(%method, code = e.code, "error: {}", e.message);
+    }
+    (!is_notification).then(|| response(id, result))
+}
+
+/// Answers a request body: one request or a batch. Returns `None` when nothing is to be sent
+/// back (a batch of notifications).
+pub async fn handle_body(rpc: &Rpc, body: &[u8]) -> Option<Value> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) => return Some(response(Value::Null, Err(RpcError::parse(e)))),
+    };
+    match value {
+        Value::Array(requests) if requests.is_empty() => {
+            Some(response(Value::Null, Err(RpcError::invalid_request("empty batch"))))
+        }
+        Value::Array(requests) => {
+            let answers = futures_util::future::join_all(requests.into_iter().map(|r| handle_request(rpc, r))).await;
+            let answers: Vec<Value> = answers.into_iter().flatten().collect();
+            (!answers.is_empty()).then_some(Value::Array(answers))
+        }
+        request => handle_request(rpc, request).await,
+    }
+}
+
+/// A response object.
+pub fn response(id: Value, result: Result<Value, RpcError>) -> Value {
+    match result {
+        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+    }
+}

@@ -1,0 +1,192 @@
+//! `manaflow_` methods that show the model: a tx's moves, one output of the UTXO set by key, the
+//! set's size and commitment, and a block validated forwards or in reverse, step by step.
+
+use alloy_primitives::{Address, B256, U256};
+use manaflow_evm::{EvmRuntime, EvmVerifier};
+use manaflow_ledger::{ForwardStep, MemoryChain, ReverseStep, validate_reverse};
+use manaflow_types::{Mark, Move, Output, Position, StateKey, Tx, Violation};
+use serde_json::{Value, json};
+
+use crate::node::Node;
+use crate::rpc::Rpc;
+use crate::rpc::error::RpcError;
+use crate::rpc::params::{Params, height_of_tag};
+
+/// Runs `method` if it is one of this family.
+pub fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> {
+    let node = rpc.coordinator.node();
+    let result = match method {
+        "manaflow_getMoves" => p.get::<B256>(0, "tx hash").and_then(|hash| moves_of(&node, hash)),
+        "manaflow_getOutput" => get_output(&node, p),
+        "manaflow_utxoSet" => Ok(json!({
+            "height": node.height(),
+            "size": node.ledger().utxo_size(),
+            "commitment": node.ledger().commitment(),
+        })),
+        "manaflow_validateBlock" => validate_block(&node, p),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// A move as JSON: its key, the output it references, prev → next, and what kind of move.
+pub fn move_json(m: &Move) -> Value {
+    json!({
+        "mark": m.mark.letter().to_string(),
+        "address": m.addr,
+        "slot": m.slot,
+        "intx": m.intx,
+        "prev": m.prev,
+        "next": m.next,
+        "mask": format!("{:#04x}", m.mask.0),
+        "write": m.is_write(),
+        "firstUse": m.is_first_use(),
+    })
+}
+
+fn moves_of(node: &Node, hash: B256) -> Result<Value, RpcError> {
+    let loc = node.ledger().locate(&hash).ok_or_else(|| RpcError::server(format!("transaction {hash} not found")))?;
+    let block = node.ledger().block(loc.block).map_err(RpcError::internal)?;
+    let tx = &block.txs[loc.index as usize];
+    Ok(json!({
+        "hash": hash,
+        "block": loc.block,
+        "index": loc.index,
+        "kind": tx.kind_name(),
+        "moves": tx.moves().iter().map(move_json).collect::<Vec<_>>(),
+    }))
+}
+
+fn parse_mark(text: &str) -> Result<Mark, RpcError> {
+    match text {
+        "b" | "balance" => Ok(Mark::Balance),
+        "n" | "nonce" => Ok(Mark::Nonce),
+        "c" | "code" => Ok(Mark::Code),
+        "s" | "storage" => Ok(Mark::Storage),
+        other => Err(RpcError::invalid_params(format!(
+            "param 2 (mark): {other:?} is not a state mark; use b (balance), n (nonce), c (code) or s (storage)"
+        ))),
+    }
+}
+
+fn output_json(key: &StateKey, output: &Output) -> Value {
+    json!({
+        "key": key.to_string(),
+        "intx": output.intx,
+        "value": output.value,
+        "written": output.is_written(),
+    })
+}
+
+fn get_output(node: &Node, p: &Params) -> Result<Value, RpcError> {
+    let address: Address = p.get(0, "address")?;
+    let mark = parse_mark(&p.get::<String>(1, "mark")?)?;
+    let slot: U256 = p.opt(2, "slot")?.unwrap_or_default();
+    let key = match mark {
+        Mark::Storage => StateKey::storage(address, B256::from(slot)),
+        _ => StateKey { addr: address, mark, slot: B256::ZERO },
+    };
+    let output = node.ledger().output(&key).map_err(RpcError::internal)?;
+    Ok(output_json(&key, &output))
+}
+
+fn violation_json(v: &Violation) -> Value {
+    json!({"position": v.position.to_string(), "rule": v.rule.to_string(), "detail": v.detail})
+}
+
+fn in_block(position: &Position, block: u64) -> bool {
+    position.block == block
+}
+
+fn validate_block(node: &Node, p: &Params) -> Result<Value, RpcError> {
+    let number = height_of_tag(node, p.get(0, "block")?)?;
+    let direction: String = p.opt(1, "direction")?.unwrap_or_else(|| "forward".into());
+    let blocks = node.ledger().blocks().map_err(RpcError::internal)?;
+    let verifier = EvmVerifier::new(EvmRuntime::new(node.config().hardfork));
+    let mut steps = Vec::new();
+    let verdict = match direction.as_str() {
+        "forward" => {
+            let mut current = 0;
+            let mut observe = |step: ForwardStep<'_>| {
+                if let ForwardStep::Block { header } = &step {
+                    current = header.number;
+                }
+                if current == number {
+                    steps.push(forward_json(&step));
+                }
+            };
+            let (_, result) = MemoryChain::validate(&blocks[..=number as usize], &verifier, &mut observe);
+            result.err()
+        }
+        "reverse" => {
+            let mut observe = |step: ReverseStep<'_>| {
+                if let Some(json) = reverse_json(&step, number) {
+                    steps.push(json);
+                }
+            };
+            validate_reverse(&blocks, &verifier, &mut observe).verdict
+        }
+        other => {
+            return Err(RpcError::invalid_params(format!(
+                "param 2 (direction): {other:?}; use \"forward\" or \"reverse\""
+            )));
+        }
+    };
+    Ok(json!({
+        "block": number,
+        "direction": direction,
+        "valid": verdict.is_none(),
+        "verdict": verdict.as_ref().map(violation_json),
+        "steps": steps,
+    }))
+}
+
+fn forward_json(step: &ForwardStep<'_>) -> Value {
+    match step {
+        ForwardStep::Block { header } => json!({"step": "block", "number": header.number, "hash": header.hash()}),
+        ForwardStep::TxChecked { position, id, failure } => json!({
+            "step": "txChecked", "position": position.to_string(), "tx": id,
+            "failure": failure.map(violation_json),
+        }),
+        ForwardStep::Read { position, key, output } => json!({
+            "step": "read", "position": position.to_string(), "key": key.to_string(),
+            "intx": output.intx, "value": output.value,
+        }),
+        ForwardStep::Consumed { position, key, output } => json!({
+            "step": "consumed", "position": position.to_string(), "key": key.to_string(),
+            "intx": output.intx, "value": output.value,
+        }),
+        ForwardStep::Created { position, key, output } => json!({
+            "step": "created", "position": position.to_string(), "key": key.to_string(),
+            "intx": output.intx, "value": output.value,
+        }),
+        ForwardStep::Commitment { block, computed, declared } => json!({
+            "step": "commitment", "block": block, "computed": computed, "declared": declared,
+        }),
+        ForwardStep::Failed { violation } => json!({"step": "failed", "violation": violation_json(violation)}),
+    }
+}
+
+fn reverse_json(step: &ReverseStep<'_>, number: u64) -> Option<Value> {
+    Some(match step {
+        ReverseStep::Block { number: n } if *n == number => json!({"step": "block", "number": n}),
+        ReverseStep::Discharged { position, key, value, readers, consumed } if in_block(position, number) => json!({
+            "step": "discharged", "position": position.to_string(), "key": key.to_string(), "value": value,
+            "readers": readers, "consumed": consumed,
+        }),
+        ReverseStep::Claimed { position, intx, key, value, read, open_claims } if in_block(position, number) => json!({
+            "step": "claimed", "position": position.to_string(), "key": key.to_string(), "intx": intx,
+            "value": value, "read": read, "openClaims": open_claims,
+        }),
+        ReverseStep::Found { violation } => json!({"step": "found", "violation": violation_json(violation)}),
+        ReverseStep::Commitment { block, computed, declared } if *block == number => json!({
+            "step": "commitment", "block": block, "computed": computed, "declared": declared,
+        }),
+        _ => return None,
+    })
+}
+
+/// Whether a tx is one clients see as an Ethereum tx.
+pub fn is_ethereum(tx: &Tx) -> bool {
+    matches!(tx, Tx::Ethereum(_))
+}
