@@ -36,6 +36,24 @@ pub enum BenchCommand {
     /// full validation (signatures, stateless re-execution, UTXO step) with one and with all
     /// threads; baselines: revm alone on a CacheDB, and signature recovery alone.
     Validate(ValidateArgs),
+    /// Load a devnet over HTTP with pre-signed ERC20 transfers from many senders: mined tx/s,
+    /// p50/p99 latency (send → mined), the rate of the last 10% against the first 10%, time to
+    /// ready and memory; every tx verified afterwards.
+    Rpc(RpcArgs),
+}
+
+/// Arguments of `bench rpc`.
+#[derive(Debug, Args)]
+pub struct RpcArgs {
+    /// ERC20 transfers to send.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub txs: u64,
+    /// Distinct senders (dev accounts).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub senders: u64,
+    /// Requests in flight at once (each worker sends its senders' txs in nonce order).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub concurrency: u64,
 }
 
 /// The node's flags, named as Anvil names them.

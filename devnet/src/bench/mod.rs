@@ -2,6 +2,7 @@
 //! measured in the same run, and a last summary line.
 
 mod apply;
+mod rpc;
 mod stats;
 mod validate;
 
@@ -15,5 +16,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Apply(args) => apply::run(args),
         BenchCommand::Validate(args) => validate::run(args),
+        BenchCommand::Rpc(args) => rpc::run(args),
     }
 }
