@@ -40,9 +40,10 @@ pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
         None => "automine (a block as soon as transactions arrive)".into(),
     };
     out.push_str(&format!("\nMining\n{rule}\n\n{mining}\n"));
+    let dir = devnet.coordinator().node().ledger().dir().to_path_buf();
     let data = match &config.data_dir {
-        Some(dir) => format!("{} (resumed on restart)", dir.display()),
-        None => "a temporary directory, removed on exit (--data-dir keeps it)".into(),
+        Some(_) => format!("{} (resumed on restart)", dir.display()),
+        None => format!("{} (temporary, removed on exit; --data-dir keeps a chain)", dir.display()),
     };
     out.push_str(&format!("\nChain Data\n{rule}\n\n{data}\n\n"));
     out.push_str(&format!("Listening on {}\n", devnet.addr()));

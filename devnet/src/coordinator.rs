@@ -74,7 +74,13 @@ pub struct Coordinator {
     blocks: broadcast::Sender<Arc<NewBlock>>,
     snapshots: Mutex<Vec<u64>>,
     impersonated: Mutex<HashSet<Address>>,
+    /// The thread pool big blocks are validated on.
+    wide: rayon::ThreadPool,
 }
+
+/// Blocks with at least this many txs are validated on all cores; smaller ones on the miner's
+/// thread alone.
+pub const WIDE_BLOCK_TXS: usize = 64;
 
 impl Coordinator {
     /// Opens the node and starts mining on a thread of its own.
@@ -93,6 +99,10 @@ impl Coordinator {
             blocks,
             snapshots: Mutex::new(Vec::new()),
             impersonated: Mutex::new(HashSet::new()),
+            wide: rayon::ThreadPoolBuilder::new()
+                .thread_name(|i| format!("manaflow-validate-{i}"))
+                .build()
+                .map_err(|e| NodeError::Setup(format!("cannot start the validation threads: {e}")))?,
         });
         let miner = Arc::clone(&coordinator);
         let thread = std::thread::Builder::new()
@@ -220,6 +230,13 @@ impl Coordinator {
     }
 
     fn mine_loop(&self) {
+        // The miner thread is the one worker of its own rayon pool, so the ledger's parallel
+        // loops over a small block run inline here instead of waking pool threads for a handful
+        // of txs (measured: that handoff cost more than the work). Big blocks go to `wide`.
+        let local = rayon::ThreadPoolBuilder::new().num_threads(1).use_current_thread().build();
+        if let Err(e) = &local {
+            tracing::warn!("the miner runs without its own thread pool: {e}");
+        }
         let mut deadline = None;
         while !self.stop.load(Ordering::SeqCst) {
             let mode = self.mode();
@@ -293,7 +310,12 @@ impl Coordinator {
         let built = node.build(&header, txs);
         let senders: Vec<(TxId, Address)> = built.included.iter().map(|(tx, _)| (tx.hash, tx.call.caller)).collect();
         let mut node = RwLockUpgradableReadGuard::upgrade(node);
-        let committed = node.commit(&built.block, &senders);
+        let committed = if built.block.txs.len() >= WIDE_BLOCK_TXS {
+            let node: &mut Node = &mut node;
+            self.wide.install(|| node.commit(&built.block, &senders))
+        } else {
+            node.commit(&built.block, &senders)
+        };
         drop(node);
         let mut tell = |hash: &TxId, fate: Fate| {
             if let Some((_, Some(waiter))) = waiters.remove(hash) {

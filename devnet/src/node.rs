@@ -167,6 +167,8 @@ pub struct Node {
     accounts: Vec<DevAccount>,
     senders: Arc<KnownSenders>,
     history: StateHistory,
+    /// Gas used by the tip's txs (the next base fee depends on it).
+    tip_gas_used: u64,
     /// Block numbers by hash.
     numbers: std::collections::HashMap<B256, u64>,
     /// Seconds added to the wall clock (`evm_increaseTime`).
@@ -207,6 +209,7 @@ impl Node {
             accounts,
             senders,
             history: StateHistory::default(),
+            tip_gas_used: 0,
             numbers: std::collections::HashMap::new(),
             time_offset: 0,
             next_timestamp: None,
@@ -228,6 +231,7 @@ impl Node {
                 let block = node.ledger.block(n)?;
                 node.history.record(&block);
                 node.numbers.insert(block.header.hash(), n);
+                node.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
             }
         }
         Ok(node)
@@ -290,8 +294,7 @@ impl Node {
         if self.config.base_fee == 0 || tip.number == 0 {
             return tip.base_fee;
         }
-        let gas_used = self.gas_used(tip.number).unwrap_or_default();
-        BaseFeeParams::ethereum().next_block_base_fee(gas_used, tip.gas_limit, tip.base_fee)
+        BaseFeeParams::ethereum().next_block_base_fee(self.tip_gas_used, tip.gas_limit, tip.base_fee)
     }
 
     /// The next block's timestamp: the one set with `evm_setNextBlockTimestamp`, else the clock
@@ -383,6 +386,7 @@ impl Node {
         let applied = applied?;
         self.history.record(block);
         self.numbers.insert(applied.hash, block.header.number);
+        self.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
         self.next_timestamp = None;
         Ok(Committed { header: block.header.clone(), hash: applied.hash, ids: applied.ids })
     }
@@ -418,6 +422,7 @@ impl Node {
         self.ledger.rollback_to(height)?;
         self.history.truncate(height);
         self.numbers.retain(|_, n| *n <= height);
+        self.tip_gas_used = self.gas_used(self.height())?;
         self.next_timestamp = None;
         Ok(())
     }

@@ -67,3 +67,159 @@ fn bench_validate_reports_validation_and_its_baselines() {
         assert!(value > 0.0, "{name}={value}");
     }
 }
+
+/// A `manaflow` node started as a user starts it, its stdout read up to the banner's last line.
+struct RunningNode {
+    child: std::process::Child,
+    banner: String,
+    port: u16,
+}
+
+fn start_node(args: &[&str]) -> RunningNode {
+    use std::io::BufRead;
+    let mut child = manaflow()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut banner = String::new();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let port = loop {
+        let line = lines.next().expect("the node exits before listening").unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(addr) = line.strip_prefix("Listening on ") {
+            break addr.rsplit(':').next().unwrap().parse().unwrap();
+        }
+    };
+    RunningNode { child, banner, port }
+}
+
+fn post(port: u16, body: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let json = response.split("\r\n\r\n").nth(1).unwrap();
+    serde_json::from_str(json).unwrap()
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn the_node_prints_anvils_banner_serves_json_rpc_and_stops_on_sigterm() {
+    let mut node = start_node(&["--port", "0"]);
+    assert_ne!(node.port, 0, "the banner names the real port");
+    for expected in [
+        "Available Accounts",
+        "(0) 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 (10000.000000000000000000 ETH)",
+        "Private Keys",
+        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        "test test test test test test test test test test test junk",
+        "Chain ID",
+        "31337",
+        "Base Fee",
+        "1000000000",
+        "Gas Limit",
+        "30000000",
+    ] {
+        assert!(node.banner.contains(expected), "banner lacks {expected:?}:\n{}", node.banner);
+    }
+    assert!(node.banner.trim_end().lines().last().unwrap().starts_with("Listening on 127.0.0.1:"));
+    let answer = post(node.port, r#"{"jsonrpc":"2.0","id":7,"method":"eth_chainId"}"#);
+    assert_eq!(answer["result"], "0x7a69");
+    assert_eq!(answer["id"], 7);
+    let temp = node
+        .banner
+        .lines()
+        .find_map(|l| l.strip_suffix(" (temporary, removed on exit; --data-dir keeps a chain)"))
+        .map(std::path::PathBuf::from)
+        .expect("the banner names the chain's temp dir");
+    assert!(temp.exists());
+    sigterm(&node.child);
+    let status = node.child.wait().unwrap();
+    assert!(status.success(), "a clean exit on SIGTERM, got {status}");
+    assert!(!temp.exists(), "the ephemeral chain's data is removed on exit");
+}
+
+#[test]
+fn node_flags_set_the_chain_and_the_data_dir_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("chain");
+    let args = [
+        "node",
+        "--port",
+        "0",
+        "--chain-id",
+        "1337",
+        "--accounts",
+        "3",
+        "--balance",
+        "5",
+        "--base-fee",
+        "0",
+        "--gas-limit",
+        "20000000",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let mut node = start_node(&args);
+    assert_eq!(node.banner.matches(" ETH)").count(), 3, "{}", node.banner);
+    assert_eq!(post(node.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#)["result"], "0x539");
+    let mine = r#"{"jsonrpc":"2.0","id":1,"method":"anvil_mine","params":["0x3"]}"#;
+    assert!(post(node.port, mine)["error"].is_null());
+    let block =
+        post(node.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["latest",false]}"#);
+    assert_eq!(block["result"]["number"], "0x3");
+    assert_eq!(block["result"]["gasLimit"], "0x1312d00");
+    assert_eq!(block["result"]["baseFeePerGas"], "0x0");
+    sigterm(&node.child);
+    assert!(node.child.wait().unwrap().success());
+
+    let mut again = start_node(&args);
+    let number = post(again.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}"#);
+    assert_eq!(number["result"], "0x3", "the restarted chain resumes at its last block");
+    sigterm(&again.child);
+    assert!(again.child.wait().unwrap().success());
+}
+
+#[test]
+fn a_busy_port_is_refused_with_what_to_do() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = manaflow().args(["--port", &port]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot listen") && err.contains("--port 0"), "{err}");
+}
+
+#[test]
+fn bench_rpc_reports_its_summary_line() {
+    let out =
+        manaflow().args(["bench", "rpc", "--txs", "60", "--senders", "4", "--concurrency", "4"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("mined and verified: 60"), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("bench rpc: tps="), "{last}");
+    for name in ["tps", "p50_ms", "p99_ms", "slowdown"] {
+        let value: f64 = last
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} missing: {last}"))
+            .parse()
+            .unwrap();
+        assert!(value > 0.0, "{name}={value}");
+    }
+}

@@ -95,7 +95,12 @@ impl DatabaseRef for ViewDb<'_> {
         if code_hash == KECCAK_EMPTY || code_hash.is_zero() {
             return Ok(Bytecode::default());
         }
-        Ok(Bytecode::new_raw(self.view.code(&code_hash)?))
+        if let Some(code) = analyzed::get(&code_hash) {
+            return Ok(code);
+        }
+        let code = Bytecode::new_raw(self.view.code(&code_hash)?);
+        analyzed::insert(code_hash, code.clone());
+        Ok(code)
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, DbError> {
@@ -108,5 +113,33 @@ impl DatabaseRef for ViewDb<'_> {
     fn block_hash_ref(&self, number: u64) -> Result<B256, DbError> {
         // The BLOCKHASH opcode itself is recorded as an `x` move by the context inspector.
         Ok(blockhash_value(self.chain, self.header, number))
+    }
+}
+
+/// Analyzed bytecode by code hash, shared by every execution in the process: revm analyzes
+/// legacy code (its jump table) when a `Bytecode` is built, and a contract called by every tx of
+/// a block would otherwise be analyzed again by each execution and each re-execution. Sound
+/// because the key is the code's keccak256; bounded by dropping everything when full.
+mod analyzed {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, RwLock};
+
+    use alloy_primitives::B256;
+    use revm::state::Bytecode;
+
+    const CAPACITY: usize = 4096;
+
+    static CACHE: LazyLock<RwLock<HashMap<B256, Bytecode>>> = LazyLock::new(Default::default);
+
+    pub fn get(hash: &B256) -> Option<Bytecode> {
+        CACHE.read().unwrap_or_else(|e| e.into_inner()).get(hash).cloned()
+    }
+
+    pub fn insert(hash: B256, code: Bytecode) {
+        let mut cache = CACHE.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CAPACITY {
+            cache.clear();
+        }
+        cache.insert(hash, code);
     }
 }

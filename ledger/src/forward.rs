@@ -17,6 +17,10 @@ use crate::pertx::{Prepared, prepare};
 use crate::utxo::{Output, UndoLog, UtxoSet, in_utxo_set};
 use crate::verifier::TxVerifier;
 
+/// Below this many moves a block's write runs after its commitment on the calling thread rather
+/// than on a thread of its own (starting a thread costs more than hashing a few moves).
+pub const OVERLAP_MIN_MOVES: usize = 4096;
+
 /// One check of forward validation, in the order it happens.
 #[derive(Clone, Copy, Debug)]
 pub enum ForwardStep<'a> {
@@ -225,10 +229,17 @@ impl ForwardState {
         let (delta, alongside) = if failed_already {
             (LtHash::new(), None)
         } else {
-            let (delta, side) = std::thread::scope(|scope| {
-                let side = scope.spawn(alongside);
-                (block_delta(block, &prepared.ids), side.join())
-            });
+            // A small block hashes in less time than a thread takes to start: no overlap then.
+            let moves: usize = block.txs.iter().map(|tx| tx.moves().len()).sum();
+            let (delta, side) = if moves < OVERLAP_MIN_MOVES {
+                let delta = block_delta(block, &prepared.ids);
+                (delta, std::panic::catch_unwind(std::panic::AssertUnwindSafe(alongside)))
+            } else {
+                std::thread::scope(|scope| {
+                    let side = scope.spawn(alongside);
+                    (block_delta(block, &prepared.ids), side.join())
+                })
+            };
             match side {
                 Ok(result) => (delta, Some(result)),
                 Err(panic) => {

@@ -77,6 +77,15 @@ fn transfer(key: &SigningKey, chain_id: u64, nonce: u64, token: Address, to: Add
     Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
 }
 
+/// CPU time this process has used (user + system), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: u64 = fields.get(11..13).map(|f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum()).unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
 /// Resident memory of this process now (`VmRSS`), in bytes.
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -111,13 +120,24 @@ pub fn run(args: RpcArgs) -> anyhow::Result<()> {
     let pct = |p: f64| latencies[((n as f64 * p) as usize).min(n - 1)].as_secs_f64() * 1e3;
     let tps = n as f64 / outcome.elapsed.as_secs_f64();
     let slowdown = outcome.slowdown();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!();
     println!("txs:                {n} ERC20 transfers from {senders} senders, concurrency {}", args.concurrency);
     println!("mined and verified: {n} (every sender's nonce, a successful receipt per transfer)");
     println!("elapsed:            {:.2} s", outcome.elapsed.as_secs_f64());
-    println!("mined tx/s:         {tps:.0}   (target ≥ {:.0}: 5× Hardhat 3.18's {HARDHAT_TPS:.0} tx/s on this load)", 5.0 * HARDHAT_TPS);
+    println!(
+        "mined tx/s:         {tps:.0}   (target ≥ {:.0}: 5× Hardhat 3.18's {HARDHAT_TPS:.0} tx/s on this load)",
+        5.0 * HARDHAT_TPS
+    );
     println!("latency:            p50 {:.2} ms, p99 {:.2} ms (send → mined)", pct(0.5), pct(0.99));
     println!("rate, last 10% / first 10%: {slowdown:.2} (target ≥ 0.9)");
+    println!(
+        "cpu:                {:.2} core-s during the load ({:.0} core-µs per tx, {:.0}% of {} cores; node and client)",
+        outcome.cpu.as_secs_f64(),
+        outcome.cpu.as_secs_f64() * 1e6 / n as f64,
+        100.0 * outcome.cpu.as_secs_f64() / outcome.elapsed.as_secs_f64() / cores as f64,
+        cores
+    );
     println!("blocks:             {} ({:.1} txs per block)", outcome.blocks, n as f64 / outcome.blocks.max(1) as f64);
     println!(
         "memory (RSS):       {:.1} MiB after 10% of txs, {:.1} MiB at the end",
@@ -125,11 +145,7 @@ pub fn run(args: RpcArgs) -> anyhow::Result<()> {
         outcome.rss_end as f64 / 1048576.0
     );
     println!("ready:              {:.1} ms (target < 100 ms)", ready.as_secs_f64() * 1e3);
-    println!(
-        "bench rpc: tps={tps:.0} p50_ms={:.2} p99_ms={:.2} slowdown={slowdown:.2}",
-        pct(0.5),
-        pct(0.99)
-    );
+    println!("bench rpc: tps={tps:.0} p50_ms={:.2} p99_ms={:.2} slowdown={slowdown:.2}", pct(0.5), pct(0.99));
     Ok(())
 }
 
@@ -141,6 +157,8 @@ struct LoadOutcome {
     blocks: u64,
     rss_early: u64,
     rss_end: u64,
+    /// CPU time used by the whole process (node and load generator) during the load.
+    cpu: Duration,
 }
 
 impl LoadOutcome {
@@ -182,9 +200,8 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
     for key in keys {
         start_nonces.push(quantity(&client.call("eth_getTransactionCount", json!([key.address(), "latest"])).await?)?);
     }
-    let bar = ProgressBar::new(total as u64).with_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec}")?.progress_chars("=> "),
-    );
+    let bar = ProgressBar::new(total as u64)
+        .with_style(ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec}")?.progress_chars("=> "));
     bar.set_message("signing");
     for i in 0..total {
         let s = i % keys.len();
@@ -199,6 +216,7 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
     // Workers: each owns the senders w, w + concurrency, … and sends their txs in nonce order.
     let concurrency = (args.concurrency as usize).clamp(1, keys.len());
     let started = Instant::now();
+    let cpu_start = cpu_time();
     let done = Arc::new(std::sync::Mutex::new(Vec::with_capacity(total)));
     let rss_early = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut workers = Vec::new();
@@ -234,6 +252,7 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
         worker.await??;
     }
     let elapsed = started.elapsed();
+    let cpu = cpu_time() - cpu_start;
     bar.finish_and_clear();
     let rss_end = rss_bytes();
 
@@ -267,5 +286,6 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
         blocks: last_block + 1 - first_block,
         rss_early: rss_early.load(std::sync::atomic::Ordering::Relaxed),
         rss_end,
+        cpu,
     })
 }

@@ -1,0 +1,18 @@
+//! Integration tests of the devnet's web3 JSON-RPC as clients use it: alloy's HTTP and WebSocket
+//! providers signing with the dev accounts, raw JSON-RPC requests and raw HTTP bodies. Each test
+//! starts a devnet of its own with `manaflow::spawn(Config::test())` and checks exact values:
+//! balances to the wei, receipts, logs, errors (code, message, data) and the chain left unchanged
+//! by every refused request.
+
+mod concurrency;
+mod context;
+mod contracts;
+mod create2;
+mod dev;
+mod errors;
+mod restart;
+mod reverts;
+mod signing;
+mod subscriptions;
+mod support;
+mod transfers;
