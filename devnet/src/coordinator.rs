@@ -74,6 +74,10 @@ pub struct Coordinator {
     blocks: broadcast::Sender<Arc<NewBlock>>,
     snapshots: Mutex<Vec<u64>>,
     impersonated: Mutex<HashSet<Address>>,
+    /// The chain id txs must carry.
+    chain_id: u64,
+    /// The block gas limit no tx may exceed.
+    gas_limit: u64,
     /// The thread pool big blocks are validated on.
     wide: rayon::ThreadPool,
 }
@@ -87,6 +91,7 @@ impl Coordinator {
     pub fn start(config: Config) -> Result<(Arc<Self>, JoinHandle<()>), NodeError> {
         let mode = config.block_time.map_or(MiningMode::Auto, MiningMode::Interval);
         let capacity = config.mempool_size;
+        let (chain_id, gas_limit) = (config.chain_id, config.gas_limit);
         let node = Node::open(config)?;
         let (blocks, _) = broadcast::channel(1024);
         let coordinator = Arc::new(Self {
@@ -99,6 +104,8 @@ impl Coordinator {
             blocks,
             snapshots: Mutex::new(Vec::new()),
             impersonated: Mutex::new(HashSet::new()),
+            chain_id,
+            gas_limit,
             wide: rayon::ThreadPoolBuilder::new()
                 .thread_name(|i| format!("manaflow-validate-{i}"))
                 .build()
@@ -168,12 +175,10 @@ impl Coordinator {
     /// Admits signed tx bytes into the pool. In automine a ready tx is answered once mined
     /// (so its receipt exists when the client asks), or with the reason it was dropped.
     pub async fn submit(&self, raw: &[u8]) -> Result<TxId, SubmitError> {
-        let (tx, state_nonce) = {
-            let node = self.node.read();
-            let tx = node.admit(raw)?;
-            let state_nonce = self.precheck(&node, &tx)?;
-            (tx, state_nonce)
-        };
+        // The recovery (the costly part) runs without holding the node, so the miner's commit
+        // never waits on it.
+        let tx = crate::node::admit(raw, self.chain_id, self.gas_limit)?;
+        let state_nonce = self.precheck(&self.node.read(), &tx)?;
         self.pool_tx(tx, state_nonce).await
     }
 

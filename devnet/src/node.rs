@@ -178,6 +178,18 @@ pub struct Node {
     _temp: Option<tempfile::TempDir>,
 }
 
+/// Decodes signed tx bytes for a chain with `chain_id` and blocks of `gas_limit` gas, and
+/// recovers the sender (the only recovery the tx gets: the validator takes the sender from
+/// here). Needs no state, so callers run it without holding the node.
+pub fn admit(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, NodeError> {
+    let signed = decode_signed(raw, chain_id)?;
+    let call = signed.call();
+    if call.gas_limit > gas_limit {
+        return Err(NodeError::GasLimit { tx: call.gas_limit, block: gas_limit });
+    }
+    Ok(Admitted { hash: signed.hash, raw: Bytes::copy_from_slice(raw), call })
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
@@ -335,12 +347,7 @@ impl Node {
     /// Decodes signed tx bytes and recovers the sender (the only recovery the tx gets: the
     /// validator takes the sender from here).
     pub fn admit(&self, raw: &[u8]) -> Result<Admitted, NodeError> {
-        let signed = decode_signed(raw, self.config.chain_id)?;
-        let call = signed.call();
-        if call.gas_limit > self.config.gas_limit {
-            return Err(NodeError::GasLimit { tx: call.gas_limit, block: self.config.gas_limit });
-        }
-        Ok(Admitted { hash: signed.hash, raw: Bytes::copy_from_slice(raw), call })
+        admit(raw, self.config.chain_id, self.config.gas_limit)
     }
 
     /// Executes `txs` in order against the latest state into a block with `header`: a tx the
