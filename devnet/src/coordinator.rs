@@ -145,6 +145,11 @@ impl Coordinator {
         self.pool.lock().len()
     }
 
+    /// The hashes of the pooled txs.
+    pub fn pooled_hashes(&self) -> Vec<TxId> {
+        self.pool.lock().iter().map(|tx| tx.hash).collect()
+    }
+
     /// A pooled tx.
     pub fn pooled(&self, hash: &TxId) -> Option<Admitted> {
         self.pool.lock().get(hash).cloned()
@@ -201,6 +206,15 @@ impl Coordinator {
         if cost > balance {
             return Err(Rejection::InsufficientFunds { cost, balance }.into());
         }
+        if let Some(tip) = call.max_priority_fee_per_gas
+            && tip > call.max_fee_per_gas
+        {
+            return Err(Rejection::Other(format!(
+                "max priority fee per gas higher than max fee per gas: tip {tip}, fee cap {}",
+                call.max_fee_per_gas
+            ))
+            .into());
+        }
         let base_fee = node.next_base_fee();
         if call.max_fee_per_gas < u128::from(base_fee) {
             return Err(Rejection::FeeCapTooLow { max_fee: call.max_fee_per_gas, base_fee }.into());
@@ -248,8 +262,10 @@ impl Coordinator {
             match mode {
                 MiningMode::Auto => {
                     deadline = None;
-                    while self.has_ready() && !self.stop.load(Ordering::SeqCst) {
-                        if let Err(e) = self.mine_block() {
+                    // The mode is read again before each block: a switch to manual mining stops
+                    // automine before the next block.
+                    while self.mode() == MiningMode::Auto && self.has_ready() && !self.stop.load(Ordering::SeqCst) {
+                        if let Err(e) = self.mine_ready() {
                             tracing::error!("mining failed: {e}");
                             break;
                         }
@@ -291,6 +307,16 @@ impl Coordinator {
 
     /// Mines one block from the ready txs (possibly empty) and announces it.
     pub fn mine_block(&self) -> Result<Committed, NodeError> {
+        self.mine(true).map(|committed| committed.expect("an empty block is allowed"))
+    }
+
+    /// Automine's block: as [`Coordinator::mine_block`], but when every ready tx is refused at
+    /// execution no (empty) block is mined.
+    fn mine_ready(&self) -> Result<Option<Committed>, NodeError> {
+        self.mine(false)
+    }
+
+    fn mine(&self, empty_ok: bool) -> Result<Option<Committed>, NodeError> {
         let node = self.node.upgradable_read();
         let gas_limit = node.config().gas_limit;
         let (taken, stale) = self.pool.lock().take_ready(|sender| node.nonce(sender).unwrap_or(u64::MAX), gas_limit);
@@ -313,6 +339,25 @@ impl Coordinator {
             .collect();
         let header = node.next_header();
         let built = node.build(&header, txs);
+        if built.included.is_empty() && !empty_ok {
+            drop(node);
+            for (tx, error) in &built.refused {
+                tracing::debug!(tx = %tx.hash, "dropped at execution: {error}");
+                if let Some((_, Some(waiter))) = waiters.remove(&tx.hash) {
+                    let _ = waiter.send(Err(error.to_string()));
+                }
+            }
+            let deferred = built
+                .deferred
+                .into_iter()
+                .map(|tx| {
+                    let (seq, waiter) = waiters.remove(&tx.hash).unwrap_or_default();
+                    Pooled { tx, seq, waiter }
+                })
+                .collect();
+            self.pool.lock().put_back(deferred);
+            return Ok(None);
+        }
         let senders: Vec<(TxId, Address)> = built.included.iter().map(|(tx, _)| (tx.hash, tx.call.caller)).collect();
         let mut node = RwLockUpgradableReadGuard::upgrade(node);
         let committed = if built.block.txs.len() >= WIDE_BLOCK_TXS {
@@ -356,7 +401,7 @@ impl Coordinator {
         self.pool.lock().put_back(deferred);
         let committed = committed?;
         self.announce(built.block, &committed);
-        Ok(committed)
+        Ok(Some(committed))
     }
 
     fn announce(&self, block: Block, committed: &Committed) {
@@ -364,7 +409,7 @@ impl Coordinator {
     }
 
     /// Mines `count` blocks, `interval` seconds apart (`anvil_mine`).
-    pub fn mine(&self, count: u64, interval: Option<u64>) -> Result<(), NodeError> {
+    pub fn mine_blocks(&self, count: u64, interval: Option<u64>) -> Result<(), NodeError> {
         for i in 0..count {
             if let Some(step) = interval
                 && i > 0

@@ -29,7 +29,9 @@ fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(wait_for_signal())?;
     if !silent {
-        println!("\nShutting down…");
+        // A harness may have stopped reading our stdout: a closed pipe is no reason to fail.
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "\nShutting down…");
     }
     devnet.shutdown();
     Ok(())

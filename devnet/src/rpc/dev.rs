@@ -97,7 +97,7 @@ fn cheat(rpc: &Rpc, writes: Vec<(StateKey, B256)>, codes: Vec<Bytes>) -> Result<
 async fn mine(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
     let count: U64 = p.opt(0, "blocks")?.unwrap_or(U64::from(1));
     let interval: Option<U64> = p.opt(1, "interval")?;
-    rpc.coordinator.mine(count.to(), interval.map(|i| i.to())).map_err(RpcError::server)?;
+    rpc.coordinator.mine_blocks(count.to(), interval.map(|i| i.to())).map_err(RpcError::server)?;
     Ok(Value::Null)
 }
 
@@ -111,13 +111,13 @@ async fn evm_mine(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
                 Some(value) => seconds_param(value)? as u64,
                 None => 1,
             };
-            rpc.coordinator.mine(blocks, None).map_err(RpcError::server)?;
+            rpc.coordinator.mine_blocks(blocks, None).map_err(RpcError::server)?;
         }
         Some(timestamp) => {
             set_timestamp(rpc, &timestamp)?;
-            rpc.coordinator.mine(1, None).map_err(RpcError::server)?;
+            rpc.coordinator.mine_blocks(1, None).map_err(RpcError::server)?;
         }
-        None => rpc.coordinator.mine(1, None).map_err(RpcError::server)?,
+        None => rpc.coordinator.mine_blocks(1, None).map_err(RpcError::server)?,
     }
     Ok(json!("0x0"))
 }

@@ -111,9 +111,13 @@ fn read(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> 
             p.get::<Filter>(0, "filter").map(|f| json!(rpc.filters.lock().install_logs(f, node.height())))
         }
         "eth_newBlockFilter" => Ok(json!(rpc.filters.lock().install_blocks(node.height()))),
-        "eth_newPendingTransactionFilter" => Ok(json!(rpc.filters.lock().install_pending())),
+        "eth_newPendingTransactionFilter" => {
+            Ok(json!(rpc.filters.lock().install_pending(rpc.coordinator.pooled_hashes())))
+        }
         "eth_uninstallFilter" => p.get::<U256>(0, "filter id").map(|id| json!(rpc.filters.lock().uninstall(id))),
-        "eth_getFilterChanges" => p.get::<U256>(0, "filter id").and_then(|id| rpc.filters.lock().changes(node, id)),
+        "eth_getFilterChanges" => p
+            .get::<U256>(0, "filter id")
+            .and_then(|id| rpc.filters.lock().changes(node, id, || rpc.coordinator.pooled_hashes())),
         "eth_getFilterLogs" => p.get::<U256>(0, "filter id").and_then(|id| {
             let filter = rpc.filters.lock().log_filter(id)?;
             to_json(logs(node, &filter)?)
@@ -391,7 +395,7 @@ async fn send_transaction(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
         let input = call.input.clone();
         let value = call.value;
         let chain_id = node.chain_id();
-        let unsigned = match (request.gas_price, &request.access_list) {
+        match (request.gas_price, &request.access_list) {
             (Some(gas_price), None) => {
                 UnsignedTx::Legacy(TxLegacy { chain_id: Some(chain_id), nonce, gas_price, gas_limit, to, value, input })
             }
@@ -420,8 +424,7 @@ async fn send_transaction(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
                     input,
                 })
             }
-        };
-        unsigned
+        }
     };
     let hash = match key {
         Some(key) => rpc.coordinator.submit(&unsigned.sign(key)).await,

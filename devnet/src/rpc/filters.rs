@@ -2,10 +2,10 @@
 //! each remembers the first block it has not reported yet. A filter not polled for five
 //! minutes is removed, as geth and Anvil do.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::{Filter, FilterBlockOption};
 use serde_json::{Value, json};
 
@@ -21,7 +21,8 @@ pub const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
 enum Kind {
     Blocks,
     Logs(Box<Filter>),
-    PendingTxs,
+    /// The pooled txs already reported.
+    PendingTxs(HashSet<B256>),
 }
 
 struct Installed {
@@ -61,9 +62,10 @@ impl Filters {
         self.install(Kind::Blocks, tip)
     }
 
-    /// A pending-tx filter (automine leaves nothing pending to report).
-    pub fn install_pending(&mut self) -> U256 {
-        self.install(Kind::PendingTxs, 0)
+    /// A pending-tx filter, reporting txs pooled after `pooled` (the pool now). In automine a
+    /// tx is mined before it can be polled, so only manual or interval mining shows any.
+    pub fn install_pending(&mut self, pooled: Vec<B256>) -> U256 {
+        self.install(Kind::PendingTxs(pooled.into_iter().collect()), 0)
     }
 
     /// Removes filter `id`; whether it existed.
@@ -87,19 +89,22 @@ impl Filters {
     }
 
     /// What happened since filter `id` was last polled.
-    pub fn changes(&mut self, node: &Node, id: U256) -> Result<Value, RpcError> {
+    pub fn changes(&mut self, node: &Node, id: U256, pooled: impl FnOnce() -> Vec<B256>) -> Result<Value, RpcError> {
         let tip = node.height();
         let installed = self.get(id)?;
         installed.polled = Instant::now();
         let from = installed.next;
         installed.next = tip + 1;
-        match &installed.kind {
+        match &mut installed.kind {
             Kind::Blocks => {
                 let hashes =
                     (from..=tip).map(|h| ChainBlock::read(node, h).map(|b| b.hash)).collect::<Result<Vec<_>, _>>()?;
                 Ok(json!(hashes))
             }
-            Kind::PendingTxs => Ok(json!([])),
+            Kind::PendingTxs(reported) => {
+                let fresh: Vec<B256> = pooled().into_iter().filter(|hash| reported.insert(*hash)).collect();
+                Ok(json!(fresh))
+            }
             Kind::Logs(filter) => {
                 if from > tip {
                     return Ok(json!([]));

@@ -32,12 +32,24 @@ pub async fn serve(
         .and(with_rpc.clone())
         .map(|ws: warp::ws::Ws, rpc: Arc<Rpc>| ws.on_upgrade(move |socket| session(rpc, socket)));
     let http =
-        warp::post().and(warp::body::content_length_limit(max_body_bytes)).and(warp::body::bytes()).and(with_rpc).then(
-            |body: bytes::Bytes, rpc: Arc<Rpc>| async move {
-                match handle_body(&rpc, &body).await {
-                    Some(answer) => warp::reply::with_status(warp::reply::json(&answer), StatusCode::OK),
-                    None => warp::reply::with_status(warp::reply::json(&Value::Null), StatusCode::OK),
-                }
+        warp::post().and(warp::header::optional::<u64>("content-length")).and(warp::body::stream()).and(with_rpc).then(
+            move |length: Option<u64>, body, rpc: Arc<Rpc>| async move {
+                let (status, answer) = match read_body(length, body, max_body_bytes).await {
+                    Ok(body) => (StatusCode::OK, handle_body(&rpc, &body).await.unwrap_or(Value::Null)),
+                    Err(BodyError::TooLarge) => (
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        response(
+                            Value::Null,
+                            Err(RpcError::invalid_request(format!(
+                                "the request body is larger than the limit of {max_body_bytes} bytes"
+                            ))),
+                        ),
+                    ),
+                    Err(BodyError::Broken(e)) => {
+                        (StatusCode::BAD_REQUEST, response(Value::Null, Err(RpcError::invalid_request(e))))
+                    }
+                };
+                warp::reply::with_status(warp::reply::json(&answer), status)
             },
         );
     let cors = warp::cors().allow_any_origin().allow_methods(vec!["POST", "GET", "OPTIONS"]).allow_headers(vec![
@@ -50,6 +62,58 @@ pub async fn serve(
     warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
 }
 
+/// Why a request body was not read.
+enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed mid-body.
+    Broken(String),
+}
+
+/// Reads a request body of at most `limit` bytes. A longer one is still read to its end (up to
+/// 16× the limit) before the 413 goes out, so that the client, still writing, sees the answer
+/// rather than a broken pipe.
+async fn read_body<S, B>(length: Option<u64>, body: S, limit: u64) -> Result<Vec<u8>, BodyError>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: bytes::Buf,
+{
+    let drain_limit = limit.saturating_mul(16);
+    if length.is_some_and(|n| n > drain_limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = std::pin::pin!(body);
+    let mut bytes = Vec::with_capacity(length.unwrap_or(0).min(limit) as usize);
+    let mut total = length.filter(|&n| n > limit).unwrap_or(0);
+    loop {
+        // Once the body is known to be too long, a client that stops sending gets its answer
+        // after a short pause instead of a hung request.
+        let next = if total > limit {
+            match tokio::time::timeout(std::time::Duration::from_millis(250), body.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            }
+        } else {
+            body.next().await
+        };
+        let Some(chunk) = next else { break };
+        let mut chunk = chunk.map_err(|e| BodyError::Broken(e.to_string()))?;
+        total += chunk.remaining() as u64;
+        if total > drain_limit {
+            return Err(BodyError::TooLarge);
+        }
+        if total <= limit {
+            while chunk.has_remaining() {
+                let part = chunk.chunk();
+                bytes.extend_from_slice(part);
+                let n = part.len();
+                chunk.advance(n);
+            }
+        }
+    }
+    if total > limit { Err(BodyError::TooLarge) } else { Ok(bytes) }
+}
+
 /// Transport-level refusals as JSON-RPC errors with the matching HTTP status.
 async fn rejection(rejection: warp::Rejection, limit: u64) -> Result<impl warp::Reply, Infallible> {
     let (status, error) = if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
@@ -57,8 +121,6 @@ async fn rejection(rejection: warp::Rejection, limit: u64) -> Result<impl warp::
             StatusCode::PAYLOAD_TOO_LARGE,
             RpcError::invalid_request(format!("the request body is larger than the limit of {limit} bytes")),
         )
-    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
-        (StatusCode::LENGTH_REQUIRED, RpcError::invalid_request("the request needs a Content-Length header"))
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -109,7 +171,9 @@ async fn session(rpc: Arc<Rpc>, socket: WebSocket) {
                 Ok(kind) => {
                     last_id += 1;
                     let sub_id = U256::from(last_id);
-                    let task = tokio::spawn(forward(Arc::clone(&rpc), kind, sub_id, out.clone()));
+                    // Subscribed before answering, so no block committed after the answer is missed.
+                    let blocks = rpc.coordinator.subscribe();
+                    let task = tokio::spawn(forward(blocks, kind, sub_id, out.clone()));
                     subscriptions.insert(sub_id, task);
                     response(id, Ok(json!(sub_id)))
                 }
@@ -155,8 +219,12 @@ fn subscription(params: &Value) -> Result<Subscription, RpcError> {
     }
 }
 
-async fn forward(rpc: Arc<Rpc>, kind: Subscription, id: U256, out: mpsc::UnboundedSender<String>) {
-    let mut blocks = rpc.coordinator.subscribe();
+async fn forward(
+    mut blocks: tokio::sync::broadcast::Receiver<Arc<NewBlock>>,
+    kind: Subscription,
+    id: U256,
+    out: mpsc::UnboundedSender<String>,
+) {
     loop {
         let new: Arc<NewBlock> = match blocks.recv().await {
             Ok(new) => new,

@@ -22,9 +22,9 @@ async fn two_hundred_concurrent_raw_txs_are_all_mined() {
     // Interleaved, and for every other sender from the highest nonce down (gaps fill late).
     let mut raws = Vec::new();
     for i in 0..PER_SENDER {
-        for k in 0..SENDERS {
+        for (k, recipient) in recipients.iter().enumerate() {
             let nonce = if k % 2 == 0 { i } else { PER_SENDER - 1 - i };
-            let tx = transfer_1559(nonce, recipients[k], value(k, nonce));
+            let tx = transfer_1559(nonce, *recipient, value(k, nonce));
             raws.push((k, sign(&signer(&devnet.accounts()[k]), tx)));
         }
     }
@@ -60,7 +60,7 @@ async fn two_hundred_concurrent_raw_txs_are_all_mined() {
     // Every block's txs add up to its gas, and each sender's txs are mined in nonce order.
     let height = block_number(&p).await;
     let mut mined = 0;
-    let mut last_nonce = vec![None::<u64>; SENDERS];
+    let mut last_nonce = [None::<u64>; SENDERS];
     for n in 1..=height {
         let block = p.get_block_by_number(n.into()).full().await.unwrap().unwrap();
         let txs = block.transactions.as_transactions().unwrap();

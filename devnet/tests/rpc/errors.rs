@@ -46,7 +46,13 @@ impl Setup {
 
     /// The chain is unchanged and the node still serves, reads and mines.
     async fn unchanged(&self) {
-        assert_eq!(chain_state(&self.p, &self.watched).await, self.before, "block number and balances unchanged");
+        self.unchanged_after("").await;
+    }
+
+    /// As [`Setup::unchanged`], naming what was just refused.
+    async fn unchanged_after(&self, what: &str) {
+        let now = chain_state(&self.p, &self.watched).await;
+        assert_eq!(now, self.before, "block number and balances unchanged after {what}");
         assert_eq!(nonce(&self.p, self.sender.address()).await, 1);
     }
 
@@ -59,7 +65,7 @@ impl Setup {
         // Not pooled (a tx found by hash can only be one mined before).
         let found = self.p.get_transaction_by_hash(keccak256(&raw)).await.unwrap();
         assert!(found.is_none_or(|tx| tx.block_number.is_some_and(|n| n <= self.before.0)), "{failure:?}");
-        self.unchanged().await;
+        self.unchanged_after(&format!("{failure:?}")).await;
         failure
     }
 
@@ -274,6 +280,7 @@ async fn post_head_only(devnet: &Devnet, length: usize) -> String {
             }
         }
     });
+    // On a timeout, what was read so far is the answer.
     let _ = read.await;
     String::from_utf8_lossy(&answer).into_owned()
 }
@@ -293,7 +300,7 @@ async fn a_too_long_content_length_is_413_and_a_json_rpc_error() {
 }
 
 #[tokio::test]
-async fn an_oversized_body_is_413_and_a_json_rpc_error() {
+async fn a_client_sending_an_oversized_body_gets_413_and_a_json_rpc_error() {
     let s = Setup::new().await;
     let filler = "a".repeat(2 * 1024 * 1024 + 1);
     let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":["{filler}"]}}"#);
