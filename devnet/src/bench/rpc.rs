@@ -30,13 +30,14 @@ const HARDHAT_TPS: f64 = 930.0;
 #[derive(Clone)]
 struct Client {
     http: reqwest::Client,
-    url: String,
+    /// Parsed once: reqwest would otherwise parse (and IDNA-map) a string URL per request.
+    url: reqwest::Url,
 }
 
 impl Client {
     async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let answer: Value = self.http.post(&self.url).json(&body).send().await?.json().await?;
+        let answer: Value = self.http.post(self.url.clone()).json(&body).send().await?.json().await?;
         if let Some(error) = answer.get("error") {
             bail!("{method} failed: {error}");
         }
@@ -109,7 +110,7 @@ pub fn run(args: RpcArgs) -> anyhow::Result<()> {
     let keys: Vec<SigningKey> = devnet.accounts()[..senders].iter().map(|a| a.key.clone()).collect();
     let client = Client {
         http: reqwest::Client::builder().pool_max_idle_per_host(1024).tcp_nodelay(true).build()?,
-        url: devnet.url(),
+        url: devnet.url().parse()?,
     };
     let outcome = runtime.block_on(load(&client, &keys, &args));
     devnet.shutdown();
