@@ -394,3 +394,27 @@ async fn a_pending_transaction_filter_reports_pooled_txs() {
     assert_eq!(changes, vec![hash], "eth_getFilterChanges on a pending-tx filter lists the tx sent since");
     assert!(p.get_filter_changes::<B256>(id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn interval_mining_mines_on_its_own_and_stops_when_asked() {
+    let interval = std::time::Duration::from_millis(100);
+    let devnet = start_with(manaflow::Config { block_time: Some(interval), ..manaflow::Config::test() });
+    let p = provider(&devnet, 0);
+    assert!(!rpc::<bool>(&p, "hardhat_getAutomine", json!([])).await, "interval mining is not automine");
+    // Blocks come without any request, empty or not.
+    let start = p.get_block_number().await.unwrap();
+    tokio::time::sleep(interval * 6).await;
+    let later = p.get_block_number().await.unwrap();
+    assert!(later >= start + 3, "about one block per 100 ms: {start} → {later}");
+    // A tx is answered at once with its hash and mined by the next tick.
+    let to = devnet.accounts()[1].address;
+    let pending = p.send_transaction(TransactionRequest::default().to(to).value(U256::from(7))).await.unwrap();
+    let receipt = pending.get_receipt().await.unwrap();
+    assert!(receipt.status());
+    // Interval 0 stops mining: the chain stands still.
+    let _: Value = rpc(&p, "anvil_setIntervalMining", json!([0])).await;
+    tokio::time::sleep(interval).await; // a block already being mined may still land
+    let stopped = p.get_block_number().await.unwrap();
+    tokio::time::sleep(interval * 4).await;
+    assert_eq!(p.get_block_number().await.unwrap(), stopped, "no blocks once interval mining is off");
+}
