@@ -83,7 +83,7 @@ pub struct NodeArgs {
     /// Block gas limit.
     #[arg(long, default_value_t = 30_000_000)]
     pub gas_limit: u64,
-    /// Base fee of the first block, in wei (0 allowed: free txs).
+    /// Base fee of the genesis block, in wei; later blocks follow EIP-1559 (0 allowed: free txs).
     #[arg(long, default_value_t = 1_000_000_000)]
     pub base_fee: u64,
     /// Genesis timestamp, in Unix seconds (default: now).

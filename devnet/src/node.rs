@@ -34,7 +34,8 @@ pub struct Config {
     pub mnemonic: String,
     /// Block gas limit.
     pub gas_limit: u64,
-    /// Base fee per gas of the first block, in wei; later blocks follow EIP-1559 (0 stays 0).
+    /// Base fee per gas of the genesis block, in wei; later blocks follow EIP-1559 from it, as
+    /// Anvil's do (0 stays 0).
     pub base_fee: u64,
     /// Genesis timestamp (default: now).
     pub timestamp: Option<u64>,
@@ -303,8 +304,8 @@ impl Node {
     /// The base fee of the next block: EIP-1559 from the tip (a chain started at 0 stays at 0).
     pub fn next_base_fee(&self) -> u64 {
         let tip = self.tip();
-        if self.config.base_fee == 0 || tip.number == 0 {
-            return tip.base_fee;
+        if self.config.base_fee == 0 {
+            return 0;
         }
         BaseFeeParams::ethereum().next_block_base_fee(self.tip_gas_used, tip.gas_limit, tip.base_fee)
     }

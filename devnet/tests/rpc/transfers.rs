@@ -232,3 +232,40 @@ async fn blocks_and_txs_read_by_number_hash_and_index() {
     assert!(p.get_transaction_receipt(B256::repeat_byte(2)).await.unwrap().is_none());
     assert!(p.get_transaction_by_hash(B256::repeat_byte(2)).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn fee_history_and_gas_prices_follow_eip_1559() {
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let to = devnet.accounts()[1].address;
+    // Two blocks with one transfer each, tip 2 gwei.
+    for _ in 0..2 {
+        let tx = TransactionRequest::default()
+            .to(to)
+            .value(U256::from(1))
+            .max_fee_per_gas(10 * GWEI)
+            .max_priority_fee_per_gas(2 * GWEI);
+        send_ok(&p, tx).await;
+    }
+    // Genesis carries the configured 1 gwei; each block below half full lowers it by 1/8, as
+    // Anvil's does: 1 gwei → 0.875 gwei (block 1, after an empty genesis) → 0.765625 gwei.
+    let history = p.get_fee_history(3, BlockNumberOrTag::Latest, &[50.0]).await.unwrap();
+    assert_eq!(history.oldest_block, 0);
+    assert_eq!(history.base_fee_per_gas.len(), 4, "one more than the blocks: the next block's");
+    assert_eq!(history.base_fee_per_gas[0], GWEI);
+    assert_eq!(history.base_fee_per_gas[1], 875_000_000);
+    let expected_next = |base: u128, used: u128| base - base * (15_000_000 - used) / (15_000_000 * 8);
+    assert_eq!(history.base_fee_per_gas[2], expected_next(875_000_000, 21_000));
+    assert_eq!(history.base_fee_per_gas[3], expected_next(history.base_fee_per_gas[2], 21_000));
+    assert_eq!(history.gas_used_ratio, vec![0.0, 21_000.0 / 30_000_000.0, 21_000.0 / 30_000_000.0]);
+    let rewards = history.reward.expect("rewards for the asked percentiles");
+    assert_eq!(rewards, vec![vec![0], vec![2 * GWEI], vec![2 * GWEI]], "the tip each block's median tx paid");
+    // Hardhat's call, with a raw percentile list.
+    let raw: serde_json::Value = rpc(&p, "eth_feeHistory", json!(["0x1", "latest", [0.5]])).await;
+    assert_eq!(raw["oldestBlock"], "0x2");
+    assert_eq!(raw["baseFeePerGas"].as_array().unwrap().len(), 2);
+    // eth_gasPrice is the next base fee plus the 1 gwei tip offered by eth_maxPriorityFeePerGas.
+    let next = history.base_fee_per_gas[3];
+    assert_eq!(p.get_gas_price().await.unwrap(), next + GWEI);
+    assert_eq!(p.get_max_priority_fee_per_gas().await.unwrap(), GWEI);
+}
