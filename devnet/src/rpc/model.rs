@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, B256, U256};
 use manaflow_evm::{EvmRuntime, EvmVerifier};
 use manaflow_ledger::{ForwardStep, MemoryChain, ReverseStep, validate_reverse};
-use manaflow_types::{Mark, Move, Output, Position, StateKey, Tx, Violation};
+use manaflow_types::{Mark, Move, Output, Position, StateKey, Violation};
 use serde_json::{Value, json};
 
 use crate::node::Node;
@@ -184,9 +184,4 @@ fn reverse_json(step: &ReverseStep<'_>, number: u64) -> Option<Value> {
         }),
         _ => return None,
     })
-}
-
-/// Whether a tx is one clients see as an Ethereum tx.
-pub fn is_ethereum(tx: &Tx) -> bool {
-    matches!(tx, Tx::Ethereum(_))
 }
