@@ -54,6 +54,10 @@ pub struct RpcArgs {
     /// Requests in flight at once (each worker sends its senders' txs in nonce order).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub concurrency: u64,
+    /// Distinct recipients, reused in turn (0: a new recipient per transfer, so every transfer
+    /// also creates a storage slot and the state grows with the chain).
+    #[arg(long, default_value_t = 0)]
+    pub recipients: u64,
 }
 
 /// The node's flags, named as Anvil names them.

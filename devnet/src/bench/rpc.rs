@@ -123,7 +123,14 @@ pub fn run(args: RpcArgs) -> anyhow::Result<()> {
     let slowdown = outcome.slowdown();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!();
-    println!("txs:                {n} ERC20 transfers from {senders} senders, concurrency {}", args.concurrency);
+    let recipients = match args.recipients {
+        0 => "a new recipient each".to_string(),
+        r => format!("{r} recipients in turn"),
+    };
+    println!(
+        "txs:                {n} ERC20 transfers from {senders} senders ({recipients}), concurrency {}",
+        args.concurrency
+    );
     println!("mined and verified: {n} (every sender's nonce, a successful receipt per transfer)");
     println!("elapsed:            {:.2} s", outcome.elapsed.as_secs_f64());
     println!(
@@ -207,7 +214,8 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
     for i in 0..total {
         let s = i % keys.len();
         let nonce = start_nonces[s] + per_sender[s].len() as u64;
-        let to = Address::from_word(keccak256(format!("recipient {i}")));
+        let r = if args.recipients == 0 { i as u64 } else { i as u64 % args.recipients };
+        let to = Address::from_word(keccak256(format!("recipient {r}")));
         per_sender[s].push(transfer(&keys[s], chain_id, nonce, token, to));
         bar.inc(1);
     }
