@@ -63,6 +63,50 @@ pub struct NewBlock {
     pub ids: Vec<TxId>,
 }
 
+/// Who waits for the txs taken into a block, and their arrival order (kept if they go back).
+struct Waiters(HashMap<TxId, (u64, Option<oneshot::Sender<Fate>>)>);
+
+impl Waiters {
+    /// Splits pooled txs into their waiters and the txs to execute.
+    fn split(taken: Vec<Pooled<oneshot::Sender<Fate>>>) -> (Self, Vec<Admitted>) {
+        let mut waiters = HashMap::with_capacity(taken.len());
+        let txs = taken
+            .into_iter()
+            .map(|p| {
+                waiters.insert(p.tx.hash, (p.seq, p.waiter));
+                p.tx
+            })
+            .collect();
+        (Self(waiters), txs)
+    }
+
+    /// Tells the sender of tx `hash` its fate.
+    fn tell(&mut self, hash: &TxId, fate: Fate) {
+        if let Some((_, Some(waiter))) = self.0.remove(hash) {
+            let _ = waiter.send(fate);
+        }
+    }
+
+    /// Tells the senders of txs refused at execution why.
+    fn refuse(&mut self, refused: &[(Admitted, manaflow_types::ExecError)]) {
+        for (tx, error) in refused {
+            tracing::debug!(tx = %tx.hash, "dropped at execution: {error}");
+            self.tell(&tx.hash, Err(error.to_string()));
+        }
+    }
+
+    /// Txs that did not fit, with their waiters and arrival order, ready to go back to the pool.
+    fn requeue(&mut self, deferred: Vec<Admitted>) -> Vec<Pooled<oneshot::Sender<Fate>>> {
+        deferred
+            .into_iter()
+            .map(|tx| {
+                let (seq, waiter) = self.0.remove(&tx.hash).unwrap_or_default();
+                Pooled { tx, seq, waiter }
+            })
+            .collect()
+    }
+}
+
 /// The coordinator and the node it drives.
 pub struct Coordinator {
     node: RwLock<Node>,
@@ -328,34 +372,13 @@ impl Coordinator {
                 )));
             }
         }
-        let mut waiters: HashMap<TxId, (u64, Option<oneshot::Sender<Fate>>)> =
-            taken.iter().map(|p| (p.tx.hash, (p.seq, None))).collect();
-        let txs: Vec<Admitted> = taken
-            .into_iter()
-            .map(|p| {
-                waiters.insert(p.tx.hash, (p.seq, p.waiter));
-                p.tx
-            })
-            .collect();
+        let (mut waiters, txs) = Waiters::split(taken);
         let header = node.next_header();
         let built = node.build(&header, txs);
         if built.included.is_empty() && !empty_ok {
             drop(node);
-            for (tx, error) in &built.refused {
-                tracing::debug!(tx = %tx.hash, "dropped at execution: {error}");
-                if let Some((_, Some(waiter))) = waiters.remove(&tx.hash) {
-                    let _ = waiter.send(Err(error.to_string()));
-                }
-            }
-            let deferred = built
-                .deferred
-                .into_iter()
-                .map(|tx| {
-                    let (seq, waiter) = waiters.remove(&tx.hash).unwrap_or_default();
-                    Pooled { tx, seq, waiter }
-                })
-                .collect();
-            self.pool.lock().put_back(deferred);
+            waiters.refuse(&built.refused);
+            self.pool.lock().put_back(waiters.requeue(built.deferred));
             return Ok(None);
         }
         let senders: Vec<(TxId, Address)> = built.included.iter().map(|(tx, _)| (tx.hash, tx.call.caller)).collect();
@@ -367,38 +390,22 @@ impl Coordinator {
             node.commit(&built.block, &senders)
         };
         drop(node);
-        let mut tell = |hash: &TxId, fate: Fate| {
-            if let Some((_, Some(waiter))) = waiters.remove(hash) {
-                let _ = waiter.send(fate);
-            }
-        };
-        for (tx, error) in &built.refused {
-            tracing::debug!(tx = %tx.hash, "dropped at execution: {error}");
-            tell(&tx.hash, Err(error.to_string()));
-        }
+        waiters.refuse(&built.refused);
         match &committed {
             Ok(done) => {
                 for (tx, _) in &built.included {
-                    tell(&tx.hash, Ok(done.header.number));
+                    waiters.tell(&tx.hash, Ok(done.header.number));
                 }
                 tracing::info!(block = done.header.number, txs = built.included.len(), "mined");
             }
             Err(e) => {
                 tracing::error!("the validator refused a block the coordinator built: {e}");
                 for (tx, _) in &built.included {
-                    tell(&tx.hash, Err(format!("the block was refused: {e}")));
+                    waiters.tell(&tx.hash, Err(format!("the block was refused: {e}")));
                 }
             }
         }
-        let deferred: Vec<Pooled<_>> = built
-            .deferred
-            .into_iter()
-            .map(|tx| {
-                let (seq, waiter) = waiters.remove(&tx.hash).unwrap_or_default();
-                Pooled { tx, seq, waiter }
-            })
-            .collect();
-        self.pool.lock().put_back(deferred);
+        self.pool.lock().put_back(waiters.requeue(built.deferred));
         let committed = committed?;
         self.announce(built.block, &committed);
         Ok(Some(committed))

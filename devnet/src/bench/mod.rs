@@ -6,7 +6,41 @@ mod rpc;
 mod stats;
 mod validate;
 
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use manaflow_types::SigningKey;
+
 use crate::cli::BenchCommand;
+
+/// A signed EIP-1559 ERC20 `transfer(to, amount)` to `token` (100,000 gas, 1 gwei tip).
+pub(crate) fn erc20_transfer(
+    key: &SigningKey,
+    chain_id: u64,
+    nonce: u64,
+    token: Address,
+    to: Address,
+    amount: U256,
+    max_fee_per_gas: u128,
+) -> Bytes {
+    let mut input = keccak256("transfer(address,uint256)")[..4].to_vec();
+    input.extend_from_slice(to.into_word().as_slice());
+    input.extend_from_slice(B256::from(amount).as_slice());
+    let tx = TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: 100_000,
+        max_fee_per_gas,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to: TxKind::Call(token),
+        value: U256::ZERO,
+        input: Bytes::from(input),
+        access_list: Default::default(),
+    };
+    let sig = key.sign_hash(&tx.signature_hash());
+    let sig = alloy_primitives::Signature::new(sig.r, sig.s, sig.y_parity);
+    Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
+}
 
 /// Runs one benchmark.
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {

@@ -11,14 +11,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use manaflow_types::SigningKey;
 use serde_json::{Value, json};
 
+use super::erc20_transfer;
 use crate::cli::RpcArgs;
 
 const TOKEN_ARTIFACT: &str = include_str!("../../../examples/contracts/artifacts/TestToken.json");
@@ -56,26 +55,6 @@ impl Client {
 fn quantity(value: &Value) -> anyhow::Result<u64> {
     let text = value.as_str().context("expected a hex quantity")?;
     Ok(u64::from_str_radix(text.trim_start_matches("0x"), 16)?)
-}
-
-fn transfer(key: &SigningKey, chain_id: u64, nonce: u64, token: Address, to: Address) -> Bytes {
-    let mut input = keccak256("transfer(address,uint256)")[..4].to_vec();
-    input.extend_from_slice(to.into_word().as_slice());
-    input.extend_from_slice(B256::from(U256::from(1u64)).as_slice());
-    let tx = TxEip1559 {
-        chain_id,
-        nonce,
-        gas_limit: 100_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to: TxKind::Call(token),
-        value: U256::ZERO,
-        input: Bytes::from(input),
-        access_list: Default::default(),
-    };
-    let sig = key.sign_hash(&tx.signature_hash());
-    let sig = alloy_primitives::Signature::new(sig.r, sig.s, sig.y_parity);
-    Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
 }
 
 /// CPU time this process has used (user + system), from `/proc/self/stat`.
@@ -216,7 +195,7 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
         let nonce = start_nonces[s] + per_sender[s].len() as u64;
         let r = if args.recipients == 0 { i as u64 } else { i as u64 % args.recipients };
         let to = Address::from_word(keccak256(format!("recipient {r}")));
-        per_sender[s].push(transfer(&keys[s], chain_id, nonce, token, to));
+        per_sender[s].push(erc20_transfer(&keys[s], chain_id, nonce, token, to, U256::from(1u64), 10_000_000_000));
         bar.inc(1);
     }
     bar.reset();

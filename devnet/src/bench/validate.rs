@@ -10,9 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use anyhow::Context as _;
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, decode_signed, outcome_of, tx_env};
 use manaflow_ledger::{Ledger, LedgerConfig};
@@ -27,6 +25,7 @@ use revm::primitives::hardfork::SpecId;
 use revm::state::{AccountInfo, Bytecode};
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 
+use super::erc20_transfer;
 use super::stats::{median, median_duration};
 use crate::cli::ValidateArgs;
 
@@ -79,26 +78,6 @@ fn setup(senders: u64) -> anyhow::Result<Setup> {
     }
     sort_canonical(&mut genesis);
     Ok(Setup { token, code, senders, genesis })
-}
-
-fn transfer(key: &SigningKey, nonce: u64, token: Address, to: Address) -> Bytes {
-    let mut input = keccak256("transfer(address,uint256)")[..4].to_vec();
-    input.extend_from_slice(to.into_word().as_slice());
-    input.extend_from_slice(word(U256::from(1 + nonce)).as_slice());
-    let tx = TxEip1559 {
-        chain_id: CHAIN_ID,
-        nonce,
-        gas_limit: 100_000,
-        max_fee_per_gas: 3_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to: TxKind::Call(token),
-        value: U256::ZERO,
-        input: Bytes::from(input),
-        access_list: Default::default(),
-    };
-    let sig = key.sign_hash(&tx.signature_hash());
-    let sig = alloy_primitives::Signature::new(sig.r, sig.s, sig.y_parity);
-    Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
 }
 
 struct NoAncestors;
@@ -188,7 +167,15 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<()> {
         .map(|i| {
             let s = i % senders;
             let to = setup.senders[(i * 7 + 1) % senders].address();
-            let raw = transfer(&setup.senders[s], nonces[s], setup.token, to);
+            let raw = erc20_transfer(
+                &setup.senders[s],
+                CHAIN_ID,
+                nonces[s],
+                setup.token,
+                to,
+                U256::from(1 + nonces[s]),
+                3_000_000_000,
+            );
             nonces[s] += 1;
             raw
         })
