@@ -7,6 +7,15 @@ fn manaflow() -> Command {
     Command::new(env!("CARGO_BIN_EXE_manaflow"))
 }
 
+/// The figure `name=<value>` of a benchmark's summary line.
+fn summary_figure(line: &str, name: &str) -> f64 {
+    line.split_whitespace()
+        .find_map(|f| f.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} missing: {line}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{name} in {line}: {e}"))
+}
+
 #[test]
 fn help_names_the_benchmarks() {
     let out = manaflow().args(["bench", "apply", "--help"]).output().unwrap();
@@ -31,10 +40,7 @@ fn bench_apply_reports_rates_and_the_baseline() {
     assert_eq!(stdout.lines().filter(|l| l.starts_with("run ")).count(), 3, "{stdout}");
     let last = stdout.lines().last().unwrap();
     assert!(last.starts_with("bench apply: rate="), "{last}");
-    let figure = |name: &str| -> f64 {
-        let field = last.split_whitespace().find_map(|f| f.strip_prefix(&format!("{name}="))).unwrap();
-        field.parse().unwrap()
-    };
+    let figure = |name: &str| summary_figure(last, name);
     let (rate, full, baseline, ratio) = (figure("rate"), figure("full_rate"), figure("baseline"), figure("ratio"));
     assert!(rate > 0.0 && full > 0.0 && baseline > 0.0);
     assert!(full <= rate, "end to end includes the critical path");
@@ -58,12 +64,7 @@ fn bench_validate_reports_validation_and_its_baselines() {
     let last = stdout.lines().last().unwrap();
     assert!(last.starts_with("bench validate: tps="), "{last}");
     for name in ["tps", "tps_1", "revm_tps", "ecrecover_tps"] {
-        let value: f64 = last
-            .split_whitespace()
-            .find_map(|f| f.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("{name} missing: {last}"))
-            .parse()
-            .unwrap();
+        let value = summary_figure(last, name);
         assert!(value > 0.0, "{name}={value}");
     }
 }
@@ -214,12 +215,7 @@ fn bench_rpc_reports_its_summary_line() {
     let last = stdout.lines().last().unwrap();
     assert!(last.starts_with("bench rpc: tps="), "{last}");
     for name in ["tps", "p50_ms", "p99_ms", "slowdown"] {
-        let value: f64 = last
-            .split_whitespace()
-            .find_map(|f| f.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("{name} missing: {last}"))
-            .parse()
-            .unwrap();
+        let value = summary_figure(last, name);
         assert!(value > 0.0, "{name}={value}");
     }
 }
