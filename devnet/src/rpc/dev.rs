@@ -7,9 +7,9 @@ use manaflow_types::StateKey;
 use serde_json::{Value, json};
 
 use crate::coordinator::MiningMode;
-use crate::rpc::Rpc;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::Params;
+use crate::rpc::{Rpc, blocking};
 
 /// Runs `method` if it is one of this family.
 pub async fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> {
@@ -91,13 +91,13 @@ fn seconds_param(value: &Value) -> Result<i64, RpcError> {
 }
 
 fn cheat(rpc: &Rpc, writes: Vec<(StateKey, B256)>, codes: Vec<Bytes>) -> Result<Value, RpcError> {
-    rpc.coordinator.cheat(writes, codes).map(|_| Value::Null).map_err(RpcError::server)
+    blocking(|| rpc.coordinator.cheat(writes, codes)).map(|_| Value::Null).map_err(RpcError::server)
 }
 
 async fn mine(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
     let count: U64 = p.opt(0, "blocks")?.unwrap_or(U64::from(1));
     let interval: Option<U64> = p.opt(1, "interval")?;
-    rpc.coordinator.mine_blocks(count.to(), interval.map(|i| i.to())).map_err(RpcError::server)?;
+    blocking(|| rpc.coordinator.mine_blocks(count.to(), interval.map(|i| i.to()))).map_err(RpcError::server)?;
     Ok(Value::Null)
 }
 
@@ -111,13 +111,13 @@ async fn evm_mine(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
                 Some(value) => seconds_param(value)? as u64,
                 None => 1,
             };
-            rpc.coordinator.mine_blocks(blocks, None).map_err(RpcError::server)?;
+            blocking(|| rpc.coordinator.mine_blocks(blocks, None)).map_err(RpcError::server)?;
         }
         Some(timestamp) => {
             set_timestamp(rpc, &timestamp)?;
-            rpc.coordinator.mine_blocks(1, None).map_err(RpcError::server)?;
+            blocking(|| rpc.coordinator.mine_blocks(1, None)).map_err(RpcError::server)?;
         }
-        None => rpc.coordinator.mine_blocks(1, None).map_err(RpcError::server)?,
+        None => blocking(|| rpc.coordinator.mine_blocks(1, None)).map_err(RpcError::server)?,
     }
     Ok(json!("0x0"))
 }

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 
 use crate::coordinator::SubmitError;
 use crate::node::{Admitted, Node};
-use crate::rpc::Rpc;
 use crate::rpc::convert::{ChainBlock, pending_transaction};
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{Params, height_of, height_of_tag, to_json};
 use crate::rpc::sign::{UnsignedTx, sign_message, sign_typed_data};
+use crate::rpc::{Rpc, blocking};
 
 /// The tip a wallet is told to offer (1 gwei, as Anvil).
 pub const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
@@ -25,6 +25,14 @@ pub async fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, R
     let result = match method {
         "eth_sendRawTransaction" => send_raw(rpc, p).await,
         "eth_sendTransaction" => send_transaction(rpc, p).await,
+        // Methods that execute or scan many blocks run off the async worker.
+        "eth_call"
+        | "eth_estimateGas"
+        | "eth_getLogs"
+        | "eth_getFilterLogs"
+        | "eth_getFilterChanges"
+        | "eth_feeHistory"
+        | "eth_getBlockReceipts" => return blocking(|| read(rpc, method, p)),
         _ => return read(rpc, method, p),
     };
     Some(result)
@@ -378,7 +386,8 @@ async fn send_transaction(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
     let from = request.from.ok_or_else(|| RpcError::invalid_params("the transaction needs a from address"))?;
     let impersonated = rpc.coordinator.is_impersonated(&from);
     let key = if impersonated { None } else { Some(rpc.key_of(from)?) };
-    let unsigned = {
+    // Filling the tx may estimate its gas (many executions): off the async worker.
+    let unsigned = blocking(|| -> Result<UnsignedTx, RpcError> {
         let node = rpc.coordinator.node();
         let state_nonce = node.nonce(from).map_err(RpcError::internal)?;
         let nonce = match request.nonce {
@@ -395,7 +404,7 @@ async fn send_transaction(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
         let input = call.input.clone();
         let value = call.value;
         let chain_id = node.chain_id();
-        match (request.gas_price, &request.access_list) {
+        Ok(match (request.gas_price, &request.access_list) {
             (Some(gas_price), None) => {
                 UnsignedTx::Legacy(TxLegacy { chain_id: Some(chain_id), nonce, gas_price, gas_limit, to, value, input })
             }
@@ -424,8 +433,8 @@ async fn send_transaction(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
                     input,
                 })
             }
-        }
-    };
+        })
+    })?;
     let hash = match key {
         Some(key) => rpc.coordinator.submit(&unsigned.sign(key)).await,
         None => {

@@ -56,6 +56,18 @@ impl Rpc {
     }
 }
 
+/// Runs long synchronous work (executing calls, scanning blocks, mining) from an async handler:
+/// on tokio's multi-thread runtime the worker first hands its other tasks to another thread, so
+/// requests queued behind this one are not held up.
+pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 /// Answers one request object; `None` for a notification (a request without an id).
 pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
     let Value::Object(mut request) = request else {

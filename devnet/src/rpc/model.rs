@@ -23,7 +23,8 @@ pub fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcErro
             "size": node.ledger().utxo_size(),
             "commitment": node.ledger().commitment(),
         })),
-        "manaflow_validateBlock" => validate_block(&node, p),
+        // Replays the chain: off the async worker.
+        "manaflow_validateBlock" => crate::rpc::blocking(|| validate_block(&node, p)),
         _ => return None,
     };
     Some(result)
