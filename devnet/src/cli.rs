@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the devnet: validator, coordinator and web3 JSON-RPC on 127.0.0.1:8545 (the default).
     Node(NodeArgs),
+    /// Run the devnet with a prompt on it: send txs, read their moves, step through execution
+    /// and through block validation forwards and in reverse, tamper with copies.
+    Repl(crate::repl::ReplArgs),
     /// Run a benchmark (build with --release for meaningful figures).
     #[command(subcommand)]
     Bench(BenchCommand),

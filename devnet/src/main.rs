@@ -1,20 +1,28 @@
 //! `manaflow`: the Manaflow devnet binary. With no subcommand (or `manaflow node`) it runs the
-//! devnet until Ctrl-C or SIGTERM; `manaflow bench …` runs the benchmarks.
+//! devnet until Ctrl-C or SIGTERM; `manaflow repl` opens a prompt on it; `manaflow bench …` runs
+//! the benchmarks.
 
 mod banner;
 mod bench;
 mod cli;
+mod repl;
+
+use std::process::ExitCode;
 
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     init_tracing();
     let cli = cli::Cli::parse();
     match cli.command {
         None => run_node(&cli.node),
         Some(cli::Command::Node(args)) => run_node(&args),
+        Some(cli::Command::Repl(args)) => {
+            return Ok(if repl::run(&args)? { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
         Some(cli::Command::Bench(bench)) => bench::run(bench),
-    }
+    }?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the devnet until Ctrl-C or SIGTERM, then shuts it down cleanly.

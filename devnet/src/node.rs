@@ -271,6 +271,12 @@ impl Node {
         &self.ledger
     }
 
+    /// Every written key's live output, in canonical order (the whole UTXO set: for
+    /// inspection, not for hot paths).
+    pub fn outputs(&mut self) -> Result<Vec<(StateKey, Output)>, NodeError> {
+        Ok(self.ledger.outputs()?)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

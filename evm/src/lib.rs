@@ -25,6 +25,7 @@ mod moves;
 mod receipt;
 mod runtime;
 mod senders;
+mod trace;
 mod verifier;
 
 pub use envelope::{
@@ -36,4 +37,5 @@ pub use manaflow_types::{Call, ExecError, Execution, Rejection, Runtime, Status}
 pub use receipt::{Receipt, block_receipts};
 pub use runtime::{EvmRuntime, Hardfork, tx_env};
 pub use senders::KnownSenders;
+pub use trace::{Access, AccessSink, Touch};
 pub use verifier::{EvmVerifier, outcome_of};

@@ -24,6 +24,7 @@ use crate::context::ContextRecorder;
 use crate::db::{DbError, ViewDb};
 use crate::handler::BurnFeesHandler;
 use crate::moves;
+use crate::trace::{AccessSink, Tracer};
 
 /// The hardforks the devnet runs. Prague by default, set explicitly (revm's own default is
 /// newer).
@@ -131,6 +132,31 @@ impl Runtime for EvmRuntime {
         chain: &dyn ChainContext,
         view: &dyn StateView,
     ) -> Result<Execution, ExecError> {
+        self.run(call, header, chain, view, None)
+    }
+}
+
+impl EvmRuntime {
+    /// As [`Runtime::execute`], reporting each state access to `sink` as it happens.
+    pub fn execute_traced(
+        &self,
+        call: &Call,
+        header: &Header,
+        chain: &dyn ChainContext,
+        view: &dyn StateView,
+        sink: AccessSink<'_>,
+    ) -> Result<Execution, ExecError> {
+        self.run(call, header, chain, view, Some(sink))
+    }
+
+    fn run(
+        &self,
+        call: &Call,
+        header: &Header,
+        chain: &dyn ChainContext,
+        view: &dyn StateView,
+        sink: Option<AccessSink<'_>>,
+    ) -> Result<Execution, ExecError> {
         let db = ViewDb::new(view, chain, header);
         let ctx = Context::mainnet()
             .with_ref_db(&db)
@@ -142,7 +168,7 @@ impl Runtime for EvmRuntime {
         let spec = self.hardfork.spec();
         let mut evm = revm::context::Evm {
             ctx,
-            inspector: ContextRecorder::default(),
+            inspector: (ContextRecorder::default(), Tracer::new(sink)),
             instruction: EthInstructions::new_mainnet_with_spec(spec),
             precompiles: EthPrecompiles::new(spec),
             frame_stack: FRAMES
@@ -155,7 +181,7 @@ impl Runtime for EvmRuntime {
         let result = handler.inspect_run(&mut evm);
         let state = evm.finalize();
         let result = result.map_err(|e| convert_error(e, call, header))?;
-        let context = std::mem::take(&mut evm.inspector.reads);
+        let context = std::mem::take(&mut evm.inspector.0.reads);
         let frames = std::mem::take(&mut evm.frame_stack);
         FRAMES.with(|cell| *cell.borrow_mut() = Some(frames));
         drop(evm);

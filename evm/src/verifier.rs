@@ -10,7 +10,8 @@ use manaflow_types::{
 
 use crate::envelope::{decode_on_chain, decode_with_sender, native_call};
 use crate::senders::KnownSenders;
-use manaflow_types::{ExecError, Runtime, Status};
+use crate::trace::AccessSink;
+use manaflow_types::{ExecError, Execution, Runtime, Status};
 use std::sync::Arc;
 
 use crate::runtime::EvmRuntime;
@@ -32,6 +33,76 @@ impl EvmVerifier {
     /// whose coordinator recovered them on admission) and recovers the rest.
     pub fn with_known_senders(runtime: EvmRuntime, senders: Arc<KnownSenders>) -> Self {
         Self { runtime, senders: Some(senders) }
+    }
+
+    /// Re-executes `tx` (the `index`th of the block with `header`) against its declared moves as
+    /// the validator does, reporting each state access to `sink` as it happens (the REPL's
+    /// `step`). `None` for a system tx, which does not execute.
+    pub fn trace(
+        &self,
+        tx: &Tx,
+        index: u32,
+        header: &Header,
+        codes: &dyn CodeSource,
+        sink: AccessSink<'_>,
+    ) -> Result<Option<Execution>, Violation> {
+        let sender =
+            match tx {
+                Tx::Native(native) => Some(native.recover_sender().map_err(|e| {
+                    Violation::new(Position::of_tx(header.number, index), Rule::Signature, e.to_string())
+                })?),
+                _ => None,
+            };
+        self.reexecute(tx, index, sender, header, codes, Some(sink))
+    }
+
+    /// Runs `tx` against nothing but its declared `prev` values and code by hash.
+    fn reexecute(
+        &self,
+        tx: &Tx,
+        index: u32,
+        sender: Option<Address>,
+        header: &Header,
+        codes: &dyn CodeSource,
+        sink: Option<AccessSink<'_>>,
+    ) -> Result<Option<Execution>, Violation> {
+        let at_tx = Position::of_tx(header.number, index);
+        let fail = |why: String| Violation::new(at_tx, Rule::Reexecution, why);
+        let call = match tx {
+            Tx::System(_) => return Ok(None),
+            Tx::Ethereum(eth) => match self.senders.as_ref().and_then(|known| known.get(&keccak256(&eth.raw))) {
+                Some(sender) => decode_with_sender(&eth.raw, header.chain_id, sender),
+                None => decode_on_chain(&eth.raw, header.chain_id, header.dev_mode()),
+            }
+            .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
+            .call(),
+            Tx::Native(native) => {
+                let sender = sender.ok_or_else(|| Violation::new(at_tx, Rule::Signature, "no sender recovered"))?;
+                native_call(native, sender)
+            }
+        };
+        let declared = tx.moves();
+        let hashes = declared
+            .iter()
+            .filter(|m| m.mark == Mark::Context)
+            .filter_map(|m| match parse_context_slot(&m.slot) {
+                Some((ContextField::BlockHash, n)) => Some((n, m.next)),
+                _ => None,
+            })
+            .collect();
+        let lookup = |hash: &B256| codes.code(hash);
+        let view = DeclaredView::new(declared, &lookup);
+        let context = DeclaredContext(hashes);
+        let result = match sink {
+            Some(sink) => self.runtime.execute_traced(&call, header, &context, &view, sink),
+            None => self.runtime.execute(&call, header, &context, &view),
+        };
+        match result {
+            Ok(exec) => Ok(Some(exec)),
+            Err(ExecError::Missing(missing)) => Err(fail(format!("re-execution needs {missing}"))),
+            Err(ExecError::Rejected(rejection)) => Err(fail(format!("re-execution refuses the tx: {rejection}"))),
+            Err(ExecError::Internal(e)) => Err(fail(e)),
+        }
     }
 }
 
@@ -60,38 +131,8 @@ impl TxVerifier for EvmVerifier {
     ) -> Result<(), Violation> {
         let at_tx = Position::of_tx(header.number, index);
         let fail = |why: String| Violation::new(at_tx, Rule::Reexecution, why);
-        let call = match tx {
-            Tx::System(_) => return Ok(()),
-            Tx::Ethereum(eth) => match self.senders.as_ref().and_then(|known| known.get(&keccak256(&eth.raw))) {
-                Some(sender) => decode_with_sender(&eth.raw, header.chain_id, sender),
-                None => decode_on_chain(&eth.raw, header.chain_id, header.dev_mode()),
-            }
-            .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
-            .call(),
-            Tx::Native(native) => {
-                let sender = sender.ok_or_else(|| Violation::new(at_tx, Rule::Signature, "no sender recovered"))?;
-                native_call(native, sender)
-            }
-        };
+        let Some(exec) = self.reexecute(tx, index, sender, header, codes, None)? else { return Ok(()) };
         let declared = tx.moves();
-        let hashes = declared
-            .iter()
-            .filter(|m| m.mark == Mark::Context)
-            .filter_map(|m| match parse_context_slot(&m.slot) {
-                Some((ContextField::BlockHash, n)) => Some((n, m.next)),
-                _ => None,
-            })
-            .collect();
-        let lookup = |hash: &B256| codes.code(hash);
-        let view = DeclaredView::new(declared, &lookup);
-        let exec = match self.runtime.execute(&call, header, &DeclaredContext(hashes), &view) {
-            Ok(exec) => exec,
-            Err(ExecError::Missing(missing)) => return Err(fail(format!("re-execution needs {missing}"))),
-            Err(ExecError::Rejected(rejection)) => {
-                return Err(fail(format!("re-execution refuses the tx: {rejection}")));
-            }
-            Err(ExecError::Internal(e)) => return Err(fail(e)),
-        };
         if let Some(i) = (0..declared.len().max(exec.moves.len())).find(|&i| declared.get(i) != exec.moves.get(i)) {
             let why = match (declared.get(i), exec.moves.get(i)) {
                 (Some(d), Some(e)) if d.key() == e.key() => {
