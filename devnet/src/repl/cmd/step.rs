@@ -67,7 +67,7 @@ fn describe_access(session: &Session, slots: &SlotNames, access: &Access) -> Str
             format!("calls {}{via} with {} ETH", paint(NAME, names.show(target)), trim_ether(*value))
         }
         Touch::Create { created: Some(address), value } => {
-            format!("creates {} with {} ETH", paint(NAME, names.show(address)), trim_ether(*value))
+            format!("created {} with {} ETH (its constructor returned)", paint(NAME, names.show(address)), trim_ether(*value))
         }
         Touch::Create { created: None, .. } => paint(BAD, "create failed"),
     }
@@ -98,7 +98,7 @@ pub fn step(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
     };
     let slots = SlotNames::for_moves(&session.names, moves);
     let mut seen: HashSet<StateKey> = HashSet::new();
-    if let Some(sender) = accesses.first().filter(|a| a.opcode == "TX").map(|a| a.contract) {
+    if let Some(sender) = accesses.iter().find(|a| a.opcode == "TX").map(|a| a.contract) {
         let own: Vec<String> =
             moves.iter().enumerate().filter(|(_, m)| m.addr == sender).map(|(i, _)| format!("#{i}")).collect();
         writeln!(
