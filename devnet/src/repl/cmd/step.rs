@@ -67,7 +67,11 @@ fn describe_access(session: &Session, slots: &SlotNames, access: &Access) -> Str
             format!("calls {}{via} with {} ETH", paint(NAME, names.show(target)), trim_ether(*value))
         }
         Touch::Create { created: Some(address), value } => {
-            format!("created {} with {} ETH (its constructor returned)", paint(NAME, names.show(address)), trim_ether(*value))
+            format!(
+                "created {} with {} ETH (its constructor returned)",
+                paint(NAME, names.show(address)),
+                trim_ether(*value)
+            )
         }
         Touch::Create { created: None, .. } => paint(BAD, "create failed"),
     }

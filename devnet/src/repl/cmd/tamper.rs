@@ -171,14 +171,17 @@ pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
     let stepping = args.switch("step");
     let mut accepted = 0;
     for direction in [Direction::Forward, Direction::Reverse] {
+        let progress = validate::progress_bar(blocks.len() as u64);
+        let show = validate::Show { focus: Some(n as u64), detail: false };
         let (lines, verdict) = match direction {
-            Direction::Forward => validate::forward(&blocks, &verifier, &session.names, &codes),
-            Direction::Reverse => validate::reverse(&blocks, &verifier, &session.names, &codes),
+            Direction::Forward => validate::forward(&blocks, &verifier, &session.names, &codes, &progress, show),
+            Direction::Reverse => validate::reverse(&blocks, &verifier, &session.names, &codes, &progress, show),
         };
+        progress.finish_and_clear();
         accepted += usize::from(verdict.is_none());
         if stepping {
             writeln!(console.out(), "validating the copy {}:", direction.name())?;
-            validate::print(console, &lines, Some(n as u64), false, &verdict, direction)?;
+            validate::print(console, &lines, false, &verdict, direction)?;
         } else {
             validate::print_verdict(console, &verdict, direction)?;
         }

@@ -4,6 +4,7 @@
 //! all at once or step by step, with the verdict.
 
 use alloy_primitives::B256;
+use indicatif::{ProgressBar, ProgressStyle};
 use manaflow_ledger::{ForwardStep, MemoryChain, ReverseStep, validate_reverse};
 use manaflow_types::{Block, Move, StateKey, TxVerifier, Violation};
 
@@ -56,17 +57,25 @@ pub struct Line {
     pub text: String,
 }
 
-impl Line {
-    /// Whether it is shown for validating block `focus` (`None`: the whole chain, `detail`:
-    /// step by step).
-    pub fn shown(&self, focus: Option<u64>, detail: bool) -> bool {
-        match (focus, self.level) {
+/// Which lines a validation keeps.
+#[derive(Clone, Copy, Debug)]
+pub struct Show {
+    /// The block validated (`None`: the whole chain).
+    pub focus: Option<u64>,
+    /// For the whole chain: every step rather than a line per block.
+    pub detail: bool,
+}
+
+impl Show {
+    /// Whether a line of `level` about `block` is kept.
+    pub fn keeps(self, block: u64, level: Level) -> bool {
+        match (self.focus, level) {
             (_, Level::Verdict) => true,
-            (Some(n), Level::Step) => self.block == n,
+            (Some(n), Level::Step) => block == n,
             (Some(_), Level::Discharge) => true,
             (Some(_), Level::Summary) => false,
-            (None, Level::Summary) => !detail,
-            (None, Level::Step | Level::Discharge) => detail,
+            (None, Level::Summary) => !self.detail,
+            (None, Level::Step | Level::Discharge) => self.detail,
         }
     }
 }
@@ -104,15 +113,23 @@ pub fn forward(
     verifier: &dyn TxVerifier,
     names: &Names,
     codes: &(dyn Fn(&B256) -> Option<usize> + Sync),
+    progress: &ProgressBar,
+    show: Show,
 ) -> (Vec<Line>, Option<Violation>) {
     let words = Words { names, slots: slots_of(blocks, names), codes };
     let mut lines = Vec::new();
+    let keep = |lines: &mut Vec<Line>, line: Line| {
+        if show.keeps(line.block, line.level) {
+            lines.push(line);
+        }
+    };
     let mut current = 0;
     let mut counts = [0usize; 3];
     let mut observe = |step: ForwardStep<'_>| {
         let text = match step {
             ForwardStep::Block { header } => {
                 current = header.number;
+                progress.inc(1);
                 counts = [0; 3];
                 format!(
                     "{} {} {}: header links to its parent; tx root checked",
@@ -126,7 +143,7 @@ pub fn forward(
             }
             ForwardStep::TxChecked { position, id, failure: Some(v) } => {
                 let text = format!("  {} {position} {}: {}", fail(), short_hash(&id), paint(BAD, v));
-                lines.push(Line { block: current, level: Level::Verdict, text });
+                keep(&mut lines, Line { block: current, level: Level::Verdict, text });
                 return;
             }
             ForwardStep::Read { position, key, output } => {
@@ -171,7 +188,7 @@ pub fn forward(
                     short_hash(&computed),
                     short_hash(&declared)
                 );
-                lines.push(Line { block: current, level: Level::Step, text });
+                keep(&mut lines, Line { block: current, level: Level::Step, text });
                 format!(
                     "{} {block}: {} reads and {} consumes found live, {} outputs created, commitment {mark}",
                     paint(HEADING, "block"),
@@ -187,7 +204,7 @@ pub fn forward(
             ForwardStep::Failed { .. } => Level::Verdict,
             _ => Level::Step,
         };
-        lines.push(Line { block: current, level, text });
+        keep(&mut lines, Line { block: current, level, text });
     };
     let (_, result) = MemoryChain::validate(blocks, verifier, &mut observe);
     (lines, result.err())
@@ -199,9 +216,16 @@ pub fn reverse(
     verifier: &dyn TxVerifier,
     names: &Names,
     codes: &(dyn Fn(&B256) -> Option<usize> + Sync),
+    progress: &ProgressBar,
+    show: Show,
 ) -> (Vec<Line>, Option<Violation>) {
     let words = Words { names, slots: slots_of(blocks, names), codes };
     let mut lines = Vec::new();
+    let keep = |lines: &mut Vec<Line>, line: Line| {
+        if show.keeps(line.block, line.level) {
+            lines.push(line);
+        }
+    };
     let mut current = blocks.len() as u64;
     let mut open = 0usize;
     let mut counts: std::collections::HashMap<u64, (usize, usize)> = Default::default();
@@ -209,6 +233,7 @@ pub fn reverse(
         let (level, text) = match step {
             ReverseStep::Block { number } => {
                 current = number;
+                progress.inc(1);
                 (
                     Level::Step,
                     format!("{} {number}: its txs from last to first, each move a claim", paint(HEADING, "block")),
@@ -256,15 +281,18 @@ pub fn reverse(
             ReverseStep::Commitment { block, computed, declared } => {
                 let mark = if computed == declared { ok() } else { fail() };
                 let (claims, settled) = counts.get(&block).copied().unwrap_or_default();
-                lines.push(Line {
-                    block,
-                    level: Level::Step,
-                    text: format!(
-                        "  {mark} commitment after block {block}: computed {} · declared {}",
-                        short_hash(&computed),
-                        short_hash(&declared)
-                    ),
-                });
+                keep(
+                    &mut lines,
+                    Line {
+                        block,
+                        level: Level::Step,
+                        text: format!(
+                            "  {mark} commitment after block {block}: computed {} · declared {}",
+                            short_hash(&computed),
+                            short_hash(&declared)
+                        ),
+                    },
+                );
                 (
                     Level::Summary,
                     format!(
@@ -279,7 +307,7 @@ pub fn reverse(
             ReverseStep::Commitment { block, .. } => block,
             _ => current,
         };
-        lines.push(Line { block, level, text });
+        keep(&mut lines, Line { block, level, text });
     };
     let outcome = validate_reverse(blocks, verifier, &mut observe);
     if outcome.verdict.is_none() && open > 0 {
@@ -287,22 +315,36 @@ pub fn reverse(
             "  {} the {open} claims left are on never-written outputs, which hold zero before genesis: all settled",
             ok()
         );
-        lines.push(Line { block: 0, level: Level::Discharge, text });
+        keep(&mut lines, Line { block: 0, level: Level::Discharge, text });
     }
     (lines, outcome.verdict)
 }
 
-/// Prints `lines` for `focus` (pausing between them when stepping) and the verdict.
+/// Blocks from which validation shows a progress bar (on a terminal's stderr).
+const PROGRESS_FROM_BLOCKS: u64 = 500;
+
+/// A progress bar over `blocks` blocks; hidden for short chains and when stderr is not a
+/// terminal.
+pub fn progress_bar(blocks: u64) -> ProgressBar {
+    if blocks < PROGRESS_FROM_BLOCKS {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(blocks).with_style(
+        ProgressStyle::with_template("validating {bar:40} {pos}/{len} blocks ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    )
+}
+
+/// Prints `lines` (pausing between them when stepping) and the verdict.
 pub fn print(
     console: &mut dyn Console,
     lines: &[Line],
-    focus: Option<u64>,
     stepping: bool,
     verdict: &Option<Violation>,
     direction: Direction,
 ) -> anyhow::Result<()> {
     let mut stepper = Stepper::new(stepping);
-    for line in lines.iter().filter(|l| l.shown(focus, stepping)) {
+    for line in lines {
         writeln!(console.out(), "{}", line.text)?;
         if !stepper.next(console) {
             break;
@@ -355,10 +397,13 @@ pub fn validate(session: &mut Session, args: &Args, console: &mut dyn Console) -
     let verifier = session.verifier();
     let node = session.node();
     let codes = |hash: &B256| node.ledger().code(hash).map(|c| c.len());
+    let progress = progress_bar(upto as u64);
+    let show = Show { focus, detail: args.switch("step") };
     let (lines, verdict) = match direction {
-        Direction::Forward => forward(&blocks[..upto], &verifier, &session.names, &codes),
-        Direction::Reverse => reverse(&blocks[..upto], &verifier, &session.names, &codes),
+        Direction::Forward => forward(&blocks[..upto], &verifier, &session.names, &codes, &progress, show),
+        Direction::Reverse => reverse(&blocks[..upto], &verifier, &session.names, &codes, &progress, show),
     };
+    progress.finish_and_clear();
     drop(node);
     let what = focus.map_or_else(|| format!("the chain (blocks 0 to {})", upto - 1), |n| format!("block {n}"));
     let how = match direction {
@@ -376,7 +421,7 @@ pub fn validate(session: &mut Session, args: &Args, console: &mut dyn Console) -
             )
         )?;
     }
-    print(console, &lines, focus, args.switch("step"), &verdict, direction)?;
+    print(console, &lines, args.switch("step"), &verdict, direction)?;
     if verdict.is_some() {
         anyhow::bail!("the {} validation failed", direction.name());
     }
