@@ -140,9 +140,10 @@ fn interactive(session: &mut Session, history: &std::path::Path) -> anyhow::Resu
             Err(e) => return Err(e.into()),
         }
         *candidates.borrow_mut() = Candidates::of(session);
-    }
-    if let Err(e) = editor.save_history(history) {
-        tracing::warn!("cannot save the history to {}: {e}", history.display());
+        // Saved after every line, so a killed session keeps what was typed.
+        if let Err(e) = editor.save_history(history) {
+            tracing::warn!("cannot save the history to {}: {e}", history.display());
+        }
     }
     Ok(())
 }

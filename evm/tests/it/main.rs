@@ -5,4 +5,5 @@ mod contracts;
 mod differential;
 mod state_tests;
 mod support;
+mod trace;
 mod transfers;
