@@ -37,7 +37,10 @@ fn the_lesson_runs_and_shows_each_chapter() {
 
     // Chapters 1–2: the accounts, the token.
     assert!(section(&out, "accounts").contains("alice   0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266   10000"));
-    assert!(section(&out, "deploy token TestToken").contains("deployed token at 0x5FbDB2315678afecb367f032d93F642f64180aa3"));
+    assert!(
+        section(&out, "deploy token TestToken")
+            .contains("deployed token at 0x5FbDB2315678afecb367f032d93F642f64180aa3")
+    );
 
     // Chapter 3: the transfer's moves, decoded.
     let tx = section(&out, "tx");
@@ -58,7 +61,9 @@ fn the_lesson_runs_and_shows_each_chapter() {
 
     // Chapters 5–6: both validation orders accept the real chain.
     let forward = section(&out, "validate latest");
-    for shown in ["✔ read    token.code is live", "✔ consume token.balanceOf[bob] is live (never-written); prev = 0 matches"] {
+    for shown in
+        ["✔ read    token.code is live", "✔ consume token.balanceOf[bob] is live (never-written); prev = 0 matches"]
+    {
         assert!(forward.contains(shown), "{shown:?} in:\n{forward}");
     }
     assert!(forward.contains("+ create  token.balanceOf[bob] = 100"), "{forward}");

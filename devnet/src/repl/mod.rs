@@ -71,7 +71,7 @@ pub fn run(args: &ReplArgs) -> anyhow::Result<bool> {
             run_script(&mut session, path)?
         }
         None => {
-            println!("{}", paint(HEADING, &intro));
+            anstream::println!("{}", paint(HEADING, &intro));
             interactive(&mut session, &args.history)?;
             true
         }

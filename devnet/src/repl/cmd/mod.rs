@@ -62,7 +62,7 @@ pub const COMMANDS: &[Command] = &[
                   examples/contracts/artifacts, artifacts or out) or raw 0x init code (constructor\n\
                   arguments then need --sig \"(uint256,string)\"). Arguments take names for addresses and\n\
                   units for numbers (1ether, 5gwei).\n\
-                  Examples:\n  deploy token TestToken 1000000\n  deploy box 0x6080… --sig \"(uint256)\" 7",
+                  Examples:\n  deploy token TestToken\n  deploy token path/to/MyToken.json 1000000 --from bob\n  deploy box 0x6080… --sig \"(uint256)\" 7",
         run: contracts::deploy,
     },
     Command {

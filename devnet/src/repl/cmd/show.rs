@@ -240,9 +240,10 @@ pub fn utxo(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
         let node = session.node();
         writeln!(
             console.out(),
-            "UTXO set after block {}: {} outputs · commitment {}",
+            "UTXO set after block {}: {} outputs live, {} first-use markers · commitment {}",
             node.height(),
-            node.ledger().utxo_size(),
+            node.ledger().utxo_size() / 2,
+            node.ledger().utxo_size() / 2,
             node.ledger().commitment()
         )?;
         return Ok(());

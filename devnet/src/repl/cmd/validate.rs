@@ -256,8 +256,10 @@ pub fn reverse(
                 )
             }
             ReverseStep::Discharged { position, key, value, readers, consumed } => {
+                // A claim is on an output (however many moves share it): settling the output
+                // closes one claim.
                 let settled = readers + usize::from(consumed);
-                open = open.saturating_sub(settled);
+                open = open.saturating_sub(usize::from(settled > 0));
                 counts.entry(position.block).or_default().1 += settled;
                 // Settling writes show with the block validated; idle ones only with their own.
                 let level = if settled > 0 { Level::Discharge } else { Level::Step };
@@ -312,7 +314,7 @@ pub fn reverse(
     let outcome = validate_reverse(blocks, verifier, &mut observe);
     if outcome.verdict.is_none() && open > 0 {
         let text = format!(
-            "  {} the {open} claims left are on never-written outputs, which hold zero before genesis: all settled",
+            "  {} the {open} outputs still claimed were never written: they hold zero before genesis, so all are settled",
             ok()
         );
         keep(&mut lines, Line { block: 0, level: Level::Discharge, text });
