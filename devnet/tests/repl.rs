@@ -1104,8 +1104,8 @@ fn txs_sent_over_json_rpc_show_up_in_the_repl_and_back() {
 
 // ---- the interactive prompt ------------------------------------------------------------------
 
-#[test]
-fn without_a_script_errors_do_not_end_the_session() {
+/// Runs the prompt (no script) with `input` piped in; its exit status and stdout.
+fn piped_prompt(input: &[u8]) -> (std::process::ExitStatus, String) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let history = dir.path().join("hist");
     let mut child = repl(&["--history", history.to_str().expect("a UTF-8 path")])
@@ -1114,10 +1114,15 @@ fn without_a_script_errors_do_not_end_the_session() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("manaflow runs");
-    child.stdin.take().expect("stdin").write_all(b"balance alice\nfrobnicate\nbalance bob\n").expect("written");
+    child.stdin.take().expect("stdin").write_all(input).expect("written");
     let out = child.wait_with_output().expect("manaflow ends");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    assert!(out.status.success(), "{stdout}");
+    (out.status, String::from_utf8(out.stdout).expect("UTF-8"))
+}
+
+#[test]
+fn without_a_script_errors_do_not_end_the_session() {
+    let (status, stdout) = piped_prompt(b"balance alice\nfrobnicate\nbalance bob\n");
+    assert!(status.success(), "{stdout}");
     let after_intro: Vec<&str> = stdout.lines().skip(1).collect();
     assert_eq!(
         after_intro,
@@ -1127,16 +1132,8 @@ fn without_a_script_errors_do_not_end_the_session() {
 
 #[test]
 fn the_interactive_intro_has_no_escape_codes_without_colour() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let history = dir.path().join("hist");
-    let mut child = repl(&["--history", history.to_str().expect("a UTF-8 path")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("manaflow runs");
-    child.stdin.take().expect("stdin").write_all(b"exit\n").expect("written");
-    let out = child.wait_with_output().expect("manaflow ends");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let (status, stdout) = piped_prompt(b"exit\n");
+    assert!(status.success(), "{stdout}");
     assert!(stdout.starts_with("manaflow repl · chain 31337 · JSON-RPC on http://127.0.0.1:"), "{stdout:?}");
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
 }

@@ -146,27 +146,14 @@ pub fn forward(
                 keep(&mut lines, Line { block: current, level: Level::Verdict, text });
                 return;
             }
-            ForwardStep::Read { position, key, output } => {
-                counts[0] += 1;
-                format!(
-                    "  {} read    {} is live ({}) and = {}   {}",
-                    ok(),
-                    words.key(&key),
-                    intx(&output.intx),
-                    words.value(&key, &output.value),
-                    paint(DIM, position)
-                )
-            }
-            ForwardStep::Consumed { position, key, output } => {
-                counts[1] += 1;
-                format!(
-                    "  {} consume {} is live ({}); prev = {} matches   {}",
-                    ok(),
-                    words.key(&key),
-                    intx(&output.intx),
-                    words.value(&key, &output.value),
-                    paint(DIM, position)
-                )
+            ForwardStep::Read { position, key, output } | ForwardStep::Consumed { position, key, output } => {
+                let read = matches!(step, ForwardStep::Read { .. });
+                counts[usize::from(!read)] += 1;
+                let value = words.value(&key, &output.value);
+                let check = if read { format!(" and = {value}") } else { format!("; prev = {value} matches") };
+                let verb = if read { "read   " } else { "consume" };
+                let (key, intx) = (words.key(&key), intx(&output.intx));
+                format!("  {} {verb} {key} is live ({intx}){check}   {}", ok(), paint(DIM, position))
             }
             ForwardStep::Created { position, key, output } => {
                 counts[2] += 1;
