@@ -1140,15 +1140,25 @@ fn the_interactive_intro_has_no_escape_codes_without_colour() {
 
 /// `manaflow repl` on a pseudo-terminal, at its first prompt.
 fn spawn_prompt(history: &Path) -> rexpect::session::PtySession {
+    spawn_prompt_with(history, true)
+}
+
+/// [`spawn_prompt`], with colour off (`NO_COLOR`, escape codes stripped from what is matched) or
+/// left to the terminal (escape codes kept).
+fn spawn_prompt_with(history: &Path, no_color: bool) -> rexpect::session::PtySession {
     let mut command = Command::new(env!("CARGO_BIN_EXE_manaflow"));
     command
         .current_dir(workspace())
-        .env("NO_COLOR", "1")
         .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
         .args(["repl", "--port", "0", "--timestamp", TIMESTAMP, "--history"])
         .arg(history);
-    let options = rexpect::reader::Options::new().timeout_ms(Some(30_000)).strip_ansi_escape_codes(true);
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    let options = rexpect::reader::Options::new().timeout_ms(Some(30_000)).strip_ansi_escape_codes(no_color);
     let mut session = rexpect::session::spawn_with_options(command, options).expect("manaflow runs on a pty");
     session.exp_string("manaflow> ").expect("the prompt");
     session
@@ -1254,4 +1264,17 @@ fn the_prompt_completes_a_contracts_functions_and_keywords() {
     session.exp_string("manaflow> ").expect("the prompt again");
     type_keys(&mut session, "exit\r");
     session.exp_eof().expect("exit ends the session");
+}
+
+#[test]
+fn a_terminal_gets_colour_unless_no_color_is_set() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut session = spawn_prompt_with(&dir.path().join("hist"), false);
+    type_keys(&mut session, "validate\r");
+    // The verdict is green on a terminal: the escape code precedes the check mark's text.
+    session.exp_string("verdict").expect("the verdict line");
+    let before = session.exp_string("valid").expect("the verdict");
+    assert!(before.contains("\u{1b}[32m"), "no green escape code before the verdict: {before:?}");
+    type_keys(&mut session, "exit\r");
+    session.exp_eof().expect("the REPL exits");
 }
