@@ -1278,3 +1278,22 @@ fn a_terminal_gets_colour_unless_no_color_is_set() {
     type_keys(&mut session, "exit\r");
     session.exp_eof().expect("the REPL exits");
 }
+
+#[test]
+fn moves_raw_shows_every_field_as_encoded() {
+    let stdout = run_ok("send bob --value 1\nmoves --raw\n");
+    let out = output_of(&stdout, "moves --raw");
+    let header = out.lines().find(|l| l.contains("mark")).expect("a header");
+    for column in ["addr", "slot", "intx", "prev", "next", "mask", "kind", "first use"] {
+        assert!(header.contains(column), "{column} in {header}");
+    }
+    let zero = format!("0x{}", "0".repeat(64));
+    let one = format!("0x{}1", "0".repeat(63));
+    let nonce = out
+        .lines()
+        .find(|l| l.contains(&ALICE.to_lowercase()) && l.split_whitespace().nth(1) == Some("n"))
+        .expect("alice's nonce move");
+    let cells: Vec<&str> = nonce.split_whitespace().collect();
+    assert_eq!(cells[3..8], [zero.as_str(), zero.as_str(), zero.as_str(), one.as_str(), "0x00"], "{nonce}");
+    assert_eq!(cells[8..], ["write", "yes"], "{nonce}");
+}

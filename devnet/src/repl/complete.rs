@@ -56,7 +56,7 @@ fn keywords(command: &str) -> &'static [&'static str] {
             "commitment",
             "--step",
         ],
-        "tx" | "moves" => &["last"],
+        "tx" | "moves" => &["last", "--raw"],
         "step" => &["last", "--step"],
         "block" => &["latest", "genesis"],
         "send" => &["--from", "--value", "--force"],

@@ -84,17 +84,18 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "tx",
-        usage: "[hash|last]",
+        usage: "[hash|last] [--raw]",
         summary: "a tx: its call, receipt, logs and move table",
         details: "The move table lists every move: mark (b balance, n nonce, c code, s storage, x context),\n\
                   the key with known slots decoded (token.balanceOf[bob]), the output it references\n\
                   (intx: the tx that created it), prev → next, read or write, and first use (a key never\n\
-                  written before). A unique hash prefix of a recent tx works too.",
+                  written before). A unique hash prefix of a recent tx works too. --raw shows every field as\n\
+                  encoded: addr, slot, intx, prev, next and mask in full hex.",
         run: show::tx,
     },
     Command {
         name: "moves",
-        usage: "[hash|last]",
+        usage: "[hash|last] [--raw]",
         summary: "a tx's move table alone",
         details: "See `help tx` for the columns.",
         run: show::moves,

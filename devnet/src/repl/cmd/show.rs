@@ -56,6 +56,26 @@ pub fn move_table(session: &Session, moves: &[Move]) -> Table {
     t
 }
 
+/// The move table with every field as it is encoded: addr, slot, intx, prev and next in full hex.
+pub fn raw_move_table(moves: &[Move]) -> Table {
+    let mut t = table(&["#", "mark", "addr", "slot", "intx", "prev", "next", "mask", "kind", "first use"]);
+    for (i, m) in moves.iter().enumerate() {
+        t.add_row(vec![
+            i.to_string(),
+            m.mark.letter().to_string(),
+            format!("{:#x}", m.addr),
+            format!("{:#x}", m.slot),
+            format!("{:#x}", m.intx),
+            format!("{:#x}", m.prev),
+            format!("{:#x}", m.next),
+            format!("{:#04x}", m.mask.0),
+            if m.is_write() { "write" } else { "read" }.to_string(),
+            if m.is_first_use() { "yes".into() } else { String::new() },
+        ]);
+    }
+    t
+}
+
 /// The call a tx makes, decoded (sender recovered; impersonated senders accepted on dev chains).
 fn call_of(tx: &Tx, chain_id: u64) -> Option<Call> {
     match tx {
@@ -106,7 +126,13 @@ pub fn print_sent(session: &Session, sent: &Sent, console: &mut dyn Console) -> 
     Ok(())
 }
 
-fn print_tx(session: &Session, located: &Located, console: &mut dyn Console, with_call: bool) -> anyhow::Result<()> {
+fn print_tx(
+    session: &Session,
+    located: &Located,
+    console: &mut dyn Console,
+    with_call: bool,
+    raw: bool,
+) -> anyhow::Result<()> {
     let tx = located.tx();
     let header = &located.block.header;
     let outcome = &located.block.outcomes[located.index];
@@ -160,26 +186,30 @@ fn print_tx(session: &Session, located: &Located, console: &mut dyn Console, wit
         moves.len(),
         moves.len() - writes
     )?;
-    writeln!(console.out(), "{}", move_table(session, moves))?;
+    if raw {
+        writeln!(console.out(), "{}", raw_move_table(moves))?;
+    } else {
+        writeln!(console.out(), "{}", move_table(session, moves))?;
+    }
     Ok(())
 }
 
-/// `tx [hash|last]`: the call, the receipt and the move table.
+/// `tx [hash|last] [--raw]`: the call, the receipt and the move table.
 pub fn tx(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
-    args.only(&[])?;
+    args.only(&["raw"])?;
     let hash = session.tx_hash(args.word(0))?;
     let located = session.locate(hash)?;
     session.remember(hash);
-    print_tx(session, &located, console, true)
+    print_tx(session, &located, console, true, args.switch("raw"))
 }
 
-/// `moves [hash|last]`: the move table alone.
+/// `moves [hash|last] [--raw]`: the move table alone.
 pub fn moves(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
-    args.only(&[])?;
+    args.only(&["raw"])?;
     let hash = session.tx_hash(args.word(0))?;
     let located = session.locate(hash)?;
     session.remember(hash);
-    print_tx(session, &located, console, false)
+    print_tx(session, &located, console, false, args.switch("raw"))
 }
 
 /// `block [n|latest]`: the header and its txs.
