@@ -13,9 +13,11 @@ pub mod coordinator;
 pub mod genesis;
 pub mod history;
 pub mod mempool;
+pub mod native;
 pub mod node;
 pub mod rpc;
 mod spawn;
+pub mod wallet;
 
 pub use coordinator::{Coordinator, MiningMode};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};

@@ -10,11 +10,13 @@ use std::sync::Arc;
 
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use manaflow_evm::{EnvelopeError, EvmRuntime, EvmVerifier, Hardfork, KnownSenders, decode_signed, outcome_of};
+use manaflow_evm::{
+    EnvelopeError, EvmRuntime, EvmVerifier, Hardfork, KnownSenders, decode_signed, native_call, outcome_of,
+};
 use manaflow_ledger::{Applied, Durability, Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
-    Block, Call, EthereumTx, ExecError, Execution, FLAG_DEV_MODE, Header, Move, Outcome, Output, Runtime, StateKey,
-    StateView, SystemTx, Tx, TxId, sort_canonical,
+    Block, Call, EthereumTx, ExecError, Execution, FLAG_DEV_MODE, Header, Mask, Move, NATIVE_TX_TYPE, NativeTx,
+    Outcome, Output, Runtime, StateKey, StateView, SystemTx, Tx, TxId, sort_canonical,
 };
 use thiserror::Error;
 
@@ -109,6 +111,9 @@ pub enum NodeError {
         /// The block's.
         block: u64,
     },
+    /// The bytes are a native tx (type `0x4d`) that cannot be accepted.
+    #[error("invalid native tx: {0}")]
+    Native(String),
     /// The node could not start.
     #[error("{0}")]
     Setup(String),
@@ -183,12 +188,42 @@ pub struct Node {
 /// recovers the sender (the only recovery the tx gets: the validator takes the sender from
 /// here). Needs no state, so callers run it without holding the node.
 pub fn admit(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, NodeError> {
+    if raw.first() == Some(&NATIVE_TX_TYPE) {
+        return admit_native(raw, chain_id, gas_limit);
+    }
     let signed = decode_signed(raw, chain_id)?;
     let call = signed.call();
     if call.gas_limit > gas_limit {
         return Err(NodeError::GasLimit { tx: call.gas_limit, block: gas_limit });
     }
     Ok(Admitted { hash: signed.hash, raw: Bytes::copy_from_slice(raw), call })
+}
+
+/// [`admit`] for a native tx: decoded, its shape and chain id checked, its sender recovered over
+/// the masked payload. Its id is known at signing time; masked fields are filled at sequencing.
+fn admit_native(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, NodeError> {
+    let tx = NativeTx::decode_2718(raw).map_err(|e| NodeError::Native(format!("cannot decode it: {e}")))?;
+    if tx.call.chain_id != chain_id {
+        return Err(NodeError::Native(format!(
+            "invalid chain id for signer: signed for chain {}, this chain is {chain_id}",
+            tx.call.chain_id
+        )));
+    }
+    if tx.moves.windows(2).any(|w| w[0].key() >= w[1].key()) {
+        return Err(NodeError::Native("its moves must be in canonical order, one per key".into()));
+    }
+    if let Some(m) = tx.moves.iter().find(|m| m.mask.0 & !Mask::DEFINED != 0 || (!m.mask.present() && m.mask.0 != 0)) {
+        return Err(NodeError::Native(format!("move on {} has an invalid mask {:#04x}", m.key(), m.mask.0)));
+    }
+    if !tx.call.open && tx.moves.iter().any(|m| !m.mask.present()) {
+        return Err(NodeError::Native("it carries unlisted moves (presence bit 0) but is not open".into()));
+    }
+    let sender = tx.recover_sender().map_err(|e| NodeError::Native(format!("invalid signature: {e}")))?;
+    let call = native_call(&tx, sender);
+    if call.gas_limit > gas_limit {
+        return Err(NodeError::GasLimit { tx: call.gas_limit, block: gas_limit });
+    }
+    Ok(Admitted { hash: tx.id(), raw: Bytes::copy_from_slice(raw), call })
 }
 
 /// Seconds since the Unix epoch.
@@ -362,29 +397,58 @@ impl Node {
     pub fn build(&self, header: &Header, txs: Vec<Admitted>) -> Built {
         let mut view = manaflow_types::OverlayView::new(&self.ledger);
         let (mut included, mut refused, mut deferred) = (Vec::new(), Vec::new(), Vec::new());
+        let mut block_txs = Vec::new();
         let mut gas_left = header.gas_limit;
         for tx in txs {
             if tx.call.gas_limit > gas_left {
                 deferred.push(tx);
                 continue;
             }
-            match self.runtime.execute(&tx.call, header, &self.ledger, &view) {
-                Ok(execution) => {
+            let sequenced = if tx.raw.first() == Some(&NATIVE_TX_TYPE) {
+                self.sequence_native(&tx, header, &view)
+            } else {
+                self.runtime.execute(&tx.call, header, &self.ledger, &view).map(|execution| {
+                    let moves = execution.moves.clone();
+                    (Tx::Ethereum(EthereumTx { raw: tx.raw.clone(), moves }), execution)
+                })
+            };
+            match sequenced {
+                Ok((block_tx, execution)) => {
                     gas_left -= execution.gas_used;
                     view.apply(tx.hash, &execution.moves, &execution.codes);
+                    block_txs.push(block_tx);
                     included.push((tx, execution));
                 }
                 Err(e) => refused.push((tx, e)),
             }
         }
-        let (txs, outcomes) = included
-            .iter()
-            .map(|(tx, exec)| {
-                (Tx::Ethereum(EthereumTx { raw: tx.raw.clone(), moves: exec.moves.clone() }), outcome_of(exec))
-            })
-            .unzip();
-        let block = self.ledger.seal(header, txs, outcomes);
+        let outcomes = included.iter().map(|(_, exec)| outcome_of(exec)).collect();
+        let block = self.ledger.seal(header, block_txs, outcomes);
         Built { block, included, refused, deferred }
+    }
+
+    /// Sequences a native tx against `view` (see [`crate::native`]): a fully signed one is
+    /// checked live and re-executed statelessly, as the validator will; one with masks is
+    /// executed and filled. A stale signed field refuses it.
+    fn sequence_native(
+        &self,
+        tx: &Admitted,
+        header: &Header,
+        view: &dyn StateView,
+    ) -> Result<(Tx, Execution), ExecError> {
+        let refuse = |why: String| ExecError::Rejected(manaflow_types::Rejection::Other(why));
+        let native = NativeTx::decode_2718(&tx.raw).map_err(|e| refuse(format!("invalid native tx: {e}")))?;
+        if crate::native::is_fully_signed(&native) {
+            crate::native::check_live(&native, view).map_err(|e| refuse(e.to_string()))?;
+            let codes = |hash: &B256| self.ledger.code(hash);
+            let declared = manaflow_types::DeclaredView::new(&native.moves, &codes);
+            let execution = self.runtime.execute(&tx.call, header, &self.ledger, &declared)?;
+            crate::native::fill(&native, &execution.moves).map_err(|e| refuse(e.to_string()))?;
+            return Ok((Tx::Native(native), execution));
+        }
+        let execution = self.runtime.execute(&tx.call, header, &self.ledger, view)?;
+        let moves = crate::native::fill(&native, &execution.moves).map_err(|e| refuse(e.to_string()))?;
+        Ok((Tx::Native(NativeTx { moves, ..native }), execution))
     }
 
     /// Validates `block` and commits it (all or nothing); `senders` are the senders the

@@ -4,8 +4,8 @@
 
 use alloy_primitives::{Address, B256, keccak256};
 use manaflow_types::{
-    ChainContext, CodeSource, ContextField, DeclaredView, Header, Mark, Outcome, Position, Rule, Tx, TxVerifier,
-    Violation, context::parse_context_slot,
+    ChainContext, CodeSource, ContextField, DeclaredView, Header, Mark, Mask, Move, Outcome, Position, Rule, Tx,
+    TxVerifier, Violation, context::parse_context_slot,
 };
 
 use crate::envelope::{decode_on_chain, decode_with_sender, native_call};
@@ -133,7 +133,12 @@ impl TxVerifier for EvmVerifier {
         let fail = |why: String| Violation::new(at_tx, Rule::Reexecution, why);
         let Some(exec) = self.reexecute(tx, index, sender, header, codes, None)? else { return Ok(()) };
         let declared = tx.moves();
-        if let Some(i) = (0..declared.len().max(exec.moves.len())).find(|&i| declared.get(i) != exec.moves.get(i)) {
+        // Masks say what the sender signed; execution knows nothing of them.
+        let same = |i: usize| match (declared.get(i), exec.moves.get(i)) {
+            (Some(d), Some(e)) => Move { mask: Mask::default(), ..*d } == *e,
+            (d, e) => d.is_none() && e.is_none(),
+        };
+        if let Some(i) = (0..declared.len().max(exec.moves.len())).find(|&i| !same(i)) {
             let why = match (declared.get(i), exec.moves.get(i)) {
                 (Some(d), Some(e)) if d.key() == e.key() => {
                     format!(

@@ -8,10 +8,11 @@
 
 use alloy_consensus::{Eip658Value, ReceiptEnvelope, ReceiptWithBloom, TxEnvelope, TxType, Typed2718};
 use alloy_eips::eip4895::Withdrawals;
-use alloy_primitives::{Address, B64, B256, Bloom, Bytes, TxKind, U256, logs_bloom};
+use alloy_primitives::{Address, B64, B256, Bloom, Bytes, TxKind, U64, U128, U256, logs_bloom};
 use alloy_rpc_types_eth::{Block as RpcBlock, BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction};
 use manaflow_evm::{block_receipts, decode_on_chain};
-use manaflow_types::{Block, Tx};
+use manaflow_types::{Block, NativeTx, Tx};
+use serde_json::{Value, json};
 
 use crate::node::Node;
 use crate::rpc::error::RpcError;
@@ -37,9 +38,85 @@ impl ChainBlock {
         self.block.header.number
     }
 
-    /// The indices of its Ethereum txs (the ones clients see).
+    /// The indices of its Ethereum txs.
     pub fn eth_indices(&self) -> impl Iterator<Item = usize> + '_ {
         self.block.txs.iter().enumerate().filter(|(_, tx)| matches!(tx, Tx::Ethereum(_))).map(|(i, _)| i)
+    }
+
+    /// The indices of the txs clients see: Ethereum and native ones (system txs are not listed).
+    pub fn listed_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.block.txs.iter().enumerate().filter(|(_, tx)| !matches!(tx, Tx::System(_))).map(|(i, _)| i)
+    }
+
+    /// The RPC block as JSON: with tx hashes, or with full txs (native ones as
+    /// [`ChainBlock::native_json`] gives them).
+    pub fn block_json(&self, chain_id: u64, full: bool) -> Result<Value, RpcError> {
+        let mut block = self.rpc_block(chain_id, false)?;
+        block.transactions = BlockTransactions::Hashes(self.listed_indices().map(|i| self.block.txs[i].id()).collect());
+        let mut json = serde_json::to_value(block).map_err(RpcError::internal)?;
+        if full {
+            let txs =
+                self.listed_indices().map(|i| self.transaction_json(i, chain_id)).collect::<Result<Vec<_>, _>>()?;
+            json["transactions"] = Value::Array(txs);
+        }
+        Ok(json)
+    }
+
+    /// Tx `index` as JSON (`None`: a system tx or no such index).
+    pub fn transaction_json(&self, index: usize, chain_id: u64) -> Result<Value, RpcError> {
+        match self.block.txs.get(index) {
+            Some(Tx::Ethereum(_)) => {
+                serde_json::to_value(self.transaction(index, chain_id)?).map_err(RpcError::internal)
+            }
+            Some(Tx::Native(native)) => self.native_json(index, native),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    /// A native tx of this block as JSON (see [`native_json`]).
+    pub fn native_json(&self, index: usize, native: &NativeTx) -> Result<Value, RpcError> {
+        let h = &self.block.header;
+        native_json(
+            native,
+            Some(Place { hash: self.hash, number: h.number, timestamp: h.timestamp, index, base_fee: h.base_fee }),
+        )
+    }
+
+    /// The receipts of the listed txs as JSON; a native tx's receipt has type `0x4d`.
+    pub fn receipts_json(&self, chain_id: u64) -> Result<Vec<Value>, RpcError> {
+        let mut ethereum = self.receipts(chain_id)?.into_iter();
+        let receipts = block_receipts(&self.block);
+        let logs = self.logs();
+        self.listed_indices()
+            .map(|i| match &self.block.txs[i] {
+                Tx::Native(native) => {
+                    let sender = native.recover_sender().map_err(RpcError::internal)?;
+                    let receipt = &receipts[i];
+                    let created =
+                        (native.call.to.is_none() && receipt.success).then(|| sender.create(native.call.nonce));
+                    Ok(json!({
+                        "type": "0x4d",
+                        "status": if receipt.success { "0x1" } else { "0x0" },
+                        "cumulativeGasUsed": U64::from(receipt.cumulative_gas_used),
+                        "logs": logs[i],
+                        "logsBloom": receipt.logs_bloom,
+                        "transactionHash": native.id(),
+                        "transactionIndex": U64::from(i as u64),
+                        "blockHash": self.hash,
+                        "blockNumber": U64::from(self.number()),
+                        "gasUsed": U64::from(receipt.gas_used),
+                        "effectiveGasPrice": U128::from(receipt.effective_gas_price),
+                        "from": sender,
+                        "to": native.call.to,
+                        "contractAddress": created,
+                    }))
+                }
+                _ => ethereum
+                    .next()
+                    .ok_or_else(|| RpcError::internal("a receipt per Ethereum tx"))
+                    .and_then(|r| serde_json::to_value(r).map_err(RpcError::internal)),
+            })
+            .collect()
     }
 
     /// The RPC header.
@@ -204,6 +281,60 @@ impl ChainBlock {
         let logs: Vec<_> = self.block.outcomes.iter().flat_map(|o| o.logs.iter().cloned()).collect();
         logs_bloom(&logs)
     }
+}
+
+/// Where a tx sits in the chain.
+pub struct Place {
+    /// The block's hash.
+    pub hash: B256,
+    /// Its number.
+    pub number: u64,
+    /// Its timestamp.
+    pub timestamp: u64,
+    /// The tx's index.
+    pub index: usize,
+    /// The block's base fee.
+    pub base_fee: u64,
+}
+
+/// A native tx (type `0x4d`) in the fields of an EIP-1559 tx, plus its `open` flag and its moves
+/// with their masks; `place` is `None` while it is pooled.
+pub fn native_json(native: &NativeTx, place: Option<Place>) -> Result<Value, RpcError> {
+    let sender = native.recover_sender().map_err(RpcError::internal)?;
+    let c = &native.call;
+    let mut json = json!({
+        "type": "0x4d",
+        "hash": native.id(),
+        "chainId": U64::from(c.chain_id),
+        "nonce": U64::from(c.nonce),
+        "from": sender,
+        "to": c.to,
+        "value": c.value,
+        "input": c.input,
+        "gas": U64::from(c.gas_limit),
+        "maxFeePerGas": U128::from(c.max_fee_per_gas),
+        "maxPriorityFeePerGas": U128::from(c.max_priority_fee_per_gas),
+        "gasPrice": U128::from(c.max_fee_per_gas),
+        "accessList": [],
+        "yParity": U64::from(u64::from(native.signature.y_parity)),
+        "v": U64::from(u64::from(native.signature.y_parity)),
+        "r": native.signature.r,
+        "s": native.signature.s,
+        "blockHash": null,
+        "blockNumber": null,
+        "transactionIndex": null,
+        "open": c.open,
+        "moves": native.moves.iter().map(crate::rpc::model::move_json).collect::<Vec<_>>(),
+    });
+    if let Some(place) = place {
+        let price = c.max_fee_per_gas.min(u128::from(place.base_fee).saturating_add(c.max_priority_fee_per_gas));
+        json["gasPrice"] = json!(U128::from(price));
+        json["blockHash"] = json!(place.hash);
+        json["blockNumber"] = json!(U64::from(place.number));
+        json["blockTimestamp"] = json!(U64::from(place.timestamp));
+        json["transactionIndex"] = json!(U64::from(place.index as u64));
+    }
+    Ok(json)
 }
 
 /// The price a tx pays per gas in a block with `base_fee`.

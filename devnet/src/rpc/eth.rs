@@ -73,25 +73,25 @@ fn read(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> 
         "eth_getBlockByNumber" => p.get::<BlockNumberOrTag>(0, "block").and_then(|tag| {
             let full = p.opt::<bool>(1, "full transactions")?.unwrap_or(false);
             match height_of_tag(node, tag) {
-                Ok(h) => to_json(ChainBlock::read(node, h)?.rpc_block(node.chain_id(), full)?),
+                Ok(h) => ChainBlock::read(node, h)?.block_json(node.chain_id(), full),
                 Err(_) => Ok(Value::Null),
             }
         }),
         "eth_getBlockByHash" => p.get::<B256>(0, "block hash").and_then(|hash| {
             let full = p.opt::<bool>(1, "full transactions")?.unwrap_or(false);
             match node.number_of(&hash) {
-                Some(h) => to_json(ChainBlock::read(node, h)?.rpc_block(node.chain_id(), full)?),
+                Some(h) => ChainBlock::read(node, h)?.block_json(node.chain_id(), full),
                 None => Ok(Value::Null),
             }
         }),
         "eth_getBlockTransactionCountByNumber" => p
             .get::<BlockNumberOrTag>(0, "block")
             .and_then(|tag| block_opt(node, height_of_tag(node, tag).ok()))
-            .map(|b| b.map_or(Value::Null, |b| json!(U64::from(b.eth_indices().count())))),
+            .map(|b| b.map_or(Value::Null, |b| json!(U64::from(b.listed_indices().count())))),
         "eth_getBlockTransactionCountByHash" => p
             .get::<B256>(0, "block hash")
             .and_then(|hash| block_opt(node, node.number_of(&hash)))
-            .map(|b| b.map_or(Value::Null, |b| json!(U64::from(b.eth_indices().count())))),
+            .map(|b| b.map_or(Value::Null, |b| json!(U64::from(b.listed_indices().count())))),
         "eth_getTransactionByBlockNumberAndIndex" => p.get::<BlockNumberOrTag>(0, "block").and_then(|tag| {
             let index: U64 = p.get(1, "index")?;
             tx_in_block(node, block_opt(node, height_of_tag(node, tag).ok())?, index.to())
@@ -105,7 +105,7 @@ fn read(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> 
         "eth_getTransactionByHash" => p.get::<B256>(0, "tx hash").and_then(|hash| transaction_by_hash(rpc, node, hash)),
         "eth_getTransactionReceipt" => p.get::<B256>(0, "tx hash").and_then(|hash| receipt_by_hash(node, hash)),
         "eth_getBlockReceipts" => p.get::<BlockId>(0, "block").and_then(|id| match height_of(node, Some(id)) {
-            Ok(h) => to_json(ChainBlock::read(node, h)?.receipts(node.chain_id())?),
+            Ok(h) => Ok(Value::Array(ChainBlock::read(node, h)?.receipts_json(node.chain_id())?)),
             Err(_) => Ok(Value::Null),
         }),
         "eth_call" => eth_call(node, p),
@@ -158,7 +158,7 @@ fn block_opt(node: &Node, height: Option<u64>) -> Result<Option<ChainBlock>, Rpc
 
 fn tx_in_block(node: &Node, block: Option<ChainBlock>, index: usize) -> Result<Value, RpcError> {
     match block {
-        Some(block) if block.eth_indices().any(|i| i == index) => to_json(block.transaction(index, node.chain_id())?),
+        Some(block) if block.listed_indices().any(|i| i == index) => block.transaction_json(index, node.chain_id()),
         _ => Ok(Value::Null),
     }
 }
@@ -180,6 +180,10 @@ fn transaction_by_hash(rpc: &Rpc, node: &Node, hash: B256) -> Result<Value, RpcE
         return tx_in_block(node, Some(block), loc.index as usize);
     }
     match rpc.coordinator.pooled(&hash) {
+        Some(tx) if tx.raw.first() == Some(&manaflow_types::NATIVE_TX_TYPE) => {
+            let native = manaflow_types::NativeTx::decode_2718(&tx.raw).map_err(RpcError::internal)?;
+            crate::rpc::convert::native_json(&native, None)
+        }
         Some(tx) => to_json(pending_transaction(&tx)?),
         None => Ok(Value::Null),
     }
@@ -190,9 +194,8 @@ fn receipt_by_hash(node: &Node, hash: B256) -> Result<Value, RpcError> {
         return Ok(Value::Null);
     };
     let block = ChainBlock::read(node, loc.block)?;
-    let receipts = block.receipts(node.chain_id())?;
-    let receipt = receipts.into_iter().find(|r| r.transaction_hash == hash);
-    receipt.map_or(Ok(Value::Null), to_json)
+    let receipts = block.receipts_json(node.chain_id())?;
+    Ok(receipts.into_iter().find(|r| r["transactionHash"] == json!(hash)).unwrap_or(Value::Null))
 }
 
 /// The call a request describes, run on the state after `height` by `node`.

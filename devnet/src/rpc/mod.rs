@@ -12,6 +12,7 @@ pub mod model;
 pub mod params;
 pub mod server;
 pub mod sign;
+pub mod wallet;
 
 use std::sync::Arc;
 
@@ -50,6 +51,9 @@ impl Rpc {
             return result;
         }
         if let Some(result) = model::call(self, method, &params) {
+            return result;
+        }
+        if let Some(result) = wallet::call(self, method, &params).await {
             return result;
         }
         Err(RpcError::method_not_found(method))

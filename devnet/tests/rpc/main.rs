@@ -10,6 +10,7 @@ mod contracts;
 mod create2;
 mod dev;
 mod errors;
+mod native;
 mod restart;
 mod reverts;
 mod signing;

@@ -1,0 +1,81 @@
+//! `manaflow_` methods of the wallet side of native txs: prepare one (simulated on the latest
+//! state, moves filled, masks chosen) for the sender to sign, or, for a dev account, prepare,
+//! sign and send it in one call.
+//!
+//! - `manaflow_prepareTransaction(tx, options?)` → `{call, moves, signingHash}`: sign
+//!   `signingHash`, then send `NativeTx{call, moves, signature}.encode_2718()` with
+//!   `eth_sendRawTransaction`.
+//! - `manaflow_sendTransaction(tx, options?)` → the tx hash (dev accounts only).
+//!
+//! `options`: `{"masking": "full" | {"contested": [address…]}, "open": bool}`; the default is
+//! `"full"`, not open.
+
+use alloy_primitives::TxKind;
+use alloy_rpc_types_eth::TransactionRequest;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::node::Node;
+use crate::rpc::Rpc;
+use crate::rpc::error::RpcError;
+use crate::rpc::eth::{request_call, submit_error};
+use crate::rpc::params::Params;
+use crate::wallet::{Masking, UnsignedNative, prepare};
+
+/// The second parameter of both methods.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    #[serde(default)]
+    masking: Option<Masking>,
+    #[serde(default)]
+    open: bool,
+}
+
+/// Runs `method` if it is one of this family.
+pub async fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> {
+    let result = match method {
+        "manaflow_prepareTransaction" => crate::rpc::blocking(|| {
+            let node = rpc.coordinator.node();
+            prepared(rpc, &node, p).map(|unsigned| {
+                let hash = unsigned.signing_hash();
+                json!({"call": unsigned.call, "moves": unsigned.moves, "signingHash": hash})
+            })
+        }),
+        "manaflow_sendTransaction" => send(rpc, p).await,
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// The request prepared as a native tx, its nonce the sender's next.
+fn prepared(rpc: &Rpc, node: &Node, p: &Params) -> Result<UnsignedNative, RpcError> {
+    let request: TransactionRequest = p.get(0, "transaction")?;
+    let options: Options = p.opt(1, "options")?.unwrap_or_default();
+    let from = request.from.ok_or_else(|| RpcError::invalid_params("the transaction needs a from address"))?;
+    if matches!(request.to, Some(TxKind::Create) | None) && request.input.input().is_none_or(|i| i.is_empty()) {
+        return Err(RpcError::invalid_params("the transaction needs a to address or init code"));
+    }
+    let mut call = request_call(node, &request, node.height())?;
+    call.tx_type = 2;
+    call.nonce = match request.nonce {
+        Some(nonce) => nonce,
+        None => rpc.coordinator.pending_nonce_from(from, call.nonce),
+    };
+    if request.max_fee_per_gas.is_none() && request.gas_price.is_none() {
+        let tip = request.max_priority_fee_per_gas.unwrap_or(1_000_000_000);
+        call.max_fee_per_gas = u128::from(node.next_base_fee()) * 2 + tip;
+        call.max_priority_fee_per_gas = Some(tip);
+    }
+    let masking = options.masking.unwrap_or(Masking::Full);
+    prepare(node, &call, &masking, options.open).map_err(|e| RpcError::server(e.to_string()))
+}
+
+async fn send(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
+    let request: TransactionRequest = p.get(0, "transaction")?;
+    let from = request.from.ok_or_else(|| RpcError::invalid_params("the transaction needs a from address"))?;
+    let key = rpc.key_of(from)?;
+    let unsigned = crate::rpc::blocking(|| prepared(rpc, &rpc.coordinator.node(), p))?;
+    let raw = unsigned.sign(key).encode_2718();
+    rpc.coordinator.submit(&raw).await.map(|hash| json!(hash)).map_err(submit_error)
+}
