@@ -219,6 +219,7 @@ fn admit_native(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, N
         return Err(NodeError::Native("it carries unlisted moves (presence bit 0) but is not open".into()));
     }
     let sender = tx.recover_sender().map_err(|e| NodeError::Native(format!("invalid signature: {e}")))?;
+    manaflow_types::check::signed_nonce(&tx.moves, sender, tx.call.nonce).map_err(NodeError::Native)?;
     let call = native_call(&tx, sender);
     if call.gas_limit > gas_limit {
         return Err(NodeError::GasLimit { tx: call.gas_limit, block: gas_limit });

@@ -92,7 +92,12 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
                 }
             }
             match native.recover_sender() {
-                Ok(address) => sender = Some(address),
+                Ok(address) => {
+                    sender = Some(address);
+                    if let Err(why) = signed_nonce(moves, address, native.call.nonce) {
+                        keep(Violation::new(at_tx, Rule::Signature, why));
+                    }
+                }
                 Err(e) => keep(Violation::new(at_tx, Rule::Signature, e.to_string())),
             }
         }
@@ -101,6 +106,22 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
         keep(v);
     }
     TxChecked { sender, failure }
+}
+
+/// A native tx must list its sender's nonce move with `prev` signed and equal to its nonce. A
+/// recovered signature always names *some* address: if the signed payload was changed (a field
+/// altered, a listed move dropped), the address it names has no such move, and this says so.
+pub fn signed_nonce(moves: &[Move], sender: Address, nonce: u64) -> Result<(), String> {
+    let key = crate::moves::StateKey::nonce(sender);
+    match moves.iter().find(|m| m.key() == key) {
+        Some(m) if m.mask.present() && m.mask.signs(crate::moves::Mask::PREV) && m.prev == B256::from(U256::from(nonce)) => {
+            Ok(())
+        }
+        _ => Err(format!(
+            "the signature recovers {sender}, which has no signed nonce move with prev = the tx nonce {nonce}: \
+             the signed payload was changed, or the sender left its own nonce unsigned"
+        )),
+    }
 }
 
 fn require_unmasked(moves: &[Move], block: u64, index: u32) -> Result<(), Violation> {
