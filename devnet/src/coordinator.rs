@@ -124,7 +124,12 @@ pub struct Coordinator {
     gas_limit: u64,
     /// The thread pool big blocks are validated on.
     wide: rayon::ThreadPool,
+    /// Why recent txs were refused at sequencing, newest last (bounded).
+    refusals: Mutex<std::collections::VecDeque<(TxId, String)>>,
 }
+
+/// How many refusals the coordinator remembers.
+const REMEMBERED_REFUSALS: usize = 1024;
 
 /// Blocks with at least this many txs are validated on all cores; smaller ones on the miner's
 /// thread alone.
@@ -154,6 +159,7 @@ impl Coordinator {
                 .thread_name(|i| format!("manaflow-validate-{i}"))
                 .build()
                 .map_err(|e| NodeError::Setup(format!("cannot start the validation threads: {e}")))?,
+            refusals: Mutex::new(std::collections::VecDeque::new()),
         });
         let miner = Arc::clone(&coordinator);
         let thread = std::thread::Builder::new()
@@ -375,6 +381,7 @@ impl Coordinator {
         let (mut waiters, txs) = Waiters::split(taken);
         let header = node.next_header();
         let built = node.build(&header, txs);
+        self.remember_refusals(&built.refused);
         if built.included.is_empty() && !empty_ok {
             drop(node);
             waiters.refuse(&built.refused);
@@ -409,6 +416,22 @@ impl Coordinator {
         let committed = committed?;
         self.announce(built.block, &committed);
         Ok(Some(committed))
+    }
+
+    fn remember_refusals(&self, refused: &[(Admitted, manaflow_types::ExecError)]) {
+        let mut refusals = self.refusals.lock();
+        for (tx, error) in refused {
+            if refusals.len() == REMEMBERED_REFUSALS {
+                refusals.pop_front();
+            }
+            refusals.push_back((tx.hash, error.to_string()));
+        }
+    }
+
+    /// Why tx `hash` was refused at sequencing, if it was recently (a tx mined without a waiting
+    /// sender, as in manual mining, is otherwise dropped silently).
+    pub fn refusal(&self, hash: &TxId) -> Option<String> {
+        self.refusals.lock().iter().rev().find(|(h, _)| h == hash).map(|(_, why)| why.clone())
     }
 
     fn announce(&self, block: Block, committed: &Committed) {

@@ -97,4 +97,29 @@ fn the_lesson_runs_and_shows_each_chapter() {
     assert!(section(&out, "send token transfer bob 100000 --from carol --force").contains("mined in block 4: failed"));
     assert!(section(&out, "moves").lines().any(|l| l.contains("token.balanceOf[carol]") && l.contains("= 0")));
     assert!(section(&out, "balance bob token").contains("bob 100 token"));
+
+    // Chapter 10: three masked swaps share one block; fully signed, only the first fits.
+    let mined: Vec<&str> = out.split("\n» mine\n").skip(1).collect();
+    assert_eq!(mined.len(), 2, "two `mine` commands");
+    let masked = &mined[0][..mined[0].find("\n» ").unwrap_or(mined[0].len())];
+    assert!(masked.contains("(3 txs)"), "{masked}");
+    assert_eq!(masked.matches("✔ tx ").count(), 3, "{masked}");
+    let table = {
+        let start = out.rfind("» moves\n").expect("the second `moves`");
+        let rest = &out[start + "» moves\n".len()..];
+        &rest[..rest.find("\n» ").unwrap_or(rest.len())]
+    };
+    assert!(table.contains(" mask"), "the mask column: {table}");
+    let mask_of = |key: &str| -> String {
+        let row = table.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("{key} in {table}"));
+        row.split_whitespace().last().expect("a mask").to_string()
+    };
+    assert_eq!(mask_of("pool.slot 0"), "0x80", "the reserve is left to the coordinator");
+    assert_eq!(mask_of("dave.nonce"), "0x83", "the sender signs the nonce it found");
+    assert_eq!(mask_of("dave.code"), "0x87", "reads are signed whole");
+    let full = &mined[1][..mined[1].find("\n» ").unwrap_or(mined[1].len())];
+    assert!(full.contains("(1 txs)"), "{full}");
+    assert_eq!(full.matches("refused at sequencing: invalid transaction: stale prev").count(), 2, "{full}");
+    let end = &out[out.rfind("» validate chain\n").expect("the last validation")..];
+    assert!(end.contains("verdict forward: ✔ valid"), "{end}");
 }

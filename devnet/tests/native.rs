@@ -47,7 +47,8 @@ fn a_block_with_a_masked_swap() -> (Node, Block, SigningKey, Address) {
     let deployer = node.accounts()[0].key.clone();
     let swapper = node.accounts()[1].key.clone();
     let path = format!("{}/../examples/contracts/artifacts/Pool.json", env!("CARGO_MANIFEST_DIR"));
-    let artifact: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("Pool")).expect("JSON");
+    let artifact: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("Pool")).expect("JSON");
     let mut code: Vec<u8> = artifact["bytecode"].as_str().expect("bytecode").parse::<Bytes>().expect("hex").to_vec();
     code.extend_from_slice(&ether(10_000).to_be_bytes::<32>());
     code.extend_from_slice(&ether(10_000).to_be_bytes::<32>());

@@ -162,7 +162,7 @@ fn help_lists_every_command_and_details_one() {
     assert!(list.starts_with("commands (names stand for addresses everywhere: alice, bob, token…)\n"), "{list}");
     let commands = [
         "accounts", "balance", "alias", "deploy", "call", "send", "tx", "moves", "step", "block", "validate", "utxo",
-        "tamper", "mine", "help", "exit",
+        "tamper", "automine", "mine", "help", "exit",
     ];
     let listed: Vec<&str> =
         list.lines().filter(|l| l.starts_with("  ")).filter_map(|l| l.split_whitespace().next()).collect();
@@ -172,7 +172,9 @@ fn help_lists_every_command_and_details_one() {
 
     let send = output_of(&stdout, "help send");
     assert!(
-        send.starts_with("send <to> [function|signature args…] [--from who] [--value amount] [--force]\n"),
+        send.starts_with(
+            "send <to> [function|signature args…] [--from who] [--value amount] [--force] [--native | --masked contracts]\n"
+        ),
         "{send}"
     );
     assert!(send.contains("unless --force sends it anyway"), "{send}");
@@ -965,7 +967,7 @@ fn mine_mines_the_pooled_txs_when_blocks_are_timed() {
     let hash = sent_hash(&sent);
     assert_eq!(sent, format!("tx {hash} pooled (mining is not automatic: `mine` mines it)\n"));
     assert_eq!(outputs_of(&stdout, "balance bob"), ["bob 10000 ETH\n", "bob 10001 ETH\n"]);
-    assert_eq!(output_of(&stdout, "mine"), "mined block 1 (1 txs)\n");
+    assert_eq!(output_of(&stdout, "mine"), format!("mined block 1 (1 txs)\n  ✔ tx {} in block 1\n", short(&hash)));
     assert!(output_of(&stdout, "tx").starts_with(&format!("tx {hash} (ethereum) in block 1, index 0\n")), "{stdout}");
     assert_eq!(rows(&output_of(&stdout, "block"))[0][3], "alice → bob: plain transfer");
 }
@@ -1296,4 +1298,44 @@ fn moves_raw_shows_every_field_as_encoded() {
     let cells: Vec<&str> = nonce.split_whitespace().collect();
     assert_eq!(cells[3..8], [zero.as_str(), zero.as_str(), zero.as_str(), one.as_str(), "0x00"], "{nonce}");
     assert_eq!(cells[8..], ["write", "yes"], "{nonce}");
+}
+
+// ---- native txs ------------------------------------------------------------------------------
+
+#[test]
+fn automine_switches_between_automatic_and_manual_mining() {
+    let stdout =
+        run_ok("automine\nautomine off\nsend bob --value 1\nautomine\nmine\nautomine on\nsend bob --value 1\n");
+    let states = outputs_of(&stdout, "automine");
+    assert_eq!(states[0], "automine on: each tx is mined as it arrives\n");
+    assert_eq!(states[1], "automine off: txs wait in the pool until `mine`\n");
+    let sends = outputs_of(&stdout, "send bob --value 1");
+    assert!(sends[0].contains("pooled"), "{stdout}");
+    assert!(output_of(&stdout, "mine").starts_with("mined block 1 (1 txs)\n  ✔ tx "), "{stdout}");
+    assert!(sends[1].contains("mined in block 2"), "{stdout}");
+    let (stdout, _) = run_failing("automine maybe\n");
+    assert!(stdout.ends_with("error: automine takes on or off, not \"maybe\"\n"), "{stdout}");
+}
+
+#[test]
+fn native_sends_fill_sign_and_report_stale_swaps() {
+    let stdout = run_ok(
+        "deploy pool Pool 10000ether 10000ether\nsend pool faucet --from bob\nsend pool faucet --from carol\n\
+         automine off\nsend pool swapAForB 10ether 9ether --from bob --native\n\
+         send pool swapAForB 10ether 9ether --from carol --native\nmine\n\
+         send pool swapAForB 10ether 9ether --from carol --masked pool\nmine\nmoves\n",
+    );
+    let mined = outputs_of(&stdout, "mine");
+    assert!(mined[0].starts_with("mined block 4 (1 txs)\n  ✔ tx "), "{stdout}");
+    assert!(mined[0].contains("refused at sequencing: invalid transaction: stale prev for s:"), "{stdout}");
+    assert!(mined[1].starts_with("mined block 5 (1 txs)\n  ✔ tx "), "masked, it goes through: {stdout}");
+    let table = output_of(&stdout, "moves");
+    assert!(table.contains("(native) in block 5"), "{table}");
+    let header = table.lines().find(|l| l.contains(" mark ")).expect("the header");
+    assert!(header.trim_end().ends_with("mask"), "{header}");
+    let (stdout, _) = run_failing("send bob --value 1 --native --masked bob\n");
+    assert!(
+        stdout.contains("error: --native signs everything; --masked leaves contracts to the coordinator"),
+        "{stdout}"
+    );
 }

@@ -114,7 +114,11 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
 pub fn signed_nonce(moves: &[Move], sender: Address, nonce: u64) -> Result<(), String> {
     let key = crate::moves::StateKey::nonce(sender);
     match moves.iter().find(|m| m.key() == key) {
-        Some(m) if m.mask.present() && m.mask.signs(crate::moves::Mask::PREV) && m.prev == B256::from(U256::from(nonce)) => {
+        Some(m)
+            if m.mask.present()
+                && m.mask.signs(crate::moves::Mask::PREV)
+                && m.prev == B256::from(U256::from(nonce)) =>
+        {
             Ok(())
         }
         _ => Err(format!(

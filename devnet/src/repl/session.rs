@@ -11,10 +11,20 @@ use manaflow_types::{Block, Call, Execution, Status, Tx};
 use crate::repl::abi;
 use crate::repl::names::Names;
 use manaflow::rpc::sign::UnsignedTx;
+use manaflow::wallet::{Masking, prepare};
 use manaflow::{Devnet, Node};
 
 /// The tip paid on txs sent from the REPL (1 gwei, as Anvil suggests).
 const TIP: u128 = 1_000_000_000;
+
+/// Which envelope a tx is sent in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    /// A signed EIP-1559 tx; the coordinator fills every move.
+    Ethereum,
+    /// A native tx (type `0x4d`) prepared on the latest state and masked as given.
+    Native(Masking),
+}
 
 /// A tx the session found on chain.
 pub struct Located {
@@ -49,6 +59,8 @@ pub struct Session {
     pub names: Names,
     /// The txs sent or shown here, newest last (for `last` and completion).
     pub recent: Vec<B256>,
+    /// Txs sent here and pooled, not mined yet (mining is not automatic).
+    pub pending: Vec<B256>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -57,7 +69,7 @@ impl Session {
     pub fn new(devnet: Devnet) -> anyhow::Result<Self> {
         let accounts: Vec<Address> = devnet.accounts().iter().map(|a| a.address).collect();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        Ok(Self { names: Names::for_accounts(&accounts), devnet, recent: Vec::new(), runtime })
+        Ok(Self { names: Names::for_accounts(&accounts), devnet, recent: Vec::new(), pending: Vec::new(), runtime })
     }
 
     /// Reads the node.
@@ -135,7 +147,7 @@ impl Session {
         node.simulate(&call, node.height()).map_err(|e| anyhow::anyhow!("{e}"))
     }
 
-    /// Signs a tx from dev account `from` and sends it through the coordinator, as
+    /// Signs a tx from dev account `from` in `envelope` and sends it through the coordinator, as
     /// `eth_sendRawTransaction` does. A tx that would revert is refused unless `force`.
     pub fn send(
         &mut self,
@@ -144,6 +156,7 @@ impl Session {
         input: Bytes,
         value: U256,
         force: bool,
+        envelope: &Envelope,
     ) -> anyhow::Result<Sent> {
         let index = self.names.account_index(&from).with_context(|| {
             format!("{} is not a dev account: the REPL signs only for those (see `accounts`)", self.names.show(&from))
@@ -163,22 +176,45 @@ impl Session {
             let max_fee = u128::from(node.next_base_fee()) * 2 + TIP;
             (self.devnet.coordinator().pending_nonce(from)?, gas, max_fee, node.chain_id())
         };
-        let unsigned = UnsignedTx::Eip1559(TxEip1559 {
-            chain_id,
-            nonce,
-            gas_limit,
-            max_fee_per_gas: max_fee,
-            max_priority_fee_per_gas: TIP,
-            to: to.map_or(TxKind::Create, TxKind::Call),
-            value,
-            access_list: Default::default(),
-            input,
-        });
-        let raw = unsigned.sign(&self.devnet.accounts()[index].key);
+        let key = &self.devnet.accounts()[index].key;
+        let raw: Bytes = match envelope {
+            Envelope::Ethereum => UnsignedTx::Eip1559(TxEip1559 {
+                chain_id,
+                nonce,
+                gas_limit,
+                max_fee_per_gas: max_fee,
+                max_priority_fee_per_gas: TIP,
+                to: to.map_or(TxKind::Create, TxKind::Call),
+                value,
+                access_list: Default::default(),
+                input,
+            })
+            .sign(key),
+            Envelope::Native(masking) => {
+                let call = Call {
+                    tx_type: 2,
+                    caller: from,
+                    to,
+                    value,
+                    input,
+                    gas_limit,
+                    max_fee_per_gas: max_fee,
+                    max_priority_fee_per_gas: Some(TIP),
+                    nonce,
+                    chain_id: Some(chain_id),
+                    ..Call::default()
+                };
+                let unsigned = prepare(&self.node(), &call, masking, false)?;
+                unsigned.sign(key).encode_2718().into()
+            }
+        };
         let coordinator = std::sync::Arc::clone(self.devnet.coordinator());
         let hash = self.runtime.block_on(coordinator.submit(&raw)).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.remember(hash);
         let block = self.node().ledger().locate(&hash).map(|loc| loc.block);
+        if block.is_none() {
+            self.pending.push(hash);
+        }
         Ok(Sent { hash, block })
     }
 }

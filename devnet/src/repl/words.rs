@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, bail};
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["step", "force", "raw"];
+const SWITCHES: &[&str] = &["step", "force", "raw", "native"];
 
 /// Splits `line` into words: whitespace separates, `"…"` and `'…'` quote, `#` at the start of a
 /// word comments out the rest of the line.

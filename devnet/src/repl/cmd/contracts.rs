@@ -15,8 +15,9 @@ use crate::repl::cmd::show::print_sent;
 use crate::repl::console::Console;
 use crate::repl::names::Kind;
 use crate::repl::render::{GOOD, NAME, paint};
-use crate::repl::session::Session;
+use crate::repl::session::{Envelope, Session};
 use crate::repl::words::Args;
+use manaflow::wallet::Masking;
 
 /// Where a bare contract name is looked for, relative to the working directory.
 const ARTIFACT_DIRS: &[&str] = &["examples/contracts/artifacts", "artifacts", "out"];
@@ -90,6 +91,19 @@ fn load(source: &str) -> anyhow::Result<Artifact> {
     }
 }
 
+/// The envelope `--native` or `--masked <contracts>` asks for (default: Ethereum's).
+fn envelope(session: &Session, args: &Args) -> anyhow::Result<Envelope> {
+    match (args.switch("native"), args.flag("masked")) {
+        (true, Some(_)) => bail!("--native signs everything; --masked leaves contracts to the coordinator: pick one"),
+        (true, None) => Ok(Envelope::Native(Masking::Full)),
+        (false, Some(list)) => {
+            let contracts = list.split(',').map(|w| session.names.resolve(w.trim())).collect::<anyhow::Result<_>>()?;
+            Ok(Envelope::Native(Masking::Contested(contracts)))
+        }
+        (false, None) => Ok(Envelope::Ethereum),
+    }
+}
+
 /// `--from`, or the first dev account.
 fn sender(session: &Session, args: &Args) -> anyhow::Result<Address> {
     match args.flag("from") {
@@ -100,7 +114,7 @@ fn sender(session: &Session, args: &Args) -> anyhow::Result<Address> {
 
 /// `deploy <name> <artifact|0xbytecode> [constructor args…]`.
 pub fn deploy(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
-    args.only(&["from", "value", "sig", "force"])?;
+    args.only(&["from", "value", "sig", "force", "native", "masked"])?;
     let name = args.need(0, "a name for the contract (e.g. `deploy token TestToken`)")?.to_string();
     let artifact = load(args.need(1, "the contract: an artifact .json, 0x bytecode, or an artifact name")?)?;
     let ctor_words = &args.words[2..];
@@ -125,7 +139,8 @@ pub fn deploy(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
     }
     let from = sender(session, args)?;
     let value = parse_value(args.flag("value"))?;
-    let sent = session.send(from, None, init.into(), value, args.switch("force"))?;
+    let envelope = envelope(session, args)?;
+    let sent = session.send(from, None, init.into(), value, args.switch("force"), &envelope)?;
     let located = session.locate(sent.hash)?;
     let outcome = &located.block.outcomes[located.index];
     let created =
@@ -175,11 +190,12 @@ pub fn call(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
 
 /// `send <to> [function [args…]]`: a tx, mined at once in automine.
 pub fn send(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
-    args.only(&["from", "value", "force"])?;
+    args.only(&["from", "value", "force", "native", "masked"])?;
     let to = session.names.resolve(args.need(0, "who to send to (an account or a contract)")?)?;
     let (_, input) = encode(session, &to, &args.words[1..])?;
     let value: U256 = parse_value(args.flag("value"))?;
     let from = sender(session, args)?;
-    let sent = session.send(from, Some(to), input, value, args.switch("force"))?;
+    let envelope = envelope(session, args)?;
+    let sent = session.send(from, Some(to), input, value, args.switch("force"), &envelope)?;
     print_sent(session, &sent, console)
 }

@@ -75,11 +75,14 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "send",
-        usage: "<to> [function|signature args…] [--from who] [--value amount] [--force]",
+        usage: "<to> [function|signature args…] [--from who] [--value amount] [--force] [--native | --masked contracts]",
         summary: "sign and send a tx from a dev account (mined at once in automine)",
         details: "A tx that would revert is refused with its decoded reason unless --force sends it anyway\n\
                   (it is then mined as a failed tx, with its moves).\n\
-                  Examples:\n  send token transfer bob 100 --from alice\n  send token \"transfer(address,uint256)\" bob 100\n  send bob --value 1ether",
+                  --native sends a native tx (type 0x4d) with every move filled from the latest state and\n\
+                  signed; --masked pool,… leaves the moves on those contracts (and the results of the\n\
+                  sender's own writes) for the coordinator to fill at sequencing.\n\
+                  Examples:\n  send token transfer bob 100 --from alice\n  send pool swapAForB 10ether 9ether --from bob --masked pool\n  send token \"transfer(address,uint256)\" bob 100\n  send bob --value 1ether",
         run: contracts::send,
     },
     Command {
@@ -147,6 +150,14 @@ pub const COMMANDS: &[Command] = &[
                   `value` sets a read's prev and next together.\n\
                   Examples:\n  tamper last move 3 prev 999\n  tamper last move 0 value 5\n  tamper last drop-move 0\n  tamper block 2 replay last\n  tamper block 2 commitment 0x01",
         run: tamper::tamper,
+    },
+    Command {
+        name: "automine",
+        usage: "[on|off]",
+        summary: "mine each tx as it arrives (on), or only on `mine` (off)",
+        details: "With automine off, txs sent here wait in the pool; `mine` puts them in one block and tells\n\
+                  each one's fate (mined, or refused at sequencing and why). Without an argument: the mode.",
+        run: show::automine,
     },
     Command {
         name: "mine",

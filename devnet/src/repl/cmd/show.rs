@@ -319,7 +319,8 @@ pub fn utxo(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
     Ok(())
 }
 
-/// `mine [n]`: mines blocks now (with the pooled txs).
+/// `mine [n]`: mines blocks now (with the pooled txs), then tells the fate of each tx sent here
+/// and still pooled: mined, refused at sequencing (and why), or still waiting.
 pub fn mine(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&[])?;
     let count: u64 = args.word(0).map_or(Ok(1), str::parse).context("`mine` takes a number of blocks")?;
@@ -330,5 +331,40 @@ pub fn mine(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
         }
         writeln!(console.out(), "mined block {} ({} txs)", committed.header.number, committed.ids.len())?;
     }
+    let pending = std::mem::take(&mut session.pending);
+    for hash in pending {
+        let mined = session.node().ledger().locate(&hash).map(|loc| loc.block);
+        match (mined, session.devnet.coordinator().refusal(&hash)) {
+            (Some(block), _) => {
+                writeln!(console.out(), "  {} tx {} in block {block}", paint(GOOD, "✔"), short_hash(&hash))?
+            }
+            (None, Some(why)) => {
+                writeln!(console.out(), "  {} tx {} refused at sequencing: {why}", paint(BAD, "✘"), short_hash(&hash))?
+            }
+            (None, None) => {
+                writeln!(console.out(), "  tx {} still pooled", short_hash(&hash))?;
+                session.pending.push(hash);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `automine [on|off]`: mine each tx as it arrives, or only on `mine`.
+pub fn automine(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
+    args.only(&[])?;
+    let coordinator = session.devnet.coordinator();
+    match args.word(0) {
+        Some("on") => coordinator.set_mode(manaflow::MiningMode::Auto),
+        Some("off") => coordinator.set_mode(manaflow::MiningMode::Manual),
+        Some(other) => bail!("automine takes on or off, not {other:?}"),
+        None => {}
+    }
+    let state = match coordinator.mode() {
+        manaflow::MiningMode::Auto => "on: each tx is mined as it arrives".to_string(),
+        manaflow::MiningMode::Manual => "off: txs wait in the pool until `mine`".to_string(),
+        manaflow::MiningMode::Interval(every) => format!("off: a block every {:?}", every),
+    };
+    writeln!(console.out(), "automine {state}")?;
     Ok(())
 }
