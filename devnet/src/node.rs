@@ -443,7 +443,14 @@ impl Node {
             crate::native::check_live(&native, view).map_err(|e| refuse(e.to_string()))?;
             let codes = |hash: &B256| self.ledger.code(hash);
             let declared = manaflow_types::DeclaredView::new(&native.moves, &codes);
-            let execution = self.runtime.execute(&tx.call, header, &self.ledger, &declared)?;
+            let execution = match self.runtime.execute(&tx.call, header, &self.ledger, &declared) {
+                Err(ExecError::Missing(missing)) => {
+                    return Err(refuse(format!(
+                        "execution needs {missing}: a fully signed tx must list every key it touches"
+                    )));
+                }
+                other => other?,
+            };
             crate::native::fill(&native, &execution.moves).map_err(|e| refuse(e.to_string()))?;
             return Ok((Tx::Native(native), execution));
         }

@@ -198,3 +198,46 @@ async fn fully_signed_swaps_all_but_one_are_refused_as_stale() {
     assert_eq!(a, reserves_before.0 + ether(10));
     devnet.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_native_txs_are_refused_with_the_reason_and_change_nothing() {
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let alice = &devnet.accounts()[0];
+    let bob = devnet.accounts()[1].address;
+    let request = json!({"from": alice.address, "to": bob, "value": "0x1"});
+    let prepared: Value = rpc(&p, "manaflow_prepareTransaction", json!([request])).await;
+    let unsigned: UnsignedNative = serde_json::from_value(prepared).expect("prepared");
+    let before = chain_state(&p, &[alice.address, bob]).await;
+
+    let mut wrong_chain = unsigned.clone();
+    wrong_chain.call.chain_id = 1;
+    let mut unlisted = unsigned.clone();
+    unlisted.moves.retain(|m| m.addr != bob);
+    let mut not_open = unsigned.clone();
+    not_open.moves[0].mask = Mask::COORDINATOR;
+    let mut unsigned_nonce = unsigned.clone();
+    for m in unsigned_nonce.moves.iter_mut().filter(|m| m.mark == manaflow_types::Mark::Nonce) {
+        m.mask = Mask(Mask::PRESENT);
+    }
+    let cases = [
+        (Bytes::from(vec![0x4d, 0xc0]), "invalid native tx: cannot decode it"),
+        (Bytes::from(wrong_chain.sign(&alice.key).encode_2718()), "invalid chain id for signer"),
+        (Bytes::from(not_open.sign(&alice.key).encode_2718()), "is not open"),
+        (Bytes::from(unsigned_nonce.sign(&alice.key).encode_2718()), "no signed nonce move"),
+        (Bytes::from(unlisted.sign(&alice.key).encode_2718()), "a fully signed tx must list every key it touches"),
+    ];
+    for (raw, expected) in cases {
+        let failure = rpc_err(&p, "eth_sendRawTransaction", json!([raw])).await;
+        assert!(failure.message.contains(expected), "{expected:?} in {:?}", failure.message);
+    }
+    assert_eq!(chain_state(&p, &[alice.address, bob]).await, before, "nothing changed");
+
+    // The honest one goes through: ether moves with a native tx like with any other.
+    let hash: B256 =
+        rpc(&p, "eth_sendRawTransaction", json!([Bytes::from(unsigned.sign(&alice.key).encode_2718())])).await;
+    let receipt: Value = rpc(&p, "eth_getTransactionReceipt", json!([hash])).await;
+    assert_eq!(receipt["status"], json!("0x1"));
+    assert_eq!(balance(&p, bob).await, initial_balance() + U256::from(1u64));
+    devnet.shutdown();
+}
