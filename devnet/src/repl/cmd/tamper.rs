@@ -173,9 +173,11 @@ pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
     for direction in [Direction::Forward, Direction::Reverse] {
         let progress = validate::progress_bar(blocks.len() as u64);
         let show = validate::Show { focus: Some(n as u64), detail: false };
+        let run =
+            validate::Run { verifier: &verifier, names: &session.names, codes: &codes, progress: &progress, show };
         let (lines, verdict) = match direction {
-            Direction::Forward => validate::forward(&blocks, &verifier, &session.names, &codes, &progress, show),
-            Direction::Reverse => validate::reverse(&blocks, &verifier, &session.names, &codes, &progress, show),
+            Direction::Forward => validate::forward(&blocks, &run),
+            Direction::Reverse => validate::reverse(&blocks, &run),
         };
         progress.finish_and_clear();
         accepted += usize::from(verdict.is_none());

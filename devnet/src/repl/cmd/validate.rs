@@ -67,6 +67,13 @@ pub struct Show {
 }
 
 impl Show {
+    /// Adds `line` to `lines` if it is kept.
+    fn keep(self, lines: &mut Vec<Line>, line: Line) {
+        if self.keeps(line.block, line.level) {
+            lines.push(line);
+        }
+    }
+
     /// Whether a line of `level` about `block` is kept.
     pub fn keeps(self, block: u64, level: Level) -> bool {
         match (self.focus, level) {
@@ -78,6 +85,21 @@ impl Show {
             (None, Level::Step | Level::Discharge) => self.detail,
         }
     }
+}
+
+/// What a validation run needs besides the blocks.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    /// Re-executes txs.
+    pub verifier: &'a dyn TxVerifier,
+    /// Names for addresses.
+    pub names: &'a Names,
+    /// Code sizes by hash (for describing code values).
+    pub codes: &'a (dyn Fn(&B256) -> Option<usize> + Sync),
+    /// Advanced per block.
+    pub progress: &'a ProgressBar,
+    /// Which lines to keep.
+    pub show: Show,
 }
 
 /// Describes keys and values for step lines.
@@ -108,21 +130,11 @@ fn slots_of(blocks: &[Block], names: &Names) -> SlotNames {
 }
 
 /// Validates `blocks` forwards from genesis: every step as a line, and the verdict.
-pub fn forward(
-    blocks: &[Block],
-    verifier: &dyn TxVerifier,
-    names: &Names,
-    codes: &(dyn Fn(&B256) -> Option<usize> + Sync),
-    progress: &ProgressBar,
-    show: Show,
-) -> (Vec<Line>, Option<Violation>) {
+pub fn forward(blocks: &[Block], run: &Run<'_>) -> (Vec<Line>, Option<Violation>) {
+    let Run { verifier, names, codes, progress, show } = *run;
     let words = Words { names, slots: slots_of(blocks, names), codes };
     let mut lines = Vec::new();
-    let keep = |lines: &mut Vec<Line>, line: Line| {
-        if show.keeps(line.block, line.level) {
-            lines.push(line);
-        }
-    };
+    let keep = |lines: &mut Vec<Line>, line: Line| show.keep(lines, line);
     let mut current = 0;
     let mut counts = [0usize; 3];
     let mut observe = |step: ForwardStep<'_>| {
@@ -198,21 +210,11 @@ pub fn forward(
 }
 
 /// Validates `blocks` in reverse from the last: every step as a line, and the verdict.
-pub fn reverse(
-    blocks: &[Block],
-    verifier: &dyn TxVerifier,
-    names: &Names,
-    codes: &(dyn Fn(&B256) -> Option<usize> + Sync),
-    progress: &ProgressBar,
-    show: Show,
-) -> (Vec<Line>, Option<Violation>) {
+pub fn reverse(blocks: &[Block], run: &Run<'_>) -> (Vec<Line>, Option<Violation>) {
+    let Run { verifier, names, codes, progress, show } = *run;
     let words = Words { names, slots: slots_of(blocks, names), codes };
     let mut lines = Vec::new();
-    let keep = |lines: &mut Vec<Line>, line: Line| {
-        if show.keeps(line.block, line.level) {
-            lines.push(line);
-        }
-    };
+    let keep = |lines: &mut Vec<Line>, line: Line| show.keep(lines, line);
     let mut current = blocks.len() as u64;
     let mut open = 0usize;
     let mut counts: std::collections::HashMap<u64, (usize, usize)> = Default::default();
@@ -388,9 +390,10 @@ pub fn validate(session: &mut Session, args: &Args, console: &mut dyn Console) -
     let codes = |hash: &B256| node.ledger().code(hash).map(|c| c.len());
     let progress = progress_bar(upto as u64);
     let show = Show { focus, detail: args.switch("step") };
+    let run = Run { verifier: &verifier, names: &session.names, codes: &codes, progress: &progress, show };
     let (lines, verdict) = match direction {
-        Direction::Forward => forward(&blocks[..upto], &verifier, &session.names, &codes, &progress, show),
-        Direction::Reverse => reverse(&blocks[..upto], &verifier, &session.names, &codes, &progress, show),
+        Direction::Forward => forward(&blocks[..upto], &run),
+        Direction::Reverse => reverse(&blocks[..upto], &run),
     };
     progress.finish_and_clear();
     drop(node);
