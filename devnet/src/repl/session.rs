@@ -162,12 +162,12 @@ impl Session {
             format!("{} is not a dev account: the REPL signs only for those (see `accounts`)", self.names.show(&from))
         })?;
         let simulated = self.simulate(from, to, input.clone(), value)?;
-        if simulated.status != Status::Success && !force {
-            let why = match simulated.status {
-                Status::Revert => abi::show_revert(&simulated.output, &self.names),
-                Status::Halt(reason) => format!("halted: {reason}"),
-                Status::Success => unreachable!(),
-            };
+        let failure = match &simulated.status {
+            Status::Success => None,
+            Status::Revert => Some(abi::show_revert(&simulated.output, &self.names)),
+            Status::Halt(reason) => Some(format!("halted: {reason}")),
+        };
+        if let Some(why) = failure.filter(|_| !force) {
             bail!("the tx would fail ({why}); add --force to send it anyway");
         }
         let (nonce, gas_limit, max_fee, chain_id) = {
