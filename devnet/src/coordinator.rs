@@ -428,6 +428,13 @@ impl Coordinator {
         }
     }
 
+    /// `sender`'s pooled txs, in nonce order.
+    pub fn pooled_from(&self, sender: Address) -> Vec<Admitted> {
+        let mut txs: Vec<Admitted> = self.pool.lock().iter().filter(|tx| tx.call.caller == sender).cloned().collect();
+        txs.sort_by_key(|tx| tx.call.nonce);
+        txs
+    }
+
     /// Why tx `hash` was refused at sequencing, if it was recently (a tx mined without a waiting
     /// sender, as in manual mining, is otherwise dropped silently).
     pub fn refusal(&self, hash: &TxId) -> Option<String> {

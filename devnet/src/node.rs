@@ -428,6 +428,25 @@ impl Node {
         Built { block, included, refused, deferred }
     }
 
+    /// Executes `call` in the next block's context after `pending` (txs not mined yet, in
+    /// order; any that no longer fit are skipped), as a wallet chaining txs before inclusion
+    /// needs. Nothing is written.
+    pub fn simulate_pending(&self, pending: &[Admitted], call: &Call) -> Result<Execution, ExecError> {
+        let header = self.next_header();
+        let mut view = manaflow_types::OverlayView::new(&self.ledger);
+        for tx in pending {
+            let sequenced = if tx.raw.first() == Some(&NATIVE_TX_TYPE) {
+                self.sequence_native(tx, &header, &view).map(|(_, execution)| execution)
+            } else {
+                self.runtime.execute(&tx.call, &header, &self.ledger, &view)
+            };
+            if let Ok(execution) = sequenced {
+                view.apply(tx.hash, &execution.moves, &execution.codes);
+            }
+        }
+        self.runtime.execute(call, &header, &self.ledger, &view)
+    }
+
     /// Sequences a native tx against `view` (see [`crate::native`]): a fully signed one is
     /// checked live and re-executed statelessly, as the validator will; one with masks is
     /// executed and filled. A stale signed field refuses it.

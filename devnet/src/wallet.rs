@@ -83,7 +83,20 @@ fn mask_of(m: &Move, masking: &Masking) -> Mask {
 /// call simulated on the node's latest state in the next block's context, every move filled
 /// from what it found, masked as `masking` says, `open` letting the coordinator add moves.
 pub fn prepare(node: &Node, call: &Call, masking: &Masking, open: bool) -> Result<UnsignedNative, WalletError> {
-    let execution = node.simulate(call, node.height()).map_err(|e| WalletError::Fails(e.to_string()))?;
+    prepare_after(node, &[], call, masking, open)
+}
+
+/// [`prepare`] on top of `pending`: txs sent but not mined yet (the sender's own, in nonce order),
+/// so a wallet can chain txs before inclusion. The moves then reference the pending txs' outputs
+/// (a native tx's id is known at signing).
+pub fn prepare_after(
+    node: &Node,
+    pending: &[crate::node::Admitted],
+    call: &Call,
+    masking: &Masking,
+    open: bool,
+) -> Result<UnsignedNative, WalletError> {
+    let execution = node.simulate_pending(pending, call).map_err(|e| WalletError::Fails(e.to_string()))?;
     match execution.status {
         Status::Success => {}
         Status::Revert => {

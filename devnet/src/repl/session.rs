@@ -11,7 +11,7 @@ use manaflow_types::{Block, Call, Execution, Status, Tx};
 use crate::repl::abi;
 use crate::repl::names::Names;
 use manaflow::rpc::sign::UnsignedTx;
-use manaflow::wallet::{Masking, prepare};
+use manaflow::wallet::{Masking, prepare_after};
 use manaflow::{Devnet, Node};
 
 /// The tip paid on txs sent from the REPL (1 gwei, as Anvil suggests).
@@ -204,7 +204,8 @@ impl Session {
                     chain_id: Some(chain_id),
                     ..Call::default()
                 };
-                let unsigned = prepare(&self.node(), &call, masking, false)?;
+                let pending = self.devnet.coordinator().pooled_from(from);
+                let unsigned = prepare_after(&self.node(), &pending, &call, masking, false)?;
                 unsigned.sign(key).encode_2718().into()
             }
         };

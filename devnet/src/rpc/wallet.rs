@@ -20,7 +20,7 @@ use crate::rpc::Rpc;
 use crate::rpc::error::RpcError;
 use crate::rpc::eth::{request_call, submit_error};
 use crate::rpc::params::Params;
-use crate::wallet::{Masking, UnsignedNative, prepare};
+use crate::wallet::{Masking, UnsignedNative, prepare_after};
 
 /// The second parameter of both methods.
 #[derive(Debug, Default, Deserialize)]
@@ -68,7 +68,9 @@ fn prepared(rpc: &Rpc, node: &Node, p: &Params) -> Result<UnsignedNative, RpcErr
         call.max_priority_fee_per_gas = Some(tip);
     }
     let masking = options.masking.unwrap_or(Masking::Full);
-    prepare(node, &call, &masking, options.open).map_err(|e| RpcError::server(e.to_string()))
+    // The sender's pooled txs come first: a second tx chains on the first before inclusion.
+    let pending = rpc.coordinator.pooled_from(from);
+    prepare_after(node, &pending, &call, &masking, options.open).map_err(|e| RpcError::server(e.to_string()))
 }
 
 async fn send(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {

@@ -241,3 +241,32 @@ async fn bad_native_txs_are_refused_with_the_reason_and_change_nothing() {
     assert_eq!(balance(&p, bob).await, initial_balance() + U256::from(1u64));
     devnet.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_chains_native_txs_before_inclusion() {
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let alice = &devnet.accounts()[0];
+    let bob = devnet.accounts()[1].address;
+    let _: Value = rpc(&p, "evm_setAutomine", json!([false])).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let request = json!({"from": alice.address, "to": bob, "value": "0x5"});
+        let prepared: Value = rpc(&p, "manaflow_prepareTransaction", json!([request])).await;
+        let tx = serde_json::from_value::<UnsignedNative>(prepared).expect("prepared").sign(&alice.key);
+        let hash: B256 = rpc(&p, "eth_sendRawTransaction", json!([Bytes::from(tx.encode_2718())])).await;
+        ids.push((hash, tx));
+    }
+    // The second was prepared on top of the first, still pooled: it uses the first's outputs.
+    let (first, second) = (&ids[0], &ids[1]);
+    assert_eq!((first.1.call.nonce, second.1.call.nonce), (0, 1));
+    let bob_balance = second.1.moves.iter().find(|m| m.key() == manaflow_types::StateKey::balance(bob)).expect("bob's");
+    assert_eq!(bob_balance.intx, first.0, "chained on the pooled tx's output");
+    let _: Value = rpc(&p, "evm_mine", json!([])).await;
+    for (hash, _) in &ids {
+        let receipt: Value = rpc(&p, "eth_getTransactionReceipt", json!([hash])).await;
+        assert_eq!((receipt["blockNumber"].clone(), receipt["status"].clone()), (json!("0x1"), json!("0x1")));
+    }
+    assert_eq!(balance(&p, bob).await, initial_balance() + U256::from(10u64));
+    devnet.shutdown();
+}
