@@ -227,6 +227,11 @@ fn admit_native(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, N
     Ok(Admitted { hash: tx.id(), raw: Bytes::copy_from_slice(raw), call })
 }
 
+/// The runtime every part of the node executes with: revm for `hardfork`, hosting WASM contracts.
+pub fn chain_runtime(hardfork: Hardfork) -> EvmRuntime {
+    EvmRuntime::new(hardfork).with_guest(manaflow_wasm::WasmVm::shared())
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
@@ -248,12 +253,12 @@ impl Node {
         };
         let senders = Arc::new(KnownSenders::new());
         let verifier =
-            Arc::new(EvmVerifier::with_known_senders(EvmRuntime::new(config.hardfork), Arc::clone(&senders)));
+            Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
         let accounts = dev_accounts(&config.mnemonic, config.accounts).map_err(NodeError::Setup)?;
         let mut node = Self {
             ledger,
-            runtime: EvmRuntime::new(config.hardfork),
+            runtime: chain_runtime(config.hardfork),
             config,
             accounts,
             senders,

@@ -20,6 +20,7 @@ mod context;
 mod db;
 mod envelope;
 mod error;
+mod guest;
 mod handler;
 mod moves;
 mod receipt;

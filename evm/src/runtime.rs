@@ -2,7 +2,9 @@
 //! loaded and left into the tx's move set.
 
 use alloy_primitives::{Bytes, TxKind, U256};
-use manaflow_types::{Call, ChainContext, ExecError, Execution, Header, Rejection, Runtime, StateView, Status};
+use std::sync::Arc;
+
+use manaflow_types::{Call, ChainContext, ExecError, Execution, GuestVm, Header, Rejection, Runtime, StateView, Status};
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction, Output as RevmOutput};
 use revm::context::{BlockEnv, CfgEnv, ContextSetters, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
@@ -22,6 +24,7 @@ thread_local! {
 
 use crate::context::ContextRecorder;
 use crate::db::{DbError, ViewDb};
+use crate::guest::GuestFrames;
 use crate::handler::BurnFeesHandler;
 use crate::moves;
 use crate::trace::{AccessSink, Tracer};
@@ -86,16 +89,29 @@ pub fn tx_env(call: &Call) -> TxEnv {
     }
 }
 
-/// revm, configured for one hardfork, producing move sets.
-#[derive(Clone, Copy, Debug, Default)]
+/// revm, configured for one hardfork, producing move sets; with a guest VM, contracts whose code
+/// is a WASM module run in it, inside the same frames and journal.
+#[derive(Clone, Debug, Default)]
 pub struct EvmRuntime {
     hardfork: Hardfork,
+    guest: Option<Arc<dyn GuestVm>>,
 }
 
 impl EvmRuntime {
-    /// A runtime for `hardfork`.
+    /// A runtime for `hardfork` (EVM code only).
     pub fn new(hardfork: Hardfork) -> Self {
-        Self { hardfork }
+        Self { hardfork, guest: None }
+    }
+
+    /// The same runtime, running guest code (WASM contracts) in `vm`.
+    pub fn with_guest(mut self, vm: Arc<dyn GuestVm>) -> Self {
+        self.guest = Some(vm);
+        self
+    }
+
+    /// The guest VM, if any.
+    pub fn guest(&self) -> Option<&Arc<dyn GuestVm>> {
+        self.guest.as_ref()
     }
 
     /// The hardfork it runs.
@@ -176,9 +192,10 @@ impl EvmRuntime {
                 .unwrap_or_else(|| FrameStack::new_prealloc(8)),
         };
         evm.ctx.set_tx(tx_env(call));
-        let mut handler =
-            BurnFeesHandler::<_, EVMError<DbError, InvalidTransaction>, EthFrame<EthInterpreter>>::default();
+        let guests = self.guest.as_ref().map(|vm| GuestFrames::new(Arc::clone(vm)));
+        let mut handler = BurnFeesHandler::<_, EVMError<DbError, InvalidTransaction>, EthFrame<EthInterpreter>>::new(guests);
         let result = handler.inspect_run(&mut evm);
+        let guest_halt = handler.guests.and_then(|g| g.top_halt);
         let state = evm.finalize();
         let result = result.map_err(|e| convert_error(e, call, header))?;
         let context = std::mem::take(&mut evm.inspector.0.reads);
@@ -194,7 +211,8 @@ impl EvmRuntime {
             },
             ExecutionResult::Revert { output, .. } => (Status::Revert, Vec::new(), output, None),
             ExecutionResult::Halt { reason, .. } => {
-                (Status::Halt(format!("{reason:?}")), Vec::new(), Bytes::new(), None)
+                let reason = guest_halt.unwrap_or_else(|| format!("{reason:?}"));
+                (Status::Halt(reason), Vec::new(), Bytes::new(), None)
             }
         };
         Ok(Execution {

@@ -5,7 +5,7 @@
 use alloy_consensus::TxEip1559;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use anyhow::{Context, bail};
-use manaflow_evm::{EvmRuntime, EvmVerifier};
+use manaflow_evm::EvmVerifier;
 use manaflow_types::{Block, Call, Execution, Status, Tx};
 
 use crate::repl::abi;
@@ -79,7 +79,7 @@ impl Session {
 
     /// The validator's verifier, recovering every sender itself.
     pub fn verifier(&self) -> EvmVerifier {
-        EvmVerifier::new(EvmRuntime::new(self.node().config().hardfork))
+        EvmVerifier::new(crate::node::chain_runtime(self.node().config().hardfork))
     }
 
     /// Remembers `hash` as the latest tx.

@@ -2,7 +2,7 @@
 //! set's size and commitment, and a block validated forwards or in reverse, step by step.
 
 use alloy_primitives::{Address, B256, U256};
-use manaflow_evm::{EvmRuntime, EvmVerifier};
+use manaflow_evm::EvmVerifier;
 use manaflow_ledger::{ForwardStep, MemoryChain, ReverseStep, validate_reverse};
 use manaflow_types::{Mark, Move, Output, Position, StateKey, Violation};
 use serde_json::{Value, json};
@@ -103,7 +103,7 @@ fn validate_block(node: &Node, p: &Params) -> Result<Value, RpcError> {
     let number = height_of_tag(node, p.get(0, "block")?)?;
     let direction: String = p.opt(1, "direction")?.unwrap_or_else(|| "forward".into());
     let blocks = node.ledger().blocks().map_err(RpcError::internal)?;
-    let verifier = EvmVerifier::new(EvmRuntime::new(node.config().hardfork));
+    let verifier = EvmVerifier::new(crate::node::chain_runtime(node.config().hardfork));
     let mut steps = Vec::new();
     let verdict = match direction.as_str() {
         "forward" => {

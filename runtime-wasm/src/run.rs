@@ -1,0 +1,128 @@
+//! A running WASM frame: the instance's future, polled by hand. Each poll runs the guest until it
+//! yields a host operation (the future is pending) or ends (the future is ready).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use alloy_primitives::Bytes;
+use manaflow_types::{GuestExit, GuestFrame, GuestRun, GuestStep, HostAnswer};
+use wasmtime::{Module, Store, Trap};
+
+use crate::engine::ENGINE;
+use crate::gas::FUEL_PER_GAS;
+use crate::host::{HostState, LINKER, Mailbox, Stop, Stopped};
+
+/// How the instance's future ends: the exit, its output, and the fuel left.
+pub(crate) struct Finished {
+    exit: GuestExit,
+    output: Bytes,
+    fuel_left: u64,
+}
+
+type Instance = Pin<Box<dyn Future<Output = Finished> + Send>>;
+
+/// A WASM frame in progress, or one that ended before it could start (an invalid module).
+pub(crate) enum WasmRun {
+    Running { mailbox: Arc<Mutex<Mailbox>>, instance: Instance },
+    Ended(Option<(GuestExit, Bytes)>),
+}
+
+impl WasmRun {
+    /// A frame running export `entry` of `module` with `frame`; on success its output is
+    /// `deployed` when given (a constructor returns the code to deploy), else what it returned.
+    pub fn start(module: Module, entry: &'static str, frame: GuestFrame, deployed: Option<Bytes>) -> Self {
+        let mailbox = Arc::new(Mutex::new(Mailbox::default()));
+        let state = HostState::new(frame, Arc::clone(&mailbox));
+        let gas = Arc::clone(&mailbox);
+        let instance = Box::pin(async move {
+            let mut store = Store::new(&ENGINE, state);
+            store.limiter(|state| state as &mut dyn wasmtime::ResourceLimiter);
+            let gas_left = gas.lock().unwrap_or_else(|e| e.into_inner()).gas_left;
+            let _ = store.set_fuel(gas_left.saturating_mul(FUEL_PER_GAS));
+            let result = run_entry(&mut store, &module, entry).await;
+            let fuel_left = store.get_fuel().unwrap_or(0);
+            let state = store.data_mut();
+            // Pages still unpaid are charged now: the frame cannot end with memory it did not pay.
+            let fuel_left = fuel_left.checked_sub(state.pages_unpaid.saturating_mul(crate::gas::PAGE_GAS * FUEL_PER_GAS));
+            let (exit, output) = match (fuel_left, result) {
+                (None, _) => (GuestExit::OutOfGas, Bytes::new()),
+                (Some(_), Ok(())) => (GuestExit::Return, deployed.unwrap_or_default()),
+                (Some(_), Err(error)) => exit_of(state, &error, deployed),
+            };
+            Finished { exit, output, fuel_left: fuel_left.unwrap_or(0) }
+        });
+        Self::Running { mailbox, instance }
+    }
+
+    /// A frame that ends at once with `exit` and `output`.
+    pub fn ended(exit: GuestExit, output: Bytes) -> Self {
+        Self::Ended(Some((exit, output)))
+    }
+}
+
+async fn run_entry(store: &mut Store<HostState>, module: &Module, entry: &str) -> wasmtime::Result<()> {
+    let instance = LINKER.instantiate_async(&mut *store, module).await?;
+    let memory = instance.get_memory(&mut *store, "memory");
+    store.data_mut().memory = memory;
+    match instance.get_typed_func::<(), ()>(&mut *store, entry) {
+        Ok(func) => func.call_async(&mut *store, ()).await,
+        // Only `deploy` is optional: no constructor, nothing to run.
+        Err(_) if entry == "deploy" => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// How an entry point that returned `error` ended.
+fn exit_of(state: &mut HostState, error: &wasmtime::Error, deployed: Option<Bytes>) -> (GuestExit, Bytes) {
+    if error.downcast_ref::<Stopped>().is_some() {
+        let output = std::mem::take(&mut state.output);
+        return match state.stop.take() {
+            Some(Stop::Finish) => (GuestExit::Return, deployed.unwrap_or(output)),
+            Some(Stop::Revert) => (GuestExit::Revert, output),
+            Some(Stop::OutOfGas) => (GuestExit::OutOfGas, Bytes::new()),
+            Some(Stop::Halt(reason)) => (GuestExit::Halt(reason), Bytes::new()),
+            None => (GuestExit::Halt("the contract stopped without a reason".into()), Bytes::new()),
+        };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => (GuestExit::OutOfGas, Bytes::new()),
+        Some(trap) => (GuestExit::Halt(format!("wasm trap: {trap}")), Bytes::new()),
+        None => (GuestExit::Halt(format!("wasm error: {error}")), Bytes::new()),
+    }
+}
+
+impl GuestRun for WasmRun {
+    fn resume(&mut self, answer: HostAnswer, gas_left: u64) -> (GuestStep, u64) {
+        let (mailbox, instance) = match self {
+            Self::Running { mailbox, instance } => (mailbox, instance),
+            Self::Ended(ended) => {
+                let (exit, output) = ended.take().unwrap_or((GuestExit::Halt("resumed after its end".into()), Bytes::new()));
+                return (GuestStep::Exit { exit, output }, gas_left);
+            }
+        };
+        {
+            let mut mailbox = mailbox.lock().unwrap_or_else(|e| e.into_inner());
+            mailbox.gas_left = gas_left;
+            if answer != HostAnswer::Start {
+                mailbox.answer = Some(answer);
+            }
+        }
+        match instance.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Pending => {
+                let mut mailbox = mailbox.lock().unwrap_or_else(|e| e.into_inner());
+                match mailbox.request.take() {
+                    Some(op) => (GuestStep::Op(op), (mailbox.fuel_left / FUEL_PER_GAS).min(gas_left)),
+                    None => (
+                        GuestStep::Exit { exit: GuestExit::Halt("the instance waited on nothing".into()), output: Bytes::new() },
+                        0,
+                    ),
+                }
+            }
+            Poll::Ready(done) => {
+                (GuestStep::Exit { exit: done.exit, output: done.output }, (done.fuel_left / FUEL_PER_GAS).min(gas_left))
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Bad contracts: each is refused at deployment or stopped within its tx's gas, with a reason,
+//! and nothing but the sender's nonce changes.
+
+use alloy_primitives::{Address, Bytes, U256};
+use manaflow_types::{Execution, Mark, Status};
+
+use crate::support::*;
+
+/// Deploys `module` expecting a refusal; returns the reason.
+fn refused(chain: &mut Sandbox, module: Bytes) -> String {
+    let execution = chain.send(alice(), None, module, U256::ZERO);
+    assert_eq!(execution.status, Status::Revert, "refused at deployment");
+    assert_eq!(execution.created, None);
+    only_nonce_written(&execution, alice());
+    revert_reason(&execution.output).expect("an Error(string) reason")
+}
+
+fn only_nonce_written(execution: &Execution, sender: Address) {
+    let writes: Vec<_> = execution.moves.iter().filter(|m| m.prev != m.next).collect();
+    assert_eq!(writes.len(), 1, "only the nonce is written: {writes:?}");
+    assert_eq!((writes[0].addr, writes[0].mark), (sender, Mark::Nonce));
+}
+
+#[test]
+fn invalid_modules_are_refused_at_deployment_with_the_reason() {
+    let mut chain = Sandbox::new();
+    let garbage = Bytes::from_static(b"\0asm\x01\0\0\0\x01\x05\xff\xff\xff\xff\xff");
+    assert!(refused(&mut chain, garbage).starts_with("invalid wasm module"));
+    let reason = refused(&mut chain, wat("no_call"));
+    assert!(reason.contains("missing export `call`"), "{reason}");
+    let reason = refused(&mut chain, wat("unknown_import"));
+    assert!(reason.contains("launch_missiles"), "{reason}");
+    let reason = refused(&mut chain, wat("start"));
+    assert!(reason.contains("start function"), "{reason}");
+    let reason = refused(&mut chain, wat("big_memory"));
+    assert!(reason.contains("65 pages"), "{reason}");
+    let reason = refused(&mut chain, with_args(&wat("echo"), &[word(1)]));
+    assert!(reason.contains("no `deploy` export"), "{reason}");
+}
+
+/// Calls a freshly deployed `module` and returns the execution.
+fn call_bad(module: &str, gas_limit_check: bool) -> Execution {
+    let mut chain = Sandbox::new();
+    let contract = chain.deploy(alice(), wat(module));
+    let execution = chain.send(bob(), Some(contract), Bytes::new(), U256::ZERO);
+    only_nonce_written(&execution, bob());
+    if gas_limit_check {
+        assert_eq!(execution.gas_used, 10_000_000, "a halt consumes all the tx's gas");
+    }
+    execution
+}
+
+#[test]
+fn an_endless_loop_runs_out_of_gas() {
+    let execution = call_bad("endless_loop", true);
+    assert_eq!(execution.status, Status::Halt("OutOfGas(Basic)".into()));
+}
+
+#[test]
+fn deep_recursion_traps_with_a_stack_overflow() {
+    let execution = call_bad("deep_recursion", true);
+    let Status::Halt(reason) = execution.status else { panic!("halts") };
+    assert!(reason.contains("stack overflow"), "{reason}");
+}
+
+#[test]
+fn a_trap_halts_with_its_reason() {
+    let execution = call_bad("trap", true);
+    let Status::Halt(reason) = execution.status else { panic!("halts") };
+    assert!(reason.contains("unreachable"), "{reason}");
+    let execution = call_bad("out_of_bounds", true);
+    let Status::Halt(reason) = execution.status else { panic!("halts") };
+    assert!(reason.contains("finish: out of bounds"), "{reason}");
+}
+
+#[test]
+fn a_memory_bomb_stops_at_the_memory_limit_and_pays_for_it() {
+    let mut chain = Sandbox::new();
+    let bomb = chain.deploy(alice(), wat("memory_bomb"));
+    let execution = chain.send(bob(), Some(bomb), Bytes::new(), U256::ZERO);
+    assert_eq!(execution.status, Status::Success);
+    assert_eq!(execution.output.as_ref(), [64], "grown to the 64-page limit, then refused");
+    assert!(execution.gas_used > 21_000 + 64 * manaflow_wasm::gas::PAGE_GAS);
+}
