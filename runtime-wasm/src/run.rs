@@ -88,7 +88,8 @@ fn exit_of(state: &mut HostState, error: &wasmtime::Error, deployed: Option<Byte
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => (GuestExit::OutOfGas, Bytes::new()),
-        Some(trap) => (GuestExit::Halt(format!("wasm trap: {trap}")), Bytes::new()),
+        // Its message starts "wasm trap: ".
+        Some(trap) => (GuestExit::Halt(trap.to_string()), Bytes::new()),
         None => (GuestExit::Halt(format!("wasm error: {error}")), Bytes::new()),
     }
 }

@@ -17,7 +17,7 @@ fn a_wasm_contract_deploys_and_returns_its_input() {
     assert_eq!(execution.output, input);
     // The callee was loaded: its balance, nonce and code are declared as reads.
     let callee: Vec<_> = execution.moves.iter().filter(|m| m.addr == echo).map(|m| m.mark).collect();
-    assert_eq!(callee, [Mark::Balance, Mark::Nonce, Mark::Code]);
+    assert_eq!(callee, [Mark::Balance, Mark::Code, Mark::Nonce], "in canonical order");
     assert!(execution.moves.iter().filter(|m| m.addr == echo).all(|m| m.prev == m.next));
 }
 
