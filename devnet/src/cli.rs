@@ -43,6 +43,20 @@ pub enum BenchCommand {
     /// p50/p99 latency (send → mined), the rate of the last 10% against the first 10%, time to
     /// ready and memory; every tx verified afterwards.
     Rpc(RpcArgs),
+    /// Execute the same ERC20 transfer in WASM (the SDK's ERC20) and in the EVM (OpenZeppelin's
+    /// ERC20), executions per second each, side by side; both produce the same moves.
+    Wasm(WasmArgs),
+}
+
+/// Arguments of `bench wasm`.
+#[derive(Debug, Args)]
+pub struct WasmArgs {
+    /// Transfers executed per runtime in each run (each from its own sender).
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub txs: u64,
+    /// Measured runs; medians are reported.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: u64,
 }
 
 /// Arguments of `bench rpc`.

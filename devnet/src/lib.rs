@@ -21,5 +21,5 @@ pub mod wallet;
 
 pub use coordinator::{Coordinator, MiningMode};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};
-pub use node::{Admitted, Config, Mined, Node, NodeError};
+pub use node::{Admitted, Config, Mined, Node, NodeError, chain_runtime};
 pub use spawn::{Devnet, spawn};

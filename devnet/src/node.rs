@@ -252,8 +252,7 @@ impl Node {
             }
         };
         let senders = Arc::new(KnownSenders::new());
-        let verifier =
-            Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
+        let verifier = Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
         let accounts = dev_accounts(&config.mnemonic, config.accounts).map_err(NodeError::Setup)?;
         let mut node = Self {

@@ -342,19 +342,32 @@ fn deploy_raw_bytecode_with_and_without_a_constructor_signature() {
 }
 
 #[test]
-fn deploy_refuses_wasm_modules() {
+fn deploy_runs_wasm_modules_called_by_their_abi() {
+    // By name (found in examples/wasm/artifacts, ABI from erc20.abi.json beside it).
+    let stdout = run_ok("deploy token erc20\ncall token balanceOf alice\nsend token transfer bob 100\nmoves\n");
+    let deployed = output_of(&stdout, "deploy token erc20");
+    assert!(deployed.starts_with(&format!("deployed token at {FIRST_CONTRACT}\n")), "{deployed}");
+    assert!(deployed.contains(" mined in block 1: success"), "{deployed}");
+    assert!(deployed.contains(&format!("token.Transfer(from: 0x0000…0000, to: alice, value: {MINTED})")), "{deployed}");
+    assert_eq!(output_of(&stdout, "call token balanceOf alice"), format!("{MINTED}\n"));
+    let sent = output_of(&stdout, "send token transfer bob 100");
+    assert!(sent.contains("token.Transfer(from: alice, to: bob, value: 100)"), "{sent}");
+    let moves = output_of(&stdout, "moves");
+    assert!(moves.contains("token.balanceOf[bob]"), "mapping slots decoded as for Solidity: {moves}");
+}
+
+#[test]
+fn deploy_refuses_a_bad_wasm_module_with_the_reason() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let module = b"\0asm\x01\0\0\0";
+    // A module without the `call` entry point.
+    let module = b"\0asm\x01\0\0\0\x05\x03\x01\x00\x01\x07\x0a\x01\x06memory\x02\x00\x0b\x01\x00";
     for file in ["contract.wasm", "contract.bin"] {
         let path = dir.path().join(file);
         std::fs::write(&path, module).expect("the module is written");
-        let (stdout, stderr) = run_failing(&format!("deploy w {}\n", path.display()));
-        assert!(
-            stdout.contains("WASM contracts need the WASM runtime, which this build does not have yet"),
-            "{file}: {stdout}"
-        );
-        assert!(stderr.contains("WASM"), "{stderr}");
-        assert!(!stdout.contains("deployed"), "{stdout}");
+        let (stdout, _) = run_failing(&format!("deploy w {}\n", path.display()));
+        assert!(stdout.contains("cannot be deployed"), "{file}: {stdout}");
+        assert!(stdout.contains("missing export `call`"), "{file}: {stdout}");
+        assert!(!stdout.contains("deployed w"), "{stdout}");
     }
 }
 

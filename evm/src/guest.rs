@@ -48,7 +48,10 @@ impl GuestFrames {
     }
 
     /// Runs the guest frame on top of the stack until it needs a new frame or ends.
-    pub fn run<EVM>(&mut self, evm: &mut EVM) -> Result<FrameInitOrResult<EthFrame<EthInterpreter>>, ContextDbError<EVM::Context>>
+    pub fn run<EVM>(
+        &mut self,
+        evm: &mut EVM,
+    ) -> Result<FrameInitOrResult<EthFrame<EthInterpreter>>, ContextDbError<EVM::Context>>
     where
         EVM: InspectorEvmTr<Frame = EthFrame<EthInterpreter>>,
         EVM::Context: Host,

@@ -59,7 +59,11 @@ where
     type IT = EthInterpreter;
 
     /// revm's loop, with the frames of guest code run by the guest VM.
-    fn inspect_run_exec_loop(&mut self, evm: &mut Self::Evm, first_frame_input: FrameInit) -> Result<FrameResult, Self::Error> {
+    fn inspect_run_exec_loop(
+        &mut self,
+        evm: &mut Self::Evm,
+        first_frame_input: FrameInit,
+    ) -> Result<FrameResult, Self::Error> {
         if let ItemOrResult::Result(frame_result) = evm.inspect_frame_init(first_frame_input)? {
             return Ok(frame_result);
         }

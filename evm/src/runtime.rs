@@ -4,7 +4,9 @@
 use alloy_primitives::{Bytes, TxKind, U256};
 use std::sync::Arc;
 
-use manaflow_types::{Call, ChainContext, ExecError, Execution, GuestVm, Header, Rejection, Runtime, StateView, Status};
+use manaflow_types::{
+    Call, ChainContext, ExecError, Execution, GuestVm, Header, Rejection, Runtime, StateView, Status,
+};
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction, Output as RevmOutput};
 use revm::context::{BlockEnv, CfgEnv, ContextSetters, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
@@ -193,7 +195,8 @@ impl EvmRuntime {
         };
         evm.ctx.set_tx(tx_env(call));
         let guests = self.guest.as_ref().map(|vm| GuestFrames::new(Arc::clone(vm)));
-        let mut handler = BurnFeesHandler::<_, EVMError<DbError, InvalidTransaction>, EthFrame<EthInterpreter>>::new(guests);
+        let mut handler =
+            BurnFeesHandler::<_, EVMError<DbError, InvalidTransaction>, EthFrame<EthInterpreter>>::new(guests);
         let result = handler.inspect_run(&mut evm);
         let guest_halt = handler.guests.and_then(|g| g.top_halt);
         let state = evm.finalize();

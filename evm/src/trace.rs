@@ -3,6 +3,7 @@
 //! `step` shows them, ending with the move set they add up to.
 
 use alloy_primitives::{Address, B256, U256};
+use manaflow_types::guest::{host_function, is_wasm};
 use revm::bytecode::opcode::{self, OpCode};
 use revm::context_interface::CreateScheme;
 use revm::inspector::Inspector;
@@ -17,10 +18,14 @@ pub struct Access {
     pub depth: usize,
     /// The contract whose code runs (whose storage an `SLOAD` reads).
     pub contract: Address,
-    /// Program counter of the opcode (0 for the tx's own call or create).
+    /// Program counter of the opcode (0 for the tx's own call or create); in a WASM frame, the
+    /// ordinal of the host call (1 for its first).
     pub pc: usize,
-    /// The opcode's name (`SLOAD`, `CALL`…), or `TX` for the tx's own call or create.
+    /// The opcode's name (`SLOAD`, `CALL`…), or `TX` for the tx's own call or create; in a WASM
+    /// frame, the EVM instruction its host call ran.
     pub opcode: &'static str,
+    /// In a WASM frame, the host function called (`storage_load`, `call_contract`…).
+    pub host: Option<&'static str>,
     /// What it touched.
     pub touch: Touch,
 }
@@ -92,14 +97,16 @@ pub(crate) struct Tracer<'a> {
     at: Option<Site>,
     /// Where each create in progress was made (reported when it finishes).
     creates: Vec<Site>,
+    /// Per call depth: `Some(host calls so far)` when the frame runs WASM.
+    guest_calls: Vec<Option<usize>>,
 }
 
-/// Where an opcode ran: contract, pc, depth, opcode name.
-type Site = (Address, usize, usize, &'static str);
+/// Where an opcode ran: contract, pc, depth, opcode name, host function.
+type Site = (Address, usize, usize, &'static str, Option<&'static str>);
 
 /// The site of the tx's own call or create.
 fn tx_site(caller: Address) -> Site {
-    (caller, 0, 0, "TX")
+    (caller, 0, 0, "TX", None)
 }
 
 /// An access whose value is known after the opcode ran.
@@ -108,13 +115,14 @@ struct Pending {
     contract: Address,
     pc: usize,
     op: u8,
+    host: Option<&'static str>,
     argument: U256,
 }
 
 impl<'a> Tracer<'a> {
     /// A tracer reporting to `sink`.
     pub fn new(sink: Option<AccessSink<'a>>) -> Self {
-        Self { sink, pending: None, at: None, creates: Vec::new() }
+        Self { sink, pending: None, at: None, creates: Vec::new(), guest_calls: Vec::new() }
     }
 
     fn emit(&mut self, access: Access) {
@@ -156,15 +164,32 @@ fn address_of(word: U256) -> Address {
 }
 
 impl<CTX> Inspector<CTX, EthInterpreter> for Tracer<'_> {
+    fn initialize_interp(&mut self, interp: &mut Interpreter<EthInterpreter>, _ctx: &mut CTX) {
+        if self.sink.is_none() {
+            return;
+        }
+        let depth = interp.input.depth;
+        if self.guest_calls.len() <= depth {
+            self.guest_calls.resize(depth + 1, None);
+        }
+        self.guest_calls[depth] = is_wasm(interp.bytecode.original_byte_slice()).then_some(0);
+    }
+
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, _ctx: &mut CTX) {
         if self.sink.is_none() {
             return;
         }
         let op = interp.bytecode.opcode();
         let contract = interp.input.target_address();
-        let pc = interp.bytecode.pc();
         let depth = interp.input.depth;
-        self.at = Some((contract, pc, depth, name(op)));
+        let (pc, host) = match self.guest_calls.get_mut(depth) {
+            Some(Some(calls)) => {
+                *calls += 1;
+                (*calls, host_function(op))
+            }
+            _ => (interp.bytecode.pc(), None),
+        };
+        self.at = Some((contract, pc, depth, name(op), host));
         if !traced(op) {
             return;
         }
@@ -178,11 +203,12 @@ impl<CTX> Inspector<CTX, EthInterpreter> for Tracer<'_> {
                 contract,
                 pc,
                 opcode: "SSTORE",
+                host,
                 touch: Touch::StorageWrite { slot: B256::from(argument), value: B256::from(value) },
             });
             return;
         }
-        self.pending = Some(Pending { depth, contract, pc, op, argument });
+        self.pending = Some(Pending { depth, contract, pc, op, host, argument });
     }
 
     fn step_end(&mut self, interp: &mut Interpreter<EthInterpreter>, _ctx: &mut CTX) {
@@ -199,12 +225,12 @@ impl<CTX> Inspector<CTX, EthInterpreter> for Tracer<'_> {
             opcode::EXTCODECOPY => Touch::Code { account: address_of(p.argument), value: U256::ZERO },
             _ => Touch::Context { value: pushed },
         };
-        self.emit(Access { depth: p.depth, contract: p.contract, pc: p.pc, opcode: name(p.op), touch });
+        self.emit(Access { depth: p.depth, contract: p.contract, pc: p.pc, opcode: name(p.op), host: p.host, touch });
     }
 
     fn call(&mut self, _ctx: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
         if self.sink.is_some() {
-            let (contract, pc, depth, opcode) = self.at.unwrap_or_else(|| tx_site(inputs.caller));
+            let (contract, pc, depth, opcode, host) = self.at.unwrap_or_else(|| tx_site(inputs.caller));
             let opcode = match (opcode, inputs.scheme) {
                 ("TX", _) => "TX",
                 (_, CallScheme::Call) => "CALL",
@@ -217,7 +243,7 @@ impl<CTX> Inspector<CTX, EthInterpreter> for Tracer<'_> {
                 code: inputs.bytecode_address,
                 value: inputs.transfer_value().unwrap_or_default(),
             };
-            self.emit(Access { depth, contract, pc, opcode, touch });
+            self.emit(Access { depth, contract, pc, opcode, host, touch });
         }
         None
     }
@@ -231,14 +257,21 @@ impl<CTX> Inspector<CTX, EthInterpreter> for Tracer<'_> {
 
     fn create_end(&mut self, _ctx: &mut CTX, inputs: &CreateInputs, outcome: &mut CreateOutcome) {
         if self.sink.is_some() {
-            let (contract, pc, depth, opcode) = self.creates.pop().unwrap_or_else(|| tx_site(inputs.caller()));
+            let (contract, pc, depth, opcode, host) = self.creates.pop().unwrap_or_else(|| tx_site(inputs.caller()));
             let opcode = match (opcode, inputs.scheme()) {
                 ("TX", _) => "TX",
                 (_, CreateScheme::Create2 { .. }) => "CREATE2",
                 _ => "CREATE",
             };
             let created = if outcome.result.is_ok() { outcome.address } else { None };
-            self.emit(Access { depth, contract, pc, opcode, touch: Touch::Create { created, value: inputs.value() } });
+            self.emit(Access {
+                depth,
+                contract,
+                pc,
+                opcode,
+                host,
+                touch: Touch::Create { created, value: inputs.value() },
+            });
         }
     }
 }

@@ -92,9 +92,7 @@ pub fn check_module(code: &[u8], module: &Module, args_len: usize) -> Result<(),
         }
     }
     if memories > 1 || tables > 1 {
-        return Err(DeployError::Limits(format!(
-            "{memories} memories and {tables} tables: at most one of each"
-        )));
+        return Err(DeployError::Limits(format!("{memories} memories and {tables} tables: at most one of each")));
     }
     match module.get_export("memory") {
         Some(ExternType::Memory(_)) => {}

@@ -9,7 +9,9 @@ pub enum DeployError {
     #[error("invalid wasm module: {0}")]
     Invalid(String),
     /// A custom section: deployed modules carry none.
-    #[error("invalid wasm module: custom section {name:?} at byte {offset}: strip custom sections (examples/wasm/finalize.py does)")]
+    #[error(
+        "invalid wasm module: custom section {name:?} at byte {offset}: strip custom sections (examples/wasm/finalize.py does)"
+    )]
     CustomSection {
         /// The section's name.
         name: String,

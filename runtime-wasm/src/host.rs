@@ -15,7 +15,10 @@ use manaflow_types::{GuestFrame, HostAnswer, HostOp};
 use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
 
 use crate::engine::ENGINE;
-use crate::gas::{COPY_WORD_GAS, FUEL_PER_GAS, HOST_CALL_GAS, KECCAK_GAS, KECCAK_WORD_GAS, MEMORY_PAGES_MAX, PAGE_BYTES, PAGE_GAS, TABLE_ELEMENTS_MAX, words};
+use crate::gas::{
+    COPY_WORD_GAS, FUEL_PER_GAS, HOST_CALL_GAS, KECCAK_GAS, KECCAK_WORD_GAS, MEMORY_PAGES_MAX, PAGE_BYTES, PAGE_GAS,
+    TABLE_ELEMENTS_MAX, words,
+};
 
 /// EVM opcodes the host functions mirror.
 mod op {
@@ -90,7 +93,15 @@ pub(crate) struct HostState {
 
 impl HostState {
     pub fn new(frame: GuestFrame, mailbox: Arc<Mutex<Mailbox>>) -> Self {
-        Self { frame, mailbox, memory: None, return_data: Bytes::new(), output: Bytes::new(), stop: None, pages_unpaid: 0 }
+        Self {
+            frame,
+            mailbox,
+            memory: None,
+            return_data: Bytes::new(),
+            output: Bytes::new(),
+            stop: None,
+            pages_unpaid: 0,
+        }
     }
 }
 
@@ -243,15 +254,19 @@ fn define_io(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         charge(&mut caller, HOST_CALL_GAS)?;
         Ok(caller.data().frame.input.len() as i32)
     })?;
-    linker.func_wrap(M, "input_copy", |mut caller: Ctx<'_>, dest: i32, from: i32, len: i32| -> wasmtime::Result<()> {
-        charge(&mut caller, HOST_CALL_GAS + COPY_WORD_GAS * words(offset(len)))?;
-        let input = &caller.data().frame.input;
-        let mut buf = vec![0; offset(len)];
-        let start = offset(from).min(input.len());
-        let end = offset(from).saturating_add(offset(len)).min(input.len());
-        buf[..end - start].copy_from_slice(&input[start..end]);
-        write(&mut caller, dest, &buf, "input_copy")
-    })?;
+    linker.func_wrap(
+        M,
+        "input_copy",
+        |mut caller: Ctx<'_>, dest: i32, from: i32, len: i32| -> wasmtime::Result<()> {
+            charge(&mut caller, HOST_CALL_GAS + COPY_WORD_GAS * words(offset(len)))?;
+            let input = &caller.data().frame.input;
+            let mut buf = vec![0; offset(len)];
+            let start = offset(from).min(input.len());
+            let end = offset(from).saturating_add(offset(len)).min(input.len());
+            buf[..end - start].copy_from_slice(&input[start..end]);
+            write(&mut caller, dest, &buf, "input_copy")
+        },
+    )?;
     linker.func_wrap(M, "finish", |mut caller: Ctx<'_>, ptr: i32, len: i32| -> wasmtime::Result<()> {
         charge(&mut caller, HOST_CALL_GAS + COPY_WORD_GAS * words(offset(len)))?;
         caller.data_mut().output = read(&mut caller, ptr, len, "finish")?.into();
@@ -271,14 +286,21 @@ fn define_io(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         charge(&mut caller, HOST_CALL_GAS)?;
         Ok(caller.data().return_data.len() as i32)
     })?;
-    linker.func_wrap(M, "return_data_copy", |mut caller: Ctx<'_>, dest: i32, from: i32, len: i32| -> wasmtime::Result<()> {
-        charge(&mut caller, HOST_CALL_GAS + COPY_WORD_GAS * words(offset(len)))?;
-        let data = caller.data().return_data.clone();
-        let Some(slice) = offset(from).checked_add(offset(len)).and_then(|end| data.get(offset(from)..end)) else {
-            return Err(stop(&mut caller, Stop::Halt("return_data_copy: reading past the end of the return data".into())));
-        };
-        write(&mut caller, dest, slice, "return_data_copy")
-    })?;
+    linker.func_wrap(
+        M,
+        "return_data_copy",
+        |mut caller: Ctx<'_>, dest: i32, from: i32, len: i32| -> wasmtime::Result<()> {
+            charge(&mut caller, HOST_CALL_GAS + COPY_WORD_GAS * words(offset(len)))?;
+            let data = caller.data().return_data.clone();
+            let Some(slice) = offset(from).checked_add(offset(len)).and_then(|end| data.get(offset(from)..end)) else {
+                return Err(stop(
+                    &mut caller,
+                    Stop::Halt("return_data_copy: reading past the end of the return data".into()),
+                ));
+            };
+            write(&mut caller, dest, slice, "return_data_copy")
+        },
+    )?;
     Ok(())
 }
 
@@ -392,19 +414,23 @@ fn define_state(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             write_word(&mut caller, out, hash, "code_hash")
         })
     })?;
-    linker.func_wrap_async(M, "emit_log", |mut caller: Ctx<'_>, (topics, count, data, len): (i32, i32, i32, i32)| {
-        Box::new(async move {
-            if !(0..=4).contains(&count) {
-                return Err(stop(&mut caller, Stop::Halt(format!("emit_log: {count} topics (at most 4)"))));
-            }
-            let topic_bytes = read(&mut caller, topics, count * 32, "emit_log")?;
-            let data = read(&mut caller, data, len, "emit_log")?;
-            let mut stack = vec![U256::ZERO, U256::from(data.len())];
-            stack.extend(topic_bytes.chunks(32).map(U256::from_be_slice));
-            host_op(&mut caller, op::LOG0 + count as u8, stack, data).await?;
-            Ok(())
-        })
-    })?;
+    linker.func_wrap_async(
+        M,
+        "emit_log",
+        |mut caller: Ctx<'_>, (topics, count, data, len): (i32, i32, i32, i32)| {
+            Box::new(async move {
+                if !(0..=4).contains(&count) {
+                    return Err(stop(&mut caller, Stop::Halt(format!("emit_log: {count} topics (at most 4)"))));
+                }
+                let topic_bytes = read(&mut caller, topics, count * 32, "emit_log")?;
+                let data = read(&mut caller, data, len, "emit_log")?;
+                let mut stack = vec![U256::ZERO, U256::from(data.len())];
+                stack.extend(topic_bytes.chunks(32).map(U256::from_be_slice));
+                host_op(&mut caller, op::LOG0 + count as u8, stack, data).await?;
+                Ok(())
+            })
+        },
+    )?;
     Ok(())
 }
 
@@ -427,14 +453,18 @@ fn define_calls(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         },
     )?;
     for (name, opcode) in [("static_call_contract", op::STATICCALL), ("delegate_call_contract", op::DELEGATECALL)] {
-        linker.func_wrap_async(M, name, move |mut caller: Ctx<'_>, (addr, input, len, gas): (i32, i32, i32, i64)| {
-            Box::new(async move {
-                let to = read_address(&mut caller, addr, name)?;
-                let input = read(&mut caller, input, len, name)?;
-                let stack = vec![gas_word(gas), to, U256::ZERO, U256::from(input.len()), U256::ZERO, U256::ZERO];
-                Ok(status(host_op(&mut caller, opcode, stack, input).await?))
-            })
-        })?;
+        linker.func_wrap_async(
+            M,
+            name,
+            move |mut caller: Ctx<'_>, (addr, input, len, gas): (i32, i32, i32, i64)| {
+                Box::new(async move {
+                    let to = read_address(&mut caller, addr, name)?;
+                    let input = read(&mut caller, input, len, name)?;
+                    let stack = vec![gas_word(gas), to, U256::ZERO, U256::from(input.len()), U256::ZERO, U256::ZERO];
+                    Ok(status(host_op(&mut caller, opcode, stack, input).await?))
+                })
+            },
+        )?;
     }
     linker.func_wrap_async(M, "create1", |mut caller: Ctx<'_>, (value, code, len, out): (i32, i32, i32, i32)| {
         Box::new(async move {

@@ -64,7 +64,12 @@ impl GuestVm for WasmVm {
                 Ok((module_code, args)) => {
                     let module = match engine::module(keccak256(&module_code), &module_code) {
                         Ok(module) => module,
-                        Err(e) => return Box::new(WasmRun::ended(GuestExit::Revert, revert_reason(&format!("invalid wasm module: {e:#}")))),
+                        Err(e) => {
+                            return Box::new(WasmRun::ended(
+                                GuestExit::Revert,
+                                revert_reason(&format!("invalid wasm module: {e:#}")),
+                            ));
+                        }
                     };
                     frame.input = args;
                     Box::new(WasmRun::start(module, "deploy", frame, Some(module_code)))
@@ -78,7 +83,9 @@ impl GuestVm for WasmVm {
                 let hash = code_hash.unwrap_or_else(|| keccak256(&code));
                 match engine::module(hash, &code) {
                     Ok(module) => Box::new(WasmRun::start(module, "call", frame, None)),
-                    Err(e) => Box::new(WasmRun::ended(GuestExit::Halt(format!("invalid wasm module: {e:#}")), Bytes::new())),
+                    Err(e) => {
+                        Box::new(WasmRun::ended(GuestExit::Halt(format!("invalid wasm module: {e:#}")), Bytes::new()))
+                    }
                 }
             }
         }

@@ -45,7 +45,8 @@ impl WasmRun {
             let fuel_left = store.get_fuel().unwrap_or(0);
             let state = store.data_mut();
             // Pages still unpaid are charged now: the frame cannot end with memory it did not pay.
-            let fuel_left = fuel_left.checked_sub(state.pages_unpaid.saturating_mul(crate::gas::PAGE_GAS * FUEL_PER_GAS));
+            let fuel_left =
+                fuel_left.checked_sub(state.pages_unpaid.saturating_mul(crate::gas::PAGE_GAS * FUEL_PER_GAS));
             let (exit, output) = match (fuel_left, result) {
                 (None, _) => (GuestExit::OutOfGas, Bytes::new()),
                 (Some(_), Ok(())) => (GuestExit::Return, deployed.unwrap_or_default()),
@@ -99,7 +100,8 @@ impl GuestRun for WasmRun {
         let (mailbox, instance) = match self {
             Self::Running { mailbox, instance } => (mailbox, instance),
             Self::Ended(ended) => {
-                let (exit, output) = ended.take().unwrap_or((GuestExit::Halt("resumed after its end".into()), Bytes::new()));
+                let (exit, output) =
+                    ended.take().unwrap_or((GuestExit::Halt("resumed after its end".into()), Bytes::new()));
                 return (GuestStep::Exit { exit, output }, gas_left);
             }
         };
@@ -116,14 +118,18 @@ impl GuestRun for WasmRun {
                 match mailbox.request.take() {
                     Some(op) => (GuestStep::Op(op), (mailbox.fuel_left / FUEL_PER_GAS).min(gas_left)),
                     None => (
-                        GuestStep::Exit { exit: GuestExit::Halt("the instance waited on nothing".into()), output: Bytes::new() },
+                        GuestStep::Exit {
+                            exit: GuestExit::Halt("the instance waited on nothing".into()),
+                            output: Bytes::new(),
+                        },
                         0,
                     ),
                 }
             }
-            Poll::Ready(done) => {
-                (GuestStep::Exit { exit: done.exit, output: done.output }, (done.fuel_left / FUEL_PER_GAS).min(gas_left))
-            }
+            Poll::Ready(done) => (
+                GuestStep::Exit { exit: done.exit, output: done.output },
+                (done.fuel_left / FUEL_PER_GAS).min(gas_left),
+            ),
         }
     }
 }

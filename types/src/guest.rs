@@ -21,6 +21,34 @@ pub fn is_wasm(code: &[u8]) -> bool {
     code.starts_with(&WASM_MAGIC)
 }
 
+/// The WASM host function that runs EVM instruction `opcode` (docs/wasm-abi.md), for showing a
+/// guest frame's accesses in the words its author wrote.
+pub fn host_function(opcode: u8) -> Option<&'static str> {
+    Some(match opcode {
+        0x54 => "storage_load",
+        0x55 => "storage_store",
+        0x31 => "balance",
+        0x3b => "code_size",
+        0x3f => "code_hash",
+        0x40 => "block_hash",
+        0x41 => "coinbase",
+        0x42 => "timestamp",
+        0x43 => "block_number",
+        0x44 => "prevrandao",
+        0x45 => "gas_limit",
+        0x46 => "chain_id",
+        0x48 => "base_fee",
+        0x4a => "blob_base_fee",
+        0xa0..=0xa4 => "emit_log",
+        0xf0 => "create1",
+        0xf1 => "call_contract",
+        0xf4 => "delegate_call_contract",
+        0xf5 => "create2",
+        0xfa => "static_call_contract",
+        _ => return None,
+    })
+}
+
 /// Why a guest frame runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {

@@ -33,7 +33,9 @@ pub use check::{ChainContext, TxChecked, check_tx};
 pub use commitment::{LtHash, SetElement};
 pub use context::{ContextField, context_key};
 pub use error::{DecodeError, SignatureError};
-pub use guest::{Entry, GuestExit, GuestFrame, GuestRun, GuestStep, GuestVm, HostAnswer, HostOp, is_wasm};
+pub use guest::{
+    Entry, GuestExit, GuestFrame, GuestRun, GuestStep, GuestVm, HostAnswer, HostOp, host_function, is_wasm,
+};
 pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical};
 pub use outcome::Outcome;
 pub use runtime::{Call, ExecError, Execution, Rejection, Runtime, Status};

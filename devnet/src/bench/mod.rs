@@ -5,6 +5,7 @@ mod apply;
 mod rpc;
 mod stats;
 mod validate;
+mod wasm;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -51,5 +52,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Apply(args) => apply::run(args),
         BenchCommand::Validate(args) => validate::run(args),
         BenchCommand::Rpc(args) => rpc::run(args),
+        BenchCommand::Wasm(args) => wasm::run(args),
     }
 }

@@ -79,7 +79,7 @@ impl Session {
 
     /// The validator's verifier, recovering every sender itself.
     pub fn verifier(&self) -> EvmVerifier {
-        EvmVerifier::new(crate::node::chain_runtime(self.node().config().hardfork))
+        EvmVerifier::new(manaflow::node::chain_runtime(self.node().config().hardfork))
     }
 
     /// Remembers `hash` as the latest tx.

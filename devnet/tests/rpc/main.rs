@@ -17,3 +17,4 @@ mod signing;
 mod subscriptions;
 mod support;
 mod transfers;
+mod wasm;

@@ -29,13 +29,21 @@ alloy_sol_types::sol! {
 /// Swappers in the demonstration.
 const SWAPPERS: usize = 50;
 
-/// A devnet with the pool deployed (10,000 A and B in reserve) and every swapper funded by its
-/// faucet.
-async fn pool_with_swappers() -> (Devnet, DynProvider, Address) {
+/// The pool's init code in the EVM (`Pool.sol`) or in WASM (the SDK's `amm`, same ABI and layout).
+fn pool_code(runtime: &str) -> Bytes {
+    match runtime {
+        "evm" => artifact("Pool").bytecode,
+        _ => wasm_artifact("amm"),
+    }
+}
+
+/// A devnet with the pool (`pool_code`) deployed (10,000 A and B in reserve) and every swapper
+/// funded by its faucet.
+async fn pool_with_swappers(pool_code: Bytes) -> (Devnet, DynProvider, Address) {
     let devnet = start_with(Config { accounts: SWAPPERS + 1, ..Config::test() });
     let p = provider(&devnet, 0);
     let deployer = devnet.accounts()[0].address;
-    let mut code = artifact("Pool").bytecode.to_vec();
+    let mut code = pool_code.to_vec();
     code.extend_from_slice(&ether(10_000).to_be_bytes::<32>());
     code.extend_from_slice(&ether(10_000).to_be_bytes::<32>());
     let pool = deploy(&p, deployer, code.into()).await;
@@ -85,7 +93,16 @@ async fn reserves(p: &DynProvider, pool: Address) -> (U256, U256) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn masked_swaps_within_their_bounds_all_succeed_in_one_block() {
-    let (devnet, p, pool) = pool_with_swappers().await;
+    masked_swaps_in_one_block(pool_code("evm")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn masked_swaps_on_a_wasm_pool_all_succeed_in_one_block() {
+    masked_swaps_in_one_block(pool_code("wasm")).await;
+}
+
+async fn masked_swaps_in_one_block(code: Bytes) {
+    let (devnet, p, pool) = pool_with_swappers(code).await;
     let mut txs = Vec::new();
     for i in 1..=SWAPPERS {
         // The last swapper accepts no slippage at all: sequenced after the others, its bound fails.
@@ -169,7 +186,16 @@ async fn masked_swaps_within_their_bounds_all_succeed_in_one_block() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fully_signed_swaps_all_but_one_are_refused_as_stale() {
-    let (devnet, p, pool) = pool_with_swappers().await;
+    fully_signed_swaps_refused_as_stale(pool_code("evm")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fully_signed_swaps_on_a_wasm_pool_all_but_one_are_refused_as_stale() {
+    fully_signed_swaps_refused_as_stale(pool_code("wasm")).await;
+}
+
+async fn fully_signed_swaps_refused_as_stale(code: Bytes) {
+    let (devnet, p, pool) = pool_with_swappers(code).await;
     let mut txs = Vec::new();
     for i in 1..=SWAPPERS {
         txs.push(signed_swap(&devnet, &p, pool, i, json!("full"), 80).await);

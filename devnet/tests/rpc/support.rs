@@ -251,6 +251,12 @@ pub fn artifact(name: &str) -> Artifact {
     Artifact { bytecode: bytes("bytecode"), deployed: bytes("deployedBytecode") }
 }
 
+/// A committed WASM contract of `examples/wasm/artifacts` (the module to deploy).
+pub fn wasm_artifact(name: &str) -> Bytes {
+    let path = format!("{}/../examples/wasm/artifacts/{name}.wasm", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")).into()
+}
+
 /// The storage slot of `holder`'s balance in an OpenZeppelin v5 ERC20 (`_balances` is slot 0).
 pub fn erc20_balance_slot(holder: Address) -> B256 {
     alloy_primitives::keccak256([holder.into_word().as_slice(), B256::ZERO.as_slice()].concat())

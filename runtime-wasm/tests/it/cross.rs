@@ -29,7 +29,8 @@ fn world() -> World {
 
 impl World {
     fn balance(&self, who: Address) -> U256 {
-        let out = self.chain.simulate(alice(), Some(self.token), IToken::balanceOfCall { account: who }.abi_encode().into());
+        let out =
+            self.chain.simulate(alice(), Some(self.token), IToken::balanceOfCall { account: who }.abi_encode().into());
         U256::abi_decode(&out.output).expect("a uint256")
     }
 
@@ -86,7 +87,13 @@ fn a_revert_after_wasm_wrote_unwinds_the_wasm_writes() {
     let reverter = chain.deploy(alice(), solidity("Reverter"));
     let approve = IToken::approveCall { spender: router, value: U256::from(1_000) }.abi_encode();
     assert_eq!(chain.send(alice(), Some(token), approve.into(), U256::ZERO).status, Status::Success);
-    let input = IRouter::twoTransfersSecondRevertsCall { tokenA: token, reverter, to: bob(), a: U256::from(10), b: U256::from(1) };
+    let input = IRouter::twoTransfersSecondRevertsCall {
+        tokenA: token,
+        reverter,
+        to: bob(),
+        a: U256::from(10),
+        b: U256::from(1),
+    };
     let execution = chain.send(alice(), Some(router), input.abi_encode().into(), U256::ZERO);
     assert_eq!(execution.status, Status::Revert);
     let token_writes = execution.moves.iter().filter(|m| m.addr == token && m.prev != m.next).count();

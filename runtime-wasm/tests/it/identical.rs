@@ -31,7 +31,8 @@ fn scenario(init: Bytes) -> (Address, Vec<Execution>) {
     let deployment = chain.send(alice(), None, init, U256::ZERO);
     let token = deployment.created.expect("the token deploys");
     let mut steps = vec![deployment];
-    let mut call = |chain: &mut Sandbox, from: Address, input: Vec<u8>| chain.send(from, Some(token), input.into(), U256::ZERO);
+    let mut call =
+        |chain: &mut Sandbox, from: Address, input: Vec<u8>| chain.send(from, Some(token), input.into(), U256::ZERO);
     steps.push(call(&mut chain, bob(), IToken::mintCall { to: bob(), amount: U256::from(500) }.abi_encode()));
     steps.push(call(&mut chain, alice(), IToken::transferCall { to: bob(), value: U256::from(1_000) }.abi_encode()));
     steps.push(call(&mut chain, bob(), IToken::transferCall { to: bob(), value: U256::from(10) }.abi_encode()));
@@ -48,13 +49,21 @@ fn scenario(init: Bytes) -> (Address, Vec<Execution>) {
         IToken::transferFromCall { from: alice(), to: carol, value: U256::from(7) }.abi_encode(),
     ));
     // Failing: more than the balance, more than the allowance, to the zero address.
-    steps.push(call(&mut chain, bob(), IToken::transferCall { to: alice(), value: U256::from(1_000_000) }.abi_encode()));
+    steps.push(call(
+        &mut chain,
+        bob(),
+        IToken::transferCall { to: alice(), value: U256::from(1_000_000) }.abi_encode(),
+    ));
     steps.push(call(
         &mut chain,
         bob(),
         IToken::transferFromCall { from: alice(), to: bob(), value: U256::from(1_000) }.abi_encode(),
     ));
-    steps.push(call(&mut chain, alice(), IToken::transferCall { to: Address::ZERO, value: U256::from(1) }.abi_encode()));
+    steps.push(call(
+        &mut chain,
+        alice(),
+        IToken::transferCall { to: Address::ZERO, value: U256::from(1) }.abi_encode(),
+    ));
     steps.push(call(&mut chain, alice(), IToken::balanceOfCall { account: carol }.abi_encode()));
     (token, steps)
 }

@@ -93,8 +93,13 @@ impl Sandbox {
     pub fn send(&mut self, from: Address, to: Option<Address>, input: Bytes, value: U256) -> Execution {
         let call = self.call_of(from, to, input, value);
         let execution = runtime().execute(&call, &header(), &Chain, &self.view).expect("executes");
-        let codes: HashMap<B256, Bytes> =
-            self.view.codes.clone().into_iter().chain(execution.codes.iter().map(|c| (keccak256(c), c.clone()))).collect();
+        let codes: HashMap<B256, Bytes> = self
+            .view
+            .codes
+            .clone()
+            .into_iter()
+            .chain(execution.codes.iter().map(|c| (keccak256(c), c.clone())))
+            .collect();
         let lookup = |hash: &B256| codes.get(hash).cloned();
         let declared = DeclaredView::new(&execution.moves, &lookup);
         let again = runtime().execute(&call, &header(), &Chain, &declared).expect("re-executes on its declared moves");
@@ -130,7 +135,7 @@ impl Sandbox {
 
 /// A WAT test module, compiled and stripped of custom sections (deployed modules carry none).
 pub fn wat(name: &str) -> Bytes {
-    let path = format!("{}/tests/wat/{name}.wat", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../examples/wasm/wat/{name}.wat", env!("CARGO_MANIFEST_DIR"));
     let binary = wat::parse_file(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     strip_custom_sections(&binary).into()
 }

@@ -20,10 +20,7 @@ use crate::repl::words::Args;
 use manaflow::wallet::Masking;
 
 /// Where a bare contract name is looked for, relative to the working directory.
-const ARTIFACT_DIRS: &[&str] = &["examples/contracts/artifacts", "artifacts", "out"];
-
-/// The first four bytes of every WASM module.
-const WASM_MAGIC: &[u8] = b"\0asm";
+const ARTIFACT_DIRS: &[&str] = &["examples/contracts/artifacts", "examples/wasm/artifacts", "artifacts", "out"];
 
 /// A contract to deploy: its init code and, from an artifact, its ABI.
 struct Artifact {
@@ -52,7 +49,26 @@ fn read_artifact(path: &Path) -> anyhow::Result<Artifact> {
     Ok(Artifact { code: code.into(), abi: Some(abi), source: path.display().to_string() })
 }
 
-/// Finds `Name`'s artifact in the usual directories.
+/// Reads a WASM module; its ABI comes from `<name>.abi.json` beside it when there is one (the
+/// SDK's build writes it), so functions can be called by name as a Solidity contract's.
+fn read_wasm(path: &Path) -> anyhow::Result<Artifact> {
+    let code = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !manaflow_types::is_wasm(&code) {
+        bail!("{} is not a WASM module (no \\0asm magic)", path.display());
+    }
+    manaflow_wasm::WasmVm::check_deploy(&code).with_context(|| format!("{} cannot be deployed", path.display()))?;
+    let abi_path = path.with_extension("abi.json");
+    let abi = match std::fs::read_to_string(&abi_path) {
+        Ok(text) => Some(
+            serde_json::from_str::<JsonAbi>(&text)
+                .with_context(|| format!("{} is not a JSON ABI", abi_path.display()))?,
+        ),
+        Err(_) => None,
+    };
+    Ok(Artifact { code: code.into(), abi, source: path.display().to_string() })
+}
+
+/// Finds `Name`'s artifact (solc JSON or WASM module) in the usual directories.
 fn find_artifact(name: &str) -> Option<PathBuf> {
     ARTIFACT_DIRS
         .iter()
@@ -60,9 +76,16 @@ fn find_artifact(name: &str) -> Option<PathBuf> {
             [
                 Path::new(dir).join(format!("{name}.json")),
                 Path::new(dir).join(format!("{name}.sol")).join(format!("{name}.json")),
+                Path::new(dir).join(format!("{name}.wasm")),
             ]
         })
         .find(|p| p.is_file())
+}
+
+fn read_any(path: &Path) -> anyhow::Result<Artifact> {
+    let is_module = path.extension().is_some_and(|e| e == "wasm")
+        || std::fs::read(path).is_ok_and(|bytes| manaflow_types::is_wasm(&bytes));
+    if is_module { read_wasm(path) } else { read_artifact(path) }
 }
 
 fn load(source: &str) -> anyhow::Result<Artifact> {
@@ -71,19 +94,11 @@ fn load(source: &str) -> anyhow::Result<Artifact> {
         return Ok(Artifact { code: code.into(), abi: None, source: "bytecode".into() });
     }
     let path = Path::new(source);
-    if path.extension().is_some_and(|e| e == "wasm") || std::fs::read(path).is_ok_and(|b| b.starts_with(WASM_MAGIC)) {
-        // The extension point for the WASM runtime: its modules deploy through the same create
-        // tx, told apart by the magic. Until that runtime lands the EVM would run them as code.
-        bail!(
-            "{source}: WASM contracts need the WASM runtime, which this build does not have yet; \
-             deploy a solc artifact or EVM bytecode"
-        );
-    }
     if path.is_file() {
-        return read_artifact(path);
+        return read_any(path);
     }
     match find_artifact(source) {
-        Some(found) => read_artifact(&found),
+        Some(found) => read_any(&found),
         None => bail!(
             "no contract {source:?}: give an artifact .json path, 0x bytecode, or a name found in {}",
             ARTIFACT_DIRS.join(", ")

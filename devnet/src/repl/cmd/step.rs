@@ -120,13 +120,18 @@ pub fn step(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
         let first =
             key_of(access, moves).filter(|k| seen.insert(*k)).and_then(|k| moves.iter().position(|m| m.key() == k));
         let note = first.map_or_else(String::new, |i| paint(DIM, format!("  (first touch: move #{i})")));
+        // A WASM frame shows its host calls by number and name, with the instruction each ran.
+        let (pc, op) = match access.host {
+            Some(host) => (format!("#{}", access.pc), format!("{host} ({})", access.opcode)),
+            None => (access.pc.to_string(), access.opcode.to_string()),
+        };
         writeln!(
             console.out(),
             "  {}{:<13} {:>5} {:<12} {}{note}",
             "  ".repeat(access.depth.min(8)),
             session.names.show(&access.contract),
-            access.pc,
-            access.opcode,
+            pc,
+            op,
             describe_access(session, &slots, access)
         )?;
         if !stepper.next(console) {
