@@ -69,6 +69,20 @@ fn bench_validate_reports_validation_and_its_baselines() {
     }
 }
 
+#[test]
+fn bench_wasm_reports_both_runtimes_side_by_side() {
+    let out = manaflow().args(["bench", "wasm", "--txs", "40", "--runs", "1"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("identical in both runtimes"), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("bench wasm: wasm_tps="), "{last}");
+    let (wasm, evm, ratio) =
+        (summary_figure(last, "wasm_tps"), summary_figure(last, "evm_tps"), summary_figure(last, "ratio"));
+    assert!(wasm > 0.0 && evm > 0.0, "{last}");
+    assert!((ratio - wasm / evm).abs() < 0.01 * ratio.max(0.01), "ratio = wasm/evm: {last}");
+}
+
 /// A `manaflow` node started as a user starts it, its stdout read up to the banner's last line.
 struct RunningNode {
     child: std::process::Child,

@@ -374,8 +374,8 @@ fn deploy_refuses_a_bad_wasm_module_with_the_reason() {
 #[test]
 fn deploy_of_a_missing_artifact_fails_with_a_message() {
     let (stdout, stderr) = run_failing("deploy x NoSuchContract\naccounts\n");
-    let message = "no contract \"NoSuchContract\": give an artifact .json path, 0x bytecode, or a name found in \
-                   examples/contracts/artifacts, artifacts, out";
+    let message = "no contract \"NoSuchContract\": give an artifact .json or a .wasm module path, 0x bytecode, \
+                   or a name found in examples/contracts/artifacts, examples/wasm/artifacts, artifacts, out";
     assert_eq!(stdout, format!("» deploy x NoSuchContract\nerror: {message}\n"));
     assert!(stderr.contains(&format!("line 1: `deploy x NoSuchContract` failed: {message}")), "{stderr}");
 }
@@ -574,6 +574,27 @@ fn step_re_executes_an_erc20_transfer_access_by_access() {
     assert!(lines[6].ends_with("SSTORE       writes balanceOf[bob] := 100"), "{step}");
     assert!(lines[3].trim_start().starts_with("token "), "the token's code runs: {step}");
     assert_eq!(lines[7], "the move set (8 moves, in canonical order)");
+    assert_eq!(lines.last(), Some(&"✔ re-execution reproduces the 8 declared moves exactly"), "{step}");
+}
+
+#[test]
+fn step_shows_a_wasm_frames_host_calls_and_the_instructions_they_ran() {
+    let stdout = run_ok("deploy token erc20\nsend token transfer bob 100\nstep\n");
+    let step = output_of(&stdout, "step");
+    let lines: Vec<&str> = step.lines().collect();
+    let accesses: Vec<Vec<&str>> = lines
+        .iter()
+        .take_while(|l| !l.starts_with("the move set"))
+        .skip(2)
+        .map(|l| l.split_whitespace().take(4).collect())
+        .collect();
+    let calls: Vec<&str> = accesses.iter().map(|a| a[2]).collect();
+    assert_eq!(calls, ["TX", "storage_load", "storage_store", "storage_load", "storage_store"], "{step}");
+    // Host calls are numbered within the WASM frame and name the EVM instruction each ran.
+    assert_eq!(accesses[1][1..4], ["#1", "storage_load", "(SLOAD)"], "{step}");
+    assert_eq!(accesses[2][1..4], ["#2", "storage_store", "(SSTORE)"], "{step}");
+    assert!(lines[3].ends_with(&format!("reads balanceOf[alice] = {MINTED}  (first touch: move #4)")), "{step}");
+    assert!(lines[6].ends_with("writes balanceOf[bob] := 100"), "{step}");
     assert_eq!(lines.last(), Some(&"✔ re-execution reproduces the 8 declared moves exactly"), "{step}");
 }
 

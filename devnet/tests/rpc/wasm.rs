@@ -77,3 +77,24 @@ async fn a_bad_module_is_refused_with_its_reason_and_the_node_keeps_serving() {
     let token = deploy(&p, alice, wasm_artifact("counter")).await;
     assert_ne!(token, Address::ZERO);
 }
+
+#[tokio::test]
+async fn an_endless_loop_stops_within_its_gas_and_the_node_keeps_serving() {
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let (alice, bob) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    // No identifiers, so the text format emits no name section (deployed modules carry none).
+    let module = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "call") (loop (br 0))) (data (i32.const 0) ""))"#)
+        .expect("valid WAT");
+    let looper = deploy(&p, alice, module.into()).await;
+    let error = p.estimate_gas(call_tx(alice, looper, Bytes::new())).await.expect_err("no gas is enough");
+    assert!(error.to_string().contains("OutOfGas"), "{error}");
+    let bob_before = balance(&p, bob).await;
+    let receipt = send(&p, call_tx(alice, looper, Bytes::new()).gas_limit(1_000_000)).await;
+    assert!(!receipt.status(), "the call fails");
+    assert_eq!(receipt.gas_used, 1_000_000, "within the tx's gas, all of it");
+    // The node keeps serving: other state is untouched and the next tx goes through.
+    assert_eq!(balance(&p, bob).await, bob_before);
+    let next = send_ok(&p, TransactionRequest::default().from(alice).to(bob).value(U256::from(1))).await;
+    assert_eq!(next.block_number, receipt.block_number.map(|n| n + 1));
+}

@@ -47,6 +47,7 @@ alloy_sol_types::sol! {
         function value() external view returns (uint256 current);
         function deploy(bytes initcode) external returns (address created);
         function deploy2(bytes32 salt, bytes initcode) external returns (address created);
+        function context() external view returns (uint256 chainId, uint256 number, uint256 timestamp, uint256 baseFee, address coinbase, uint256 gasLimit, bytes32 prevHash);
     }
 
     /// Router (EVM): two pulls, the second of which may revert.

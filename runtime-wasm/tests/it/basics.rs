@@ -55,3 +55,72 @@ fn gas_is_charged_for_wasm_execution_and_memory() {
     assert!(short.gas_used > 21_000 + 1_000, "{}", short.gas_used);
     assert!(long.gas_used > short.gas_used + 100 * 3, "copying more input costs more gas");
 }
+
+#[test]
+fn block_context_read_from_wasm_is_recorded_as_x_moves() {
+    use alloy_sol_types::{SolCall, SolValue};
+    use manaflow_types::context::parse_context_slot;
+    use manaflow_types::ContextField;
+
+    let mut chain = Sandbox::new();
+    let relay = chain.deploy(alice(), crate::artifacts::wasm("relay"));
+    let input = crate::artifacts::IRelay::contextCall {}.abi_encode();
+    let execution = chain.send(bob(), Some(relay), input.into(), U256::ZERO);
+    assert_eq!(execution.status, Status::Success, "{:?}", execution.output);
+    type Context = (U256, U256, U256, U256, alloy_primitives::Address, U256, alloy_primitives::B256);
+    let (chain_id, number, timestamp, base_fee, coinbase, gas_limit, prev) =
+        <Context as SolValue>::abi_decode(&execution.output).expect("the context tuple");
+    let h = header();
+    assert_eq!((chain_id, number, timestamp), (U256::from(h.chain_id), U256::from(h.number), U256::from(h.timestamp)));
+    assert_eq!((base_fee, coinbase, gas_limit), (U256::from(h.base_fee), h.coinbase, U256::from(h.gas_limit)));
+    assert_eq!(prev, alloy_primitives::keccak256((h.number - 1).to_be_bytes()), "BLOCKHASH(number - 1)");
+    let mut fields: Vec<(ContextField, u64)> =
+        execution.moves.iter().filter(|m| m.mark == Mark::Context).filter_map(|m| parse_context_slot(&m.slot)).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            (ContextField::ChainId, 0),
+            (ContextField::Number, 0),
+            (ContextField::Timestamp, 0),
+            (ContextField::BaseFee, 0),
+            (ContextField::Coinbase, 0),
+            (ContextField::GasLimit, 0),
+            (ContextField::BlockHash, h.number - 1),
+        ]
+    );
+    assert!(execution.moves.iter().filter(|m| m.mark == Mark::Context).all(|m| m.prev == m.next));
+}
+
+#[test]
+fn re_execution_missing_a_declared_move_is_refused_without_harm() {
+    use std::collections::HashMap;
+
+    use alloy_primitives::B256;
+    use manaflow_types::{Call, DeclaredView, ExecError, Runtime};
+
+    let mut chain = Sandbox::new();
+    let store = chain.deploy(alice(), with_args(&wat("store"), &[word(7)]));
+    let call = Call {
+        tx_type: 2,
+        caller: bob(),
+        to: Some(store),
+        input: word(9).to_vec().into(),
+        gas_limit: 1_000_000,
+        max_priority_fee_per_gas: Some(0),
+        chain_id: Some(CHAIN_ID),
+        ..Call::default()
+    };
+    let execution = runtime().execute(&call, &header(), &Chain, &chain.view).expect("executes");
+    // Drop the storage move: re-execution reaches an undeclared slot while the WASM frame waits
+    // on its fiber, and must end with the missing state, not a panic or a wrong result.
+    let declared: Vec<_> = execution.moves.iter().filter(|m| m.mark != Mark::Storage).copied().collect();
+    let codes: HashMap<B256, Bytes> = chain.view.codes.clone();
+    let lookup = |hash: &B256| codes.get(hash).cloned();
+    let view = DeclaredView::new(&declared, &lookup);
+    let refused = runtime().execute(&call, &header(), &Chain, &view);
+    assert!(matches!(refused, Err(ExecError::Missing(_))), "{refused:?}");
+    // And the runtime still works afterwards, on this thread.
+    let again = runtime().execute(&call, &header(), &Chain, &chain.view).expect("executes");
+    assert_eq!(again, execution);
+}

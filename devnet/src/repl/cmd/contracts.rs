@@ -100,7 +100,7 @@ fn load(source: &str) -> anyhow::Result<Artifact> {
     match find_artifact(source) {
         Some(found) => read_any(&found),
         None => bail!(
-            "no contract {source:?}: give an artifact .json path, 0x bytecode, or a name found in {}",
+            "no contract {source:?}: give an artifact .json or a .wasm module path, 0x bytecode, or a name found in {}",
             ARTIFACT_DIRS.join(", ")
         ),
     }
@@ -131,7 +131,7 @@ fn sender(session: &Session, args: &Args) -> anyhow::Result<Address> {
 pub fn deploy(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&["from", "value", "sig", "force", "native", "masked"])?;
     let name = args.need(0, "a name for the contract (e.g. `deploy token TestToken`)")?.to_string();
-    let artifact = load(args.need(1, "the contract: an artifact .json, 0x bytecode, or an artifact name")?)?;
+    let artifact = load(args.need(1, "the contract: an artifact .json, a .wasm module, 0x bytecode, or a name")?)?;
     let ctor_words = &args.words[2..];
     let constructor: Option<Constructor> = match (args.flag("sig"), &artifact.abi) {
         (Some(sig), _) => Some(

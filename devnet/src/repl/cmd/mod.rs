@@ -56,13 +56,14 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "deploy",
-        usage: "<name> <artifact|0xbytecode> [constructor args…] [--from who] [--value amount] [--sig \"(types)\"]",
+        usage: "<name> <artifact|module.wasm|0xbytecode> [constructor args…] [--from who] [--value amount] [--sig \"(types)\"]",
         summary: "deploy a contract and name it",
         details: "The contract is a solc/Hardhat/Foundry artifact (.json path, or a name found in\n\
-                  examples/contracts/artifacts, artifacts or out) or raw 0x init code (constructor\n\
-                  arguments then need --sig \"(uint256,string)\"). Arguments take names for addresses and\n\
-                  units for numbers (1ether, 5gwei).\n\
-                  Examples:\n  deploy token TestToken\n  deploy token path/to/MyToken.json 1000000 --from bob\n  deploy box 0x6080… --sig \"(uint256)\" 7",
+                  examples/contracts/artifacts, artifacts or out), a WASM module (.wasm path, or a name\n\
+                  found in examples/wasm/artifacts; its ABI is read from <name>.abi.json beside it) or raw\n\
+                  0x init code (constructor arguments then need --sig \"(uint256,string)\"). Arguments take\n\
+                  names for addresses and units for numbers (1ether, 5gwei).\n\
+                  Examples:\n  deploy token TestToken\n  deploy token erc20\n  deploy token path/to/MyToken.json 1000000 --from bob\n  deploy box 0x6080… --sig \"(uint256)\" 7",
         run: contracts::deploy,
     },
     Command {
