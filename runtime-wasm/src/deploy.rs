@@ -48,10 +48,9 @@ pub fn split_init_code(init: &[u8]) -> (&[u8], &[u8]) {
     init.split_at(pos)
 }
 
-/// Checks a module for deployment (after wasmtime validated and compiled it): no start function,
-/// no custom sections, bounded memory and tables, the entry points with the right types, and
-/// constructor arguments only with a constructor. Imports are checked when the module is linked.
-pub fn check_module(code: &[u8], module: &Module, args_len: usize) -> Result<(), DeployError> {
+/// Checks a module's sections before it is compiled: no start function, no custom sections,
+/// bounded memory and tables.
+pub fn check_sections(code: &[u8]) -> Result<(), DeployError> {
     let mut memories = 0;
     let mut tables = 0;
     for payload in Parser::new(0).parse_all(code) {
@@ -94,6 +93,12 @@ pub fn check_module(code: &[u8], module: &Module, args_len: usize) -> Result<(),
     if memories > 1 || tables > 1 {
         return Err(DeployError::Limits(format!("{memories} memories and {tables} tables: at most one of each")));
     }
+    Ok(())
+}
+
+/// Checks a compiled module's entry points (`memory`, `call`, and `deploy` when constructor
+/// arguments are given). Imports are checked when the module is linked.
+pub fn check_exports(module: &Module, args_len: usize) -> Result<(), DeployError> {
     match module.get_export("memory") {
         Some(ExternType::Memory(_)) => {}
         Some(_) => return Err(DeployError::ExportType { name: "memory", expected: "a memory" }),

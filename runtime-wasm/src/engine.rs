@@ -1,46 +1,88 @@
-//! The one wasmtime `Engine` of the process, configured for determinism, and the compiled
-//! modules it keeps by code hash.
+//! The wasmtime engines of the process, configured for determinism, each with its linker and the
+//! modules it compiled, by code hash.
+//!
+//! Every call instantiates its contract afresh (a call starts with fresh memory, as in the EVM),
+//! so instantiation must be cheap: the main engine uses wasmtime's pooling allocator, which keeps
+//! linear memories, tables and fiber stacks reserved and reuses them instead of mapping and
+//! unmapping them per call. A pool has a fixed number of slots; when every slot is in use (deep
+//! nesting across many concurrent executions) an instance goes to a second engine that allocates
+//! on demand. Both count fuel the same way, so which one runs a frame changes nothing it computes.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use alloy_primitives::B256;
-use wasmtime::{Config, Engine, Module};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, Module, PoolingAllocationConfig};
 
-use crate::gas::WASM_STACK_BYTES_MAX;
+use crate::gas::{MEMORY_PAGES_MAX, PAGE_BYTES, TABLE_ELEMENTS_MAX, WASM_STACK_BYTES_MAX};
+use crate::host::{HostState, define};
 
-/// The engine every WASM contract runs on.
-pub(crate) static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
-    // Threads, the component model, GC and exceptions are compiled out (crate features off).
-    let mut config = Config::new();
-    config
-        .consume_fuel(true)
-        .cranelift_nan_canonicalization(true)
-        .wasm_simd(false)
-        .wasm_relaxed_simd(false)
-        .wasm_memory64(false)
-        .wasm_multi_memory(false)
-        .wasm_gc(false)
-        .max_wasm_stack(WASM_STACK_BYTES_MAX);
-    Engine::new(&config).expect("the WASM engine configuration is valid")
-});
+/// Instances the pool holds at once (each with one memory, one table and one fiber stack).
+const POOL_INSTANCES: u32 = 1_024;
 
-/// Compiled modules by code hash (keccak256 of the module), bounded by dropping all when full:
-/// compiling is the slow part of a first call, and a contract is called by many txs.
-static MODULES: LazyLock<Mutex<HashMap<B256, Module>>> = LazyLock::new(Default::default);
-
+/// Compiled modules kept per engine, dropped all at once when full.
 const MODULES_MAX: usize = 512;
 
-/// The compiled module of `code`, whose keccak256 is `hash`.
-pub(crate) fn module(hash: B256, code: &[u8]) -> wasmtime::Result<Module> {
-    if let Some(module) = MODULES.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
-        return Ok(module.clone());
+/// Stack of the fiber an instance runs on: the WASM stack limit plus room for host calls.
+const FIBER_STACK_BYTES: usize = WASM_STACK_BYTES_MAX + 512 * 1024;
+
+/// One engine, its linker (the host functions, defined once) and its compiled modules.
+pub(crate) struct Vm {
+    pub engine: Engine,
+    pub linker: Linker<HostState>,
+    modules: Mutex<HashMap<B256, Module>>,
+}
+
+/// The engine instances run on first: pooled.
+pub(crate) static POOLED: LazyLock<Vm> = LazyLock::new(|| Vm::new(true));
+
+/// The engine for instances the pool has no slot for.
+pub(crate) static ON_DEMAND: LazyLock<Vm> = LazyLock::new(|| Vm::new(false));
+
+impl Vm {
+    fn new(pooled: bool) -> Self {
+        // Threads, the component model, GC and exceptions are compiled out (crate features off).
+        let mut config = Config::new();
+        config
+            .consume_fuel(true)
+            .cranelift_nan_canonicalization(true)
+            .wasm_simd(false)
+            .wasm_relaxed_simd(false)
+            .wasm_memory64(false)
+            .wasm_multi_memory(false)
+            .wasm_gc(false)
+            .max_wasm_stack(WASM_STACK_BYTES_MAX)
+            .async_stack_size(FIBER_STACK_BYTES);
+        if pooled {
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_core_instances(POOL_INSTANCES)
+                .total_memories(POOL_INSTANCES)
+                .total_tables(POOL_INSTANCES)
+                .total_stacks(POOL_INSTANCES)
+                .max_memory_size(MEMORY_PAGES_MAX * PAGE_BYTES)
+                .table_elements(TABLE_ELEMENTS_MAX)
+                .max_memories_per_module(1)
+                .max_tables_per_module(1);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
+        let engine = Engine::new(&config).expect("the WASM engine configuration is valid");
+        let mut linker = Linker::new(&engine);
+        define(&mut linker).expect("host functions are defined once each");
+        Self { engine, linker, modules: Mutex::default() }
     }
-    let module = Module::from_binary(&ENGINE, code)?;
-    let mut modules = MODULES.lock().unwrap_or_else(|e| e.into_inner());
-    if modules.len() >= MODULES_MAX {
-        modules.clear();
+
+    /// The compiled module of `code`, whose keccak256 is `hash`: compiling is the slow part of a
+    /// first call, and a contract is called by many txs.
+    pub fn module(&self, hash: B256, code: &[u8]) -> wasmtime::Result<Module> {
+        if let Some(module) = self.modules.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+            return Ok(module.clone());
+        }
+        let module = Module::from_binary(&self.engine, code)?;
+        let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        if modules.len() >= MODULES_MAX {
+            modules.clear();
+        }
+        modules.insert(hash, module.clone());
+        Ok(module)
     }
-    modules.insert(hash, module.clone());
-    Ok(module)
 }

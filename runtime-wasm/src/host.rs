@@ -3,18 +3,18 @@
 //!
 //! Functions that need state or another frame are async: they hand a [`HostOp`] to the driver
 //! through the [`Mailbox`] and suspend the instance's fiber until the answer is there. The rest
-//! (input, output, this call's addresses, hashing, return data) are answered here.
+//! (input, output, this call's addresses, hashing, return data) are answered here. Each engine
+//! links them once (`engine.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use alloy_primitives::{Address, Bytes, U256, keccak256};
 use manaflow_types::{GuestFrame, HostAnswer, HostOp};
 use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
 
-use crate::engine::ENGINE;
 use crate::gas::{
     COPY_WORD_GAS, FUEL_PER_GAS, HOST_CALL_GAS, KECCAK_GAS, KECCAK_WORD_GAS, MEMORY_PAGES_MAX, PAGE_BYTES, PAGE_GAS,
     TABLE_ELEMENTS_MAX, words,
@@ -231,16 +231,10 @@ fn status(success: U256) -> i32 {
     i32::from(success.is_zero())
 }
 
-/// The linker with every host function, built once.
-pub(crate) static LINKER: LazyLock<Linker<HostState>> = LazyLock::new(|| {
-    let mut linker = Linker::new(&ENGINE);
-    define(&mut linker).expect("host functions are defined once each");
-    linker
-});
-
 const M: &str = "manaflow";
 
-fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+/// Defines every host function in `linker`.
+pub(crate) fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     define_io(linker)?;
     define_call_context(linker)?;
     define_state(linker)?;

@@ -34,6 +34,7 @@ use manaflow_types::{Entry, GuestExit, GuestFrame, GuestRun, GuestVm};
 pub use deploy::split_init_code;
 pub use error::DeployError;
 
+use crate::engine::POOLED;
 use crate::run::WasmRun;
 
 /// The WASM virtual machine: one engine and one linker per process, a store per frame.
@@ -50,9 +51,10 @@ impl WasmVm {
     /// the arguments, or why it would be refused.
     pub fn check_deploy(init: &[u8]) -> Result<(Bytes, Bytes), DeployError> {
         let (code, args) = split_init_code(init);
-        let module = engine::module(keccak256(code), code).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
-        deploy::check_module(code, &module, args.len())?;
-        host::LINKER.instantiate_pre(&module).map_err(|e| DeployError::Import(format!("{e:#}")))?;
+        deploy::check_sections(code)?;
+        let module = POOLED.module(keccak256(code), code).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
+        deploy::check_exports(&module, args.len())?;
+        POOLED.linker.instantiate_pre(&module).map_err(|e| DeployError::Import(format!("{e:#}")))?;
         Ok((Bytes::copy_from_slice(code), Bytes::copy_from_slice(args)))
     }
 }
@@ -62,17 +64,9 @@ impl GuestVm for WasmVm {
         match entry {
             Entry::Deploy => match Self::check_deploy(&code) {
                 Ok((module_code, args)) => {
-                    let module = match engine::module(keccak256(&module_code), &module_code) {
-                        Ok(module) => module,
-                        Err(e) => {
-                            return Box::new(WasmRun::ended(
-                                GuestExit::Revert,
-                                revert_reason(&format!("invalid wasm module: {e:#}")),
-                            ));
-                        }
-                    };
                     frame.input = args;
-                    Box::new(WasmRun::start(module, "deploy", frame, Some(module_code)))
+                    let hash = keccak256(&module_code);
+                    Box::new(WasmRun::start(module_code.clone(), hash, "deploy", frame, Some(module_code)))
                 }
                 Err(refused) => {
                     tracing::debug!(%refused, "wasm deployment refused");
@@ -81,8 +75,8 @@ impl GuestVm for WasmVm {
             },
             Entry::Call => {
                 let hash = code_hash.unwrap_or_else(|| keccak256(&code));
-                match engine::module(hash, &code) {
-                    Ok(module) => Box::new(WasmRun::start(module, "call", frame, None)),
+                match POOLED.module(hash, &code) {
+                    Ok(_) => Box::new(WasmRun::start(code, hash, "call", frame, None)),
                     Err(e) => {
                         Box::new(WasmRun::ended(GuestExit::Halt(format!("invalid wasm module: {e:#}")), Bytes::new()))
                     }

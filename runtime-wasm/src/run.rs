@@ -6,13 +6,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use alloy_primitives::Bytes;
+use alloy_primitives::{B256, Bytes};
 use manaflow_types::{GuestExit, GuestFrame, GuestRun, GuestStep, HostAnswer};
-use wasmtime::{Module, Store, Trap};
+use wasmtime::{Instance, PoolConcurrencyLimitError, Store, Trap};
 
-use crate::engine::ENGINE;
+use crate::engine::{ON_DEMAND, POOLED, Vm};
 use crate::gas::FUEL_PER_GAS;
-use crate::host::{HostState, LINKER, Mailbox, Stop, Stopped};
+use crate::host::{HostState, Mailbox, Stop, Stopped};
 
 /// How the instance's future ends: the exit, its output, and the fuel left.
 pub(crate) struct Finished {
@@ -21,27 +21,37 @@ pub(crate) struct Finished {
     fuel_left: u64,
 }
 
-type Instance = Pin<Box<dyn Future<Output = Finished> + Send>>;
+/// The instance's whole run, from instantiation to exit.
+type InstanceRun = Pin<Box<dyn Future<Output = Finished> + Send>>;
 
 /// A WASM frame in progress, or one that ended before it could start (an invalid module).
 pub(crate) enum WasmRun {
-    Running { mailbox: Arc<Mutex<Mailbox>>, instance: Instance },
+    Running { mailbox: Arc<Mutex<Mailbox>>, instance: InstanceRun },
     Ended(Option<(GuestExit, Bytes)>),
 }
 
 impl WasmRun {
-    /// A frame running export `entry` of `module` with `frame`; on success its output is
-    /// `deployed` when given (a constructor returns the code to deploy), else what it returned.
-    pub fn start(module: Module, entry: &'static str, frame: GuestFrame, deployed: Option<Bytes>) -> Self {
+    /// A frame running export `entry` of the module `code` (keccak256 `hash`, already compiled
+    /// by the pooled engine) with `frame`; on success its output is `deployed` when given (a
+    /// constructor returns the code to deploy), else what it returned.
+    pub fn start(code: Bytes, hash: B256, entry: &'static str, frame: GuestFrame, deployed: Option<Bytes>) -> Self {
         let mailbox = Arc::new(Mutex::new(Mailbox::default()));
         let state = HostState::new(frame, Arc::clone(&mailbox));
         let gas = Arc::clone(&mailbox);
         let instance = Box::pin(async move {
-            let mut store = Store::new(&ENGINE, state);
-            store.limiter(|state| state as &mut dyn wasmtime::ResourceLimiter);
             let gas_left = gas.lock().unwrap_or_else(|e| e.into_inner()).gas_left;
-            let _ = store.set_fuel(gas_left.saturating_mul(FUEL_PER_GAS));
-            let result = run_entry(&mut store, &module, entry).await;
+            let fuel = gas_left.saturating_mul(FUEL_PER_GAS);
+            let (mut store, instance) = match instantiate(&POOLED, state, &code, hash, fuel).await {
+                (store, Err(error)) if error.downcast_ref::<PoolConcurrencyLimitError>().is_some() => {
+                    tracing::debug!("the instance pool is full: instantiating on demand");
+                    instantiate(&ON_DEMAND, store.into_data(), &code, hash, fuel).await
+                }
+                started => started,
+            };
+            let result = match instance {
+                Ok(instance) => run_entry(&mut store, instance, entry).await,
+                Err(error) => Err(error),
+            };
             let fuel_left = store.get_fuel().unwrap_or(0);
             let state = store.data_mut();
             // Pages still unpaid are charged now: the frame cannot end with memory it did not pay.
@@ -63,8 +73,26 @@ impl WasmRun {
     }
 }
 
-async fn run_entry(store: &mut Store<HostState>, module: &Module, entry: &str) -> wasmtime::Result<()> {
-    let instance = LINKER.instantiate_async(&mut *store, module).await?;
+/// A store on `vm` holding `state` and `fuel`, and the module instantiated in it.
+async fn instantiate(
+    vm: &Vm,
+    state: HostState,
+    code: &[u8],
+    hash: B256,
+    fuel: u64,
+) -> (Store<HostState>, wasmtime::Result<Instance>) {
+    let mut store = Store::new(&vm.engine, state);
+    store.limiter(|state| state as &mut dyn wasmtime::ResourceLimiter);
+    let instance = async {
+        store.set_fuel(fuel)?;
+        let module = vm.module(hash, code)?;
+        vm.linker.instantiate_async(&mut store, &module).await
+    }
+    .await;
+    (store, instance)
+}
+
+async fn run_entry(store: &mut Store<HostState>, instance: Instance, entry: &str) -> wasmtime::Result<()> {
     let memory = instance.get_memory(&mut *store, "memory");
     store.data_mut().memory = memory;
     match instance.get_typed_func::<(), ()>(&mut *store, entry) {

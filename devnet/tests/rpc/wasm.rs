@@ -84,8 +84,10 @@ async fn an_endless_loop_stops_within_its_gas_and_the_node_keeps_serving() {
     let p = provider(&devnet, 0);
     let (alice, bob) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
     // No identifiers, so the text format emits no name section (deployed modules carry none).
-    let module = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "call") (loop (br 0))) (data (i32.const 0) ""))"#)
-        .expect("valid WAT");
+    let module = wat::parse_str(
+        r#"(module (memory (export "memory") 1) (func (export "call") (loop (br 0))) (data (i32.const 0) ""))"#,
+    )
+    .expect("valid WAT");
     let looper = deploy(&p, alice, module.into()).await;
     let error = p.estimate_gas(call_tx(alice, looper, Bytes::new())).await.expect_err("no gas is enough");
     assert!(error.to_string().contains("OutOfGas"), "{error}");

@@ -59,8 +59,8 @@ fn gas_is_charged_for_wasm_execution_and_memory() {
 #[test]
 fn block_context_read_from_wasm_is_recorded_as_x_moves() {
     use alloy_sol_types::{SolCall, SolValue};
-    use manaflow_types::context::parse_context_slot;
     use manaflow_types::ContextField;
+    use manaflow_types::context::parse_context_slot;
 
     let mut chain = Sandbox::new();
     let relay = chain.deploy(alice(), crate::artifacts::wasm("relay"));
@@ -74,8 +74,12 @@ fn block_context_read_from_wasm_is_recorded_as_x_moves() {
     assert_eq!((chain_id, number, timestamp), (U256::from(h.chain_id), U256::from(h.number), U256::from(h.timestamp)));
     assert_eq!((base_fee, coinbase, gas_limit), (U256::from(h.base_fee), h.coinbase, U256::from(h.gas_limit)));
     assert_eq!(prev, alloy_primitives::keccak256((h.number - 1).to_be_bytes()), "BLOCKHASH(number - 1)");
-    let mut fields: Vec<(ContextField, u64)> =
-        execution.moves.iter().filter(|m| m.mark == Mark::Context).filter_map(|m| parse_context_slot(&m.slot)).collect();
+    let mut fields: Vec<(ContextField, u64)> = execution
+        .moves
+        .iter()
+        .filter(|m| m.mark == Mark::Context)
+        .filter_map(|m| parse_context_slot(&m.slot))
+        .collect();
     fields.sort();
     assert_eq!(
         fields,

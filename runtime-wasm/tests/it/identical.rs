@@ -31,7 +31,7 @@ fn scenario(init: Bytes) -> (Address, Vec<Execution>) {
     let deployment = chain.send(alice(), None, init, U256::ZERO);
     let token = deployment.created.expect("the token deploys");
     let mut steps = vec![deployment];
-    let mut call =
+    let call =
         |chain: &mut Sandbox, from: Address, input: Vec<u8>| chain.send(from, Some(token), input.into(), U256::ZERO);
     steps.push(call(&mut chain, bob(), IToken::mintCall { to: bob(), amount: U256::from(500) }.abi_encode()));
     steps.push(call(&mut chain, alice(), IToken::transferCall { to: bob(), value: U256::from(1_000) }.abi_encode()));
