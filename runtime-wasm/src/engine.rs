@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use alloy_primitives::B256;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, Module, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig};
 
 use crate::gas::{MEMORY_PAGES_MAX, PAGE_BYTES, TABLE_ELEMENTS_MAX, WASM_STACK_BYTES_MAX};
 use crate::host::{HostState, define};
@@ -20,17 +20,22 @@ use crate::host::{HostState, define};
 /// Instances the pool holds at once (each with one memory, one table and one fiber stack).
 const POOL_INSTANCES: u32 = 1_024;
 
+/// Bytes of each pooled memory and table kept mapped between instances.
+const RESIDENT_BYTES: usize = 2 * PAGE_BYTES;
+
 /// Compiled modules kept per engine, dropped all at once when full.
 const MODULES_MAX: usize = 512;
 
 /// Stack of the fiber an instance runs on: the WASM stack limit plus room for host calls.
 const FIBER_STACK_BYTES: usize = WASM_STACK_BYTES_MAX + 512 * 1024;
 
-/// One engine, its linker (the host functions, defined once) and its compiled modules.
+/// One engine, its linker (the host functions, defined once) and its compiled modules, each
+/// already linked to the host functions (resolving imports by name on every call cost more than
+/// instantiating).
 pub(crate) struct Vm {
     pub engine: Engine,
     pub linker: Linker<HostState>,
-    modules: Mutex<HashMap<B256, Module>>,
+    modules: Mutex<HashMap<B256, InstancePre<HostState>>>,
 }
 
 /// The engine instances run on first: pooled.
@@ -51,6 +56,9 @@ impl Vm {
             .wasm_memory64(false)
             .wasm_multi_memory(false)
             .wasm_gc(false)
+            // Every `finish` and `revert` unwinds the guest with an error: capturing a backtrace
+            // for each would cost more than the call (and the trap message is what users see).
+            .wasm_backtrace(false)
             .max_wasm_stack(WASM_STACK_BYTES_MAX)
             .async_stack_size(FIBER_STACK_BYTES);
         if pooled {
@@ -62,7 +70,11 @@ impl Vm {
                 .max_memory_size(MEMORY_PAGES_MAX * PAGE_BYTES)
                 .table_elements(TABLE_ELEMENTS_MAX)
                 .max_memories_per_module(1)
-                .max_tables_per_module(1);
+                .max_tables_per_module(1)
+                // Reset a slot's first pages with memset rather than madvise: a contract touches
+                // a page or two, and faulting them back in on every call cost more than the copy.
+                .linear_memory_keep_resident(RESIDENT_BYTES)
+                .table_keep_resident(RESIDENT_BYTES);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&config).expect("the WASM engine configuration is valid");
@@ -71,18 +83,24 @@ impl Vm {
         Self { engine, linker, modules: Mutex::default() }
     }
 
-    /// The compiled module of `code`, whose keccak256 is `hash`: compiling is the slow part of a
-    /// first call, and a contract is called by many txs.
-    pub fn module(&self, hash: B256, code: &[u8]) -> wasmtime::Result<Module> {
+    /// The compiled and linked module of `code`, whose keccak256 is `hash`: compiling is the
+    /// slow part of a first call, and a contract is called by many txs.
+    pub fn module(&self, hash: B256, code: &[u8]) -> wasmtime::Result<InstancePre<HostState>> {
         if let Some(module) = self.modules.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
             return Ok(module.clone());
         }
         let module = Module::from_binary(&self.engine, code)?;
+        let linked = self.linker.instantiate_pre(&module)?;
+        self.keep(hash, linked.clone());
+        Ok(linked)
+    }
+
+    /// Keeps `linked`, the module whose keccak256 is `hash`.
+    pub fn keep(&self, hash: B256, linked: InstancePre<HostState>) {
         let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         if modules.len() >= MODULES_MAX {
             modules.clear();
         }
-        modules.insert(hash, module.clone());
-        Ok(module)
+        modules.insert(hash, linked);
     }
 }

@@ -52,9 +52,12 @@ impl WasmVm {
     pub fn check_deploy(init: &[u8]) -> Result<(Bytes, Bytes), DeployError> {
         let (code, args) = split_init_code(init);
         deploy::check_sections(code)?;
-        let module = POOLED.module(keccak256(code), code).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
+        let module =
+            wasmtime::Module::from_binary(&POOLED.engine, code).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
         deploy::check_exports(&module, args.len())?;
-        POOLED.linker.instantiate_pre(&module).map_err(|e| DeployError::Import(format!("{e:#}")))?;
+        let linked = POOLED.linker.instantiate_pre(&module).map_err(|e| DeployError::Import(format!("{e:#}")))?;
+        // Compiled once: the constructor and later calls take it from the cache.
+        POOLED.keep(keccak256(code), linked);
         Ok((Bytes::copy_from_slice(code), Bytes::copy_from_slice(args)))
     }
 }

@@ -85,8 +85,7 @@ async fn instantiate(
     store.limiter(|state| state as &mut dyn wasmtime::ResourceLimiter);
     let instance = async {
         store.set_fuel(fuel)?;
-        let module = vm.module(hash, code)?;
-        vm.linker.instantiate_async(&mut store, &module).await
+        vm.module(hash, code)?.instantiate_async(&mut store).await
     }
     .await;
     (store, instance)
