@@ -99,8 +99,15 @@ impl GuestFrames {
                 }
                 GuestStep::Op(op) => op,
             };
+            let opcode = op.opcode;
             match execute(ctx, inspector, frame, instructions, op) {
-                Ok(pushed) => answer = HostAnswer::Done { pushed, return_data: None },
+                Ok(pushed) => {
+                    // A call or create that ended without a frame (a failed CREATE under EIP-8037)
+                    // still sets the return data.
+                    let return_data =
+                        matches!(opcode, 0xf0..=0xfa).then(|| frame.interpreter.return_data.buffer().clone());
+                    answer = HostAnswer::Done { pushed, return_data }
+                }
                 Err(InstructionResult::Suspend) => {
                     let action = frame.interpreter.take_next_action();
                     return frame.process_next_action(ctx, action);
@@ -190,10 +197,6 @@ where
     I: InstructionProvider<Context = CTX, InterpreterTypes = EthInterpreter>,
 {
     let interp = &mut frame.interpreter;
-    if !op.memory.is_empty() {
-        interp.resize_memory(ctx.cfg().gas_params(), 0, op.memory.len())?;
-        interp.memory.set(0, &op.memory);
-    }
     interp.stack.clear();
     for word in op.stack.iter().rev() {
         if !interp.stack.push(*word) {
@@ -203,12 +206,22 @@ where
     interp.bytecode.absolute_jump(usize::from(op.opcode));
     inspector.step(interp, ctx);
     interp.bytecode.relative_jump(1);
+    // Staging the memory the instruction reads pays its expansion, as the EVM code that wrote
+    // it there would have; then the instruction's static gas, as revm's loop charges it.
+    let staged = match op.memory.is_empty() {
+        true => Ok(()),
+        false => {
+            interp.resize_memory(ctx.cfg().gas_params(), 0, op.memory.len()).map(|()| interp.memory.set(0, &op.memory))
+        }
+    };
     let static_gas = instructions.gas_table()[usize::from(op.opcode)];
-    if !interp.gas.record_regular_cost(u64::from(static_gas)) {
-        return Err(InstructionResult::OutOfGas);
-    }
-    let instruction = instructions.instruction_table()[usize::from(op.opcode)];
-    let result = instruction.execute(InstructionContext { interpreter: interp, host: ctx });
+    let result = staged.and_then(|()| match interp.gas.record_regular_cost(u64::from(static_gas)) {
+        true => {
+            let instruction = instructions.instruction_table()[usize::from(op.opcode)];
+            instruction.execute(InstructionContext { interpreter: interp, host: ctx })
+        }
+        false => Err(InstructionResult::OutOfGas),
+    });
     let halted = matches!(result, Err(e) if e != InstructionResult::Suspend);
     if let Err(e) = result
         && halted

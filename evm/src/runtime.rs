@@ -100,7 +100,9 @@ pub struct EvmRuntime {
 }
 
 impl EvmRuntime {
-    /// A runtime for `hardfork` (EVM code only).
+    /// A runtime for `hardfork`, EVM code only: without a guest VM ([`Self::with_guest`]) a WASM
+    /// module's bytes would run as EVM bytecode (`0x00` is `STOP`). The devnet's runtime is
+    /// `manaflow::chain_runtime`, which hosts the WASM VM.
     pub fn new(hardfork: Hardfork) -> Self {
         Self { hardfork, guest: None }
     }

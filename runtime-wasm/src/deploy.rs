@@ -48,6 +48,24 @@ pub fn split_init_code(init: &[u8]) -> (&[u8], &[u8]) {
     init.split_at(pos)
 }
 
+/// Refuses a custom section where the module ends (the split stops at id 0, so an unstripped
+/// `name` or `producers` section would otherwise become the constructor arguments). Only a
+/// section with a non-empty printable ASCII name counts: ABI-encoded arguments (whose first
+/// bytes are those of a 32-byte word) practically never look like one.
+pub fn refuse_trailing_custom_section(module_len: usize, rest: &[u8]) -> Result<(), DeployError> {
+    if rest.first() != Some(&0) {
+        return Ok(());
+    }
+    let Some((size, body)) = read_leb_u32(rest, 1) else { return Ok(()) };
+    let Some(section) = rest.get(body..body.saturating_add(size as usize)) else { return Ok(()) };
+    let Some((name_len, name_at)) = read_leb_u32(section, 0) else { return Ok(()) };
+    let Some(name) = section.get(name_at..name_at.saturating_add(name_len as usize)) else { return Ok(()) };
+    if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
+        return Ok(());
+    }
+    Err(DeployError::CustomSection { name: String::from_utf8_lossy(name).into_owned(), offset: module_len })
+}
+
 /// Checks a module's sections before it is compiled: no start function, no custom sections,
 /// bounded memory and tables.
 pub fn check_sections(code: &[u8]) -> Result<(), DeployError> {
@@ -135,6 +153,19 @@ mod tests {
         let (module, rest) = split_init_code(&init);
         assert_eq!(module.len(), 14);
         assert_eq!(rest, &args);
+    }
+
+    #[test]
+    fn a_trailing_custom_section_is_refused_but_abi_words_are_not() {
+        let mut producers = vec![0, 11, 9];
+        producers.extend(b"producers");
+        producers.push(0);
+        let refused = refuse_trailing_custom_section(40, &producers);
+        assert_eq!(refused, Err(DeployError::CustomSection { name: "producers".into(), offset: 40 }));
+        let mut words = [0u8; 64];
+        words[31] = 7;
+        assert_eq!(refuse_trailing_custom_section(40, &words), Ok(()));
+        assert_eq!(refuse_trailing_custom_section(40, &[]), Ok(()));
     }
 
     #[test]

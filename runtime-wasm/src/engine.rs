@@ -14,6 +14,8 @@ use std::sync::{LazyLock, Mutex};
 use alloy_primitives::B256;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig};
 
+use crate::deploy::{check_exports, check_sections};
+use crate::error::DeployError;
 use crate::gas::{MEMORY_PAGES_MAX, PAGE_BYTES, TABLE_ELEMENTS_MAX, WASM_STACK_BYTES_MAX};
 use crate::host::{HostState, define};
 
@@ -58,7 +60,7 @@ impl Vm {
             .wasm_gc(false)
             // Every `finish` and `revert` unwinds the guest with an error: capturing a backtrace
             // for each would cost more than the call (and the trap message is what users see).
-            .wasm_backtrace(false)
+            .wasm_backtrace_max_frames(None)
             .max_wasm_stack(WASM_STACK_BYTES_MAX)
             .async_stack_size(FIBER_STACK_BYTES);
         if pooled {
@@ -83,14 +85,17 @@ impl Vm {
         Self { engine, linker, modules: Mutex::default() }
     }
 
-    /// The compiled and linked module of `code`, whose keccak256 is `hash`: compiling is the
-    /// slow part of a first call, and a contract is called by many txs.
-    pub fn module(&self, hash: B256, code: &[u8]) -> wasmtime::Result<InstancePre<HostState>> {
+    /// The compiled and linked module of `code`, whose keccak256 is `hash`, checked as at
+    /// deployment (whatever put the code there: an EVM create can return a module too).
+    /// Compiling is the slow part of a first call, and a contract is called by many txs.
+    pub fn module(&self, hash: B256, code: &[u8]) -> Result<InstancePre<HostState>, DeployError> {
         if let Some(module) = self.modules.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
             return Ok(module.clone());
         }
-        let module = Module::from_binary(&self.engine, code)?;
-        let linked = self.linker.instantiate_pre(&module)?;
+        check_sections(code)?;
+        let module = Module::from_binary(&self.engine, code).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
+        check_exports(&module, 0)?;
+        let linked = self.linker.instantiate_pre(&module).map_err(|e| DeployError::Import(format!("{e:#}")))?;
         self.keep(hash, linked.clone());
         Ok(linked)
     }

@@ -89,6 +89,8 @@ pub(crate) struct HostState {
     pub stop: Option<Stop>,
     /// Pages grown (the initial ones included) not yet paid for.
     pub pages_unpaid: u64,
+    /// Pages the growth in progress adds (taken back if it fails).
+    pub pages_growing: u64,
 }
 
 impl HostState {
@@ -101,6 +103,7 @@ impl HostState {
             output: Bytes::new(),
             stop: None,
             pages_unpaid: 0,
+            pages_growing: 0,
         }
     }
 }
@@ -110,8 +113,16 @@ impl ResourceLimiter for HostState {
         if desired > MEMORY_PAGES_MAX * PAGE_BYTES {
             return Ok(false);
         }
-        self.pages_unpaid += (desired.saturating_sub(current) / PAGE_BYTES) as u64;
+        self.pages_growing = (desired.saturating_sub(current) / PAGE_BYTES) as u64;
+        self.pages_unpaid += self.pages_growing;
         Ok(true)
+    }
+
+    /// wasmtime asks the limiter before it checks the module's own maximum: a growth refused
+    /// after that is not paid for.
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.pages_unpaid = self.pages_unpaid.saturating_sub(std::mem::take(&mut self.pages_growing));
+        Ok(())
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
@@ -155,11 +166,12 @@ fn offset(value: i32) -> usize {
 /// Reads `len` bytes at `ptr` of the guest's memory.
 fn read(caller: &mut Ctx<'_>, ptr: i32, len: i32, what: &str) -> wasmtime::Result<Vec<u8>> {
     let memory = memory(caller)?;
-    let mut buf = vec![0; offset(len)];
-    if memory.read(&caller, offset(ptr), &mut buf).is_err() {
-        return Err(stop(caller, Stop::Halt(format!("{what}: out of bounds memory access"))));
+    // Bounds first: a length the guest chose must not size an allocation beyond its memory.
+    let range = offset(ptr).checked_add(offset(len)).map(|end| offset(ptr)..end);
+    match range.and_then(|range| memory.data(&caller).get(range)) {
+        Some(bytes) => Ok(bytes.to_vec()),
+        None => Err(stop(caller, Stop::Halt(format!("{what}: out of bounds memory access")))),
     }
-    Ok(buf)
 }
 
 fn write(caller: &mut Ctx<'_>, ptr: i32, bytes: &[u8], what: &str) -> wasmtime::Result<()> {

@@ -51,13 +51,10 @@ impl WasmVm {
     /// the arguments, or why it would be refused.
     pub fn check_deploy(init: &[u8]) -> Result<(Bytes, Bytes), DeployError> {
         let (code, args) = split_init_code(init);
-        deploy::check_sections(code)?;
-        let module =
-            wasmtime::Module::from_binary(&POOLED.engine, code).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
-        deploy::check_exports(&module, args.len())?;
-        let linked = POOLED.linker.instantiate_pre(&module).map_err(|e| DeployError::Import(format!("{e:#}")))?;
-        // Compiled once: the constructor and later calls take it from the cache.
-        POOLED.keep(keccak256(code), linked);
+        deploy::refuse_trailing_custom_section(code.len(), args)?;
+        // Compiled and checked once: the constructor and later calls take it from the cache.
+        let linked = POOLED.module(keccak256(code), code)?;
+        deploy::check_exports(linked.module(), args.len())?;
         Ok((Bytes::copy_from_slice(code), Bytes::copy_from_slice(args)))
     }
 }
@@ -80,9 +77,7 @@ impl GuestVm for WasmVm {
                 let hash = code_hash.unwrap_or_else(|| keccak256(&code));
                 match POOLED.module(hash, &code) {
                     Ok(_) => Box::new(WasmRun::start(code, hash, "call", frame, None)),
-                    Err(e) => {
-                        Box::new(WasmRun::ended(GuestExit::Halt(format!("invalid wasm module: {e:#}")), Bytes::new()))
-                    }
+                    Err(refused) => Box::new(WasmRun::ended(GuestExit::Halt(refused.to_string()), Bytes::new())),
                 }
             }
         }

@@ -85,7 +85,7 @@ async fn instantiate(
     store.limiter(|state| state as &mut dyn wasmtime::ResourceLimiter);
     let instance = async {
         store.set_fuel(fuel)?;
-        vm.module(hash, code)?.instantiate_async(&mut store).await
+        vm.module(hash, code).map_err(wasmtime::Error::new)?.instantiate_async(&mut store).await
     }
     .await;
     (store, instance)

@@ -82,3 +82,48 @@ fn a_memory_bomb_stops_at_the_memory_limit_and_pays_for_it() {
     assert_eq!(execution.output.as_ref(), [64], "grown to the 64-page limit, then refused");
     assert!(execution.gas_used > 21_000 + 64 * manaflow_wasm::gas::PAGE_GAS);
 }
+
+#[test]
+fn a_huge_length_from_the_guest_is_refused_before_anything_is_allocated() {
+    let execution = call_bad("huge_input", true);
+    let Status::Halt(reason) = execution.status else { panic!("halts") };
+    assert_eq!(reason, "call_contract: out of bounds memory access");
+}
+
+#[test]
+fn a_refused_memory_growth_costs_nothing() {
+    let mut chain = Sandbox::new();
+    let capped = chain.deploy(alice(), wat("capped_memory"));
+    let execution = chain.send(bob(), Some(capped), Bytes::new(), U256::ZERO);
+    assert_eq!(execution.status, Status::Success);
+    assert_eq!(execution.output.as_ref(), [1], "still one page");
+    // Ten refused growths of 63 pages would be 630,000 gas if they were charged.
+    assert!(execution.gas_used < 21_000 + 5_000, "{}", execution.gas_used);
+}
+
+#[test]
+fn an_unstripped_module_is_refused_for_its_custom_section() {
+    let mut chain = Sandbox::new();
+    // Identifiers make the text format emit a `name` custom section after the last section.
+    let named =
+        wat::parse_str(r#"(module $named (memory (export "memory") 1) (func $entry (export "call")))"#).unwrap();
+    let reason = refused(&mut chain, named.into());
+    assert!(reason.contains("custom section \"name\""), "{reason}");
+}
+
+#[test]
+fn wasm_code_returned_by_an_evm_create_is_checked_when_called() {
+    let mut chain = Sandbox::new();
+    let module =
+        wat::parse_str(r#"(module (memory (export "memory") 1) (func) (start 0) (func (export "call")))"#).unwrap();
+    // EVM init code that returns the module as the contract's code: CODECOPY it, RETURN it.
+    let len = u16::try_from(module.len()).unwrap().to_be_bytes();
+    let mut init = vec![0x61, len[0], len[1], 0x60, 0x0e, 0x60, 0x00, 0x39, 0x61, len[0], len[1], 0x60, 0x00, 0xf3];
+    init.extend(&module);
+    let contract = chain.deploy(alice(), init.into());
+    assert_eq!(chain.code(contract).as_ref(), module.as_slice(), "the EVM deployed the bytes as they are");
+    let execution = chain.send(bob(), Some(contract), Bytes::new(), U256::ZERO);
+    let Status::Halt(reason) = &execution.status else { panic!("halts: {:?}", execution.status) };
+    assert!(reason.contains("start function"), "{reason}");
+    only_nonce_written(&execution, bob());
+}
