@@ -43,6 +43,18 @@ pub(crate) fn erc20_transfer(
     Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
 }
 
+/// A dev chain with no blocks before the measured one: BLOCKHASH finds nothing.
+pub(crate) struct NoAncestors;
+
+impl manaflow_types::ChainContext for NoAncestors {
+    fn block_hash(&self, _: u64) -> Option<B256> {
+        None
+    }
+    fn dev_mode(&self) -> bool {
+        true
+    }
+}
+
 /// Runs one benchmark.
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {

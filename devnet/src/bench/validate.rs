@@ -15,8 +15,8 @@ use anyhow::Context as _;
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, decode_signed, outcome_of, tx_env};
 use manaflow_ledger::{Ledger, LedgerConfig};
 use manaflow_types::{
-    Block, ChainContext, EthereumTx, FLAG_DEV_MODE, Header, Move, Outcome, OverlayView, Runtime, SigningKey, StateKey,
-    SystemTx, Tx, sort_canonical,
+    Block, EthereumTx, FLAG_DEV_MODE, Header, Move, Outcome, OverlayView, Runtime, SigningKey, StateKey, SystemTx, Tx,
+    sort_canonical,
 };
 use rayon::prelude::*;
 use revm::context::CfgEnv;
@@ -25,8 +25,8 @@ use revm::primitives::hardfork::SpecId;
 use revm::state::{AccountInfo, Bytecode};
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 
-use super::erc20_transfer;
 use super::stats::{median, median_duration};
+use super::{NoAncestors, erc20_transfer};
 use crate::cli::ValidateArgs;
 
 const CHAIN_ID: u64 = 31337;
@@ -78,16 +78,6 @@ fn setup(senders: u64) -> anyhow::Result<Setup> {
     }
     sort_canonical(&mut genesis);
     Ok(Setup { token, code, senders, genesis })
-}
-
-struct NoAncestors;
-impl ChainContext for NoAncestors {
-    fn block_hash(&self, _: u64) -> Option<B256> {
-        None
-    }
-    fn dev_mode(&self) -> bool {
-        true
-    }
 }
 
 fn template() -> Header {

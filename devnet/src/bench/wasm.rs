@@ -13,25 +13,15 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use anyhow::{Context as _, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
 use manaflow_evm::{EvmRuntime, Hardfork};
-use manaflow_types::{Call, ChainContext, Execution, Header, MapView, Move, Output, Runtime, StateKey, Status};
+use manaflow_types::{Call, Execution, Header, MapView, Move, Output, Runtime, StateKey, Status};
 
+use super::NoAncestors;
 use super::stats::median;
 use crate::cli::WasmArgs;
 
 const CHAIN_ID: u64 = 31337;
 const EVM_TOKEN_ARTIFACT: &str = include_str!("../../../examples/contracts/artifacts/TestToken.json");
 const WASM_TOKEN: &[u8] = include_bytes!("../../../examples/wasm/artifacts/erc20.wasm");
-
-struct NoAncestors;
-
-impl ChainContext for NoAncestors {
-    fn block_hash(&self, _: u64) -> Option<B256> {
-        None
-    }
-    fn dev_mode(&self) -> bool {
-        true
-    }
-}
 
 fn header() -> Header {
     Header { timestamp: 1_700_000_000, gas_limit: 30_000_000, chain_id: CHAIN_ID, ..Header::default() }
