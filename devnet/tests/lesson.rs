@@ -122,4 +122,13 @@ fn the_lesson_runs_and_shows_each_chapter() {
     assert_eq!(full.matches("refused at sequencing: invalid transaction: stale prev").count(), 2, "{full}");
     let end = &out[out.rfind("» validate chain\n").expect("the last validation")..];
     assert!(end.contains("verdict forward: ✔ valid"), "{end}");
+
+    // Chapter 11: the same token in WASM gives the same moves, and step shows its host calls.
+    let sent = section(&out, "send wtoken transfer bob 100 --from alice");
+    assert!(sent.contains("8 moves (4 writes, 4 reads)"), "{sent}");
+    let wasm_step = section(&out, "step last");
+    let load = wasm_step.find("storage_load (SLOAD)").expect("the WASM frame's storage_load");
+    let store = wasm_step.find("storage_store (SSTORE)").expect("the WASM frame's storage_store");
+    assert!(load < store, "in execution order:\n{wasm_step}");
+    assert!(wasm_step.contains("✔ re-execution reproduces the 8 declared moves exactly"), "{wasm_step}");
 }
