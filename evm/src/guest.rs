@@ -13,6 +13,7 @@
 use std::sync::{Arc, LazyLock};
 
 use alloy_primitives::{Bytes, U256};
+use manaflow_types::guest::opcode;
 use manaflow_types::{Entry, GuestExit, GuestFrame, GuestRun, GuestStep, GuestVm, HostAnswer, HostOp, is_wasm};
 use revm::bytecode::Bytecode;
 use revm::context_interface::{Cfg, ContextTr, LocalContextTr};
@@ -21,7 +22,7 @@ use revm::handler::instructions::InstructionProvider;
 use revm::handler::{EthFrame, FrameData, FrameInitOrResult, ItemOrResult};
 use revm::inspector::{Inspector, InspectorEvmTr};
 use revm::interpreter::interpreter::{EthInterpreter, ExtBytecode};
-use revm::interpreter::interpreter_types::{InputsTr, Jumps, ReturnData, RuntimeFlag, StackTr};
+use revm::interpreter::interpreter_types::{InputsTr, Jumps, ReturnData, StackTr};
 use revm::interpreter::{CallInput, Host, InstructionContext, InstructionResult, InterpreterAction, InterpreterResult};
 
 /// A bytecode whose byte at each offset is that offset: pointing the interpreter of a guest
@@ -105,7 +106,7 @@ impl GuestFrames {
                     // A call or create that ended without a frame (a failed CREATE under EIP-8037)
                     // still sets the return data.
                     let return_data =
-                        matches!(opcode, 0xf0..=0xfa).then(|| frame.interpreter.return_data.buffer().clone());
+                        opcode::is_call_or_create(opcode).then(|| frame.interpreter.return_data.buffer().clone());
                     answer = HostAnswer::Done { pushed, return_data }
                 }
                 Err(InstructionResult::Suspend) => {
@@ -147,8 +148,6 @@ impl GuestFrames {
                 Entry::Deploy => Bytes::new(),
                 Entry::Call => input,
             },
-            is_static: interp.runtime_flag.is_static(),
-            depth: frame.depth,
         };
         // From here on the interpreter only runs the instructions the guest asks for.
         interp.bytecode = ExtBytecode::new(OPCODE_TABLE.clone());

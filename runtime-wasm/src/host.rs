@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use alloy_primitives::{Address, Bytes, U256, keccak256};
+use manaflow_types::guest::opcode as op;
 use manaflow_types::{GuestFrame, HostAnswer, HostOp};
 use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
 
@@ -19,30 +20,6 @@ use crate::gas::{
     COPY_WORD_GAS, FUEL_PER_GAS, HOST_CALL_GAS, KECCAK_GAS, KECCAK_WORD_GAS, MEMORY_PAGES_MAX, PAGE_BYTES, PAGE_GAS,
     TABLE_ELEMENTS_MAX, words,
 };
-
-/// EVM opcodes the host functions mirror.
-mod op {
-    pub const SLOAD: u8 = 0x54;
-    pub const SSTORE: u8 = 0x55;
-    pub const BALANCE: u8 = 0x31;
-    pub const EXTCODESIZE: u8 = 0x3b;
-    pub const EXTCODEHASH: u8 = 0x3f;
-    pub const BLOCKHASH: u8 = 0x40;
-    pub const COINBASE: u8 = 0x41;
-    pub const TIMESTAMP: u8 = 0x42;
-    pub const NUMBER: u8 = 0x43;
-    pub const PREVRANDAO: u8 = 0x44;
-    pub const GASLIMIT: u8 = 0x45;
-    pub const CHAINID: u8 = 0x46;
-    pub const BASEFEE: u8 = 0x48;
-    pub const BLOBBASEFEE: u8 = 0x4a;
-    pub const LOG0: u8 = 0xa0;
-    pub const CREATE: u8 = 0xf0;
-    pub const CALL: u8 = 0xf1;
-    pub const DELEGATECALL: u8 = 0xf4;
-    pub const CREATE2: u8 = 0xf5;
-    pub const STATICCALL: u8 = 0xfa;
-}
 
 /// Where the instance and the driver meet: the pending request, the answer, and the gas each
 /// side last saw.

@@ -21,30 +21,80 @@ pub fn is_wasm(code: &[u8]) -> bool {
     code.starts_with(&WASM_MAGIC)
 }
 
+/// The EVM instructions guest host functions run (one table for both sides).
+pub mod opcode {
+    /// `BALANCE`.
+    pub const BALANCE: u8 = 0x31;
+    /// `EXTCODESIZE`.
+    pub const EXTCODESIZE: u8 = 0x3b;
+    /// `EXTCODEHASH`.
+    pub const EXTCODEHASH: u8 = 0x3f;
+    /// `BLOCKHASH`.
+    pub const BLOCKHASH: u8 = 0x40;
+    /// `COINBASE`.
+    pub const COINBASE: u8 = 0x41;
+    /// `TIMESTAMP`.
+    pub const TIMESTAMP: u8 = 0x42;
+    /// `NUMBER`.
+    pub const NUMBER: u8 = 0x43;
+    /// `PREVRANDAO`.
+    pub const PREVRANDAO: u8 = 0x44;
+    /// `GASLIMIT`.
+    pub const GASLIMIT: u8 = 0x45;
+    /// `CHAINID`.
+    pub const CHAINID: u8 = 0x46;
+    /// `BASEFEE`.
+    pub const BASEFEE: u8 = 0x48;
+    /// `BLOBBASEFEE`.
+    pub const BLOBBASEFEE: u8 = 0x4a;
+    /// `SLOAD`.
+    pub const SLOAD: u8 = 0x54;
+    /// `SSTORE`.
+    pub const SSTORE: u8 = 0x55;
+    /// `LOG0`; `LOG0 + n` logs with `n` topics.
+    pub const LOG0: u8 = 0xa0;
+    /// `CREATE`.
+    pub const CREATE: u8 = 0xf0;
+    /// `CALL`.
+    pub const CALL: u8 = 0xf1;
+    /// `DELEGATECALL`.
+    pub const DELEGATECALL: u8 = 0xf4;
+    /// `CREATE2`.
+    pub const CREATE2: u8 = 0xf5;
+    /// `STATICCALL`.
+    pub const STATICCALL: u8 = 0xfa;
+
+    /// Whether `op` is a call or a create (it sets the return data).
+    pub fn is_call_or_create(op: u8) -> bool {
+        matches!(op, CREATE | CALL | DELEGATECALL | CREATE2 | STATICCALL)
+    }
+}
+
 /// The WASM host function that runs EVM instruction `opcode` (docs/wasm-abi.md), for showing a
 /// guest frame's accesses in the words its author wrote.
-pub fn host_function(opcode: u8) -> Option<&'static str> {
-    Some(match opcode {
-        0x54 => "storage_load",
-        0x55 => "storage_store",
-        0x31 => "balance",
-        0x3b => "code_size",
-        0x3f => "code_hash",
-        0x40 => "block_hash",
-        0x41 => "coinbase",
-        0x42 => "timestamp",
-        0x43 => "block_number",
-        0x44 => "prevrandao",
-        0x45 => "gas_limit",
-        0x46 => "chain_id",
-        0x48 => "base_fee",
-        0x4a => "blob_base_fee",
-        0xa0..=0xa4 => "emit_log",
-        0xf0 => "create1",
-        0xf1 => "call_contract",
-        0xf4 => "delegate_call_contract",
-        0xf5 => "create2",
-        0xfa => "static_call_contract",
+pub fn host_function(op: u8) -> Option<&'static str> {
+    use opcode::*;
+    Some(match op {
+        SLOAD => "storage_load",
+        SSTORE => "storage_store",
+        BALANCE => "balance",
+        EXTCODESIZE => "code_size",
+        EXTCODEHASH => "code_hash",
+        BLOCKHASH => "block_hash",
+        COINBASE => "coinbase",
+        TIMESTAMP => "timestamp",
+        NUMBER => "block_number",
+        PREVRANDAO => "prevrandao",
+        GASLIMIT => "gas_limit",
+        CHAINID => "chain_id",
+        BASEFEE => "base_fee",
+        BLOBBASEFEE => "blob_base_fee",
+        _ if (LOG0..=LOG0 + 4).contains(&op) => "emit_log",
+        CREATE => "create1",
+        CALL => "call_contract",
+        DELEGATECALL => "delegate_call_contract",
+        CREATE2 => "create2",
+        STATICCALL => "static_call_contract",
         _ => return None,
     })
 }
@@ -74,10 +124,6 @@ pub struct GuestFrame {
     pub gas_price: U256,
     /// Calldata, or the constructor's arguments for [`Entry::Deploy`] (split off by the guest).
     pub input: Bytes,
-    /// Whether state changes are forbidden (inside a static call).
-    pub is_static: bool,
-    /// Call depth (0: the tx's own frame).
-    pub depth: usize,
 }
 
 /// A request from the guest: run EVM instruction `opcode` with `stack` pushed (first element on
