@@ -376,6 +376,21 @@ fn define_state(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             Ok(())
         })
     })?;
+    linker.func_wrap_async(M, "transient_load", |mut caller: Ctx<'_>, (key, out): (i32, i32)| {
+        Box::new(async move {
+            let key = read_word(&mut caller, key, "transient_load")?;
+            let value = host_op(&mut caller, op::TLOAD, vec![key], Vec::new()).await?;
+            write_word(&mut caller, out, value, "transient_load")
+        })
+    })?;
+    linker.func_wrap_async(M, "transient_store", |mut caller: Ctx<'_>, (key, value): (i32, i32)| {
+        Box::new(async move {
+            let key = read_word(&mut caller, key, "transient_store")?;
+            let value = read_word(&mut caller, value, "transient_store")?;
+            host_op(&mut caller, op::TSTORE, vec![key, value], Vec::new()).await?;
+            Ok(())
+        })
+    })?;
     linker.func_wrap_async(M, "balance", |mut caller: Ctx<'_>, (addr, out): (i32, i32)| {
         Box::new(async move {
             let address = read_address(&mut caller, addr, "balance")?;

@@ -51,6 +51,10 @@ pub mod opcode {
     pub const SLOAD: u8 = 0x54;
     /// `SSTORE`.
     pub const SSTORE: u8 = 0x55;
+    /// `TLOAD` (EIP-1153).
+    pub const TLOAD: u8 = 0x5c;
+    /// `TSTORE` (EIP-1153).
+    pub const TSTORE: u8 = 0x5d;
     /// `LOG0`; `LOG0 + n` logs with `n` topics.
     pub const LOG0: u8 = 0xa0;
     /// `CREATE`.
@@ -77,6 +81,8 @@ pub fn host_function(op: u8) -> Option<&'static str> {
     Some(match op {
         SLOAD => "storage_load",
         SSTORE => "storage_store",
+        TLOAD => "transient_load",
+        TSTORE => "transient_store",
         BALANCE => "balance",
         EXTCODESIZE => "code_size",
         EXTCODEHASH => "code_hash",

@@ -62,6 +62,16 @@ pub(crate) fn storage_store(key: &[u8; 32], value: &[u8; 32]) {
     unsafe { sys::storage_store(key.as_ptr(), value.as_ptr()) }
 }
 
+pub(crate) fn transient_load(key: &[u8; 32]) -> [u8; 32] {
+    // SAFETY: reads a word at `key`, writes a word at `out`.
+    word(|out| unsafe { sys::transient_load(key.as_ptr(), out) })
+}
+
+pub(crate) fn transient_store(key: &[u8; 32], value: &[u8; 32]) {
+    // SAFETY: reads a word at `key` and at `value`.
+    unsafe { sys::transient_store(key.as_ptr(), value.as_ptr()) }
+}
+
 pub(crate) fn this_address() -> [u8; 20] {
     // SAFETY: writes 20 bytes at `out`.
     address(|out| unsafe { sys::address(out) })

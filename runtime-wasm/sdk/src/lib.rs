@@ -9,10 +9,10 @@
 //! What it provides, by module: [`sys`] the raw host imports and [`entry`] the `call`/`deploy`
 //! exports ([`entrypoint!`], [`constructor!`]); [`abi`] selectors, encoding and decoding;
 //! [`revert`] revert data ([`Revert`], [`Panic`]); [`math`] checked arithmetic; [`storage`]
-//! slots, mappings and strings; [`log`] events ([`emit!`]); [`call`] calls and creates;
-//! [`msg`], [`block`] and [`account`] the context; [`keccak256`]. On wasm32 it also installs a
-//! bump allocator (every call is a fresh instance: nothing is ever freed) and a panic handler
-//! that traps.
+//! slots, mappings, strings and transient storage; [`log`] events ([`emit!`]); [`call`] calls
+//! and creates; [`msg`], [`block`] and [`account`] the context; [`keccak256`]. On wasm32 it also
+//! installs a bump allocator (every call is a fresh instance: nothing is ever freed) and a panic
+//! handler that traps.
 //!
 //! Everything pure (ABI, slots, keccak) also works on the host, for unit tests; functions that
 //! need the host panic there.
@@ -83,6 +83,22 @@
 //! // uint256 public number; (slot 0)
 //! const NUMBER: Slot = Slot::new(0);
 //! NUMBER.store(NUMBER.load() + U256::from(1));
+//! ```
+//!
+//! ## Transient storage
+//!
+//! ```no_run
+//! use manaflow_sdk::{Result, Revert, U256, storage::Slot};
+//! // uint256 transient locked; (transient slot 0): a reentrancy guard, zero again after the tx.
+//! const LOCKED: Slot = Slot::new(0);
+//! fn enter() -> Result<()> {
+//!     if LOCKED.load_transient() != U256::ZERO {
+//!         return Err(Revert::message("reentrant call"));
+//!     }
+//!     LOCKED.store_transient(U256::from(1));
+//!     Ok(())
+//! }
+//! # enter().unwrap();
 //! ```
 //!
 //! ## Mapping

@@ -57,6 +57,18 @@ impl Slot {
         host::storage_store(&B256::from(self.0).0, &B256::from(value).0)
     }
 
+    /// `TLOAD` (EIP-1153): this slot of the contract's transient storage, which starts every
+    /// tx at zero and makes no moves (Solidity's `transient` state variables use the same slot
+    /// numbers as ordinary ones, in this separate space).
+    pub fn load_transient(self) -> U256 {
+        B256(host::transient_load(&B256::from(self.0).0)).into()
+    }
+
+    /// `TSTORE` (EIP-1153; traps in a static call).
+    pub fn store_transient(self, value: U256) {
+        host::transient_store(&B256::from(self.0).0, &B256::from(value).0)
+    }
+
     /// Reads a `string` or `bytes` state variable stored here, as solc's getters do: the slot,
     /// then for a long value each word of its data. Reverts with `Panic(0x22)` when the slot
     /// does not hold a valid encoding.

@@ -49,6 +49,10 @@ host_functions! {
     fn storage_load(key: *const u8, out: *mut u8);
     /// `SSTORE`: traps in a static call.
     fn storage_store(key: *const u8, value: *const u8);
+    /// `TLOAD` (EIP-1153): the word at `key` of this contract's transient storage into `out`.
+    fn transient_load(key: *const u8, out: *mut u8);
+    /// `TSTORE` (EIP-1153): traps in a static call.
+    fn transient_store(key: *const u8, value: *const u8);
 
     /// `ADDRESS` (20 bytes).
     fn address(out: *mut u8);

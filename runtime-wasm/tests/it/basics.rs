@@ -128,3 +128,16 @@ fn re_execution_missing_a_declared_move_is_refused_without_harm() {
     let again = runtime().execute(&call, &header(), &Chain, &chain.view).expect("executes");
     assert_eq!(again, execution);
 }
+
+#[test]
+fn transient_storage_lasts_for_the_tx_and_makes_no_moves() {
+    let mut chain = Sandbox::new();
+    let contract = chain.deploy(alice(), wat("transient"));
+    let execution = chain.send(bob(), Some(contract), Bytes::new(), U256::ZERO);
+    assert_eq!(execution.status, Status::Success, "{:?}", execution.output);
+    assert_eq!(execution.output.as_ref(), word(42).as_slice(), "the inner call reads what the outer one stored");
+    assert!(!execution.moves.iter().any(|m| m.mark == Mark::Storage), "transient storage makes no moves");
+    let later = chain.send(bob(), Some(contract), Bytes::from_static(b"r"), U256::ZERO);
+    assert_eq!(later.status, Status::Success);
+    assert_eq!(later.output.as_ref(), word(0).as_slice(), "the next tx starts with it cleared");
+}
