@@ -50,6 +50,11 @@ impl Vm {
     fn new(pooled: bool) -> Self {
         // Threads, the component model, GC and exceptions are compiled out (crate features off).
         let mut config = Config::new();
+        // The host's triple named explicitly: Cranelift then generates code for the
+        // architecture's baseline instead of the CPU features it detects. Frame sizes, and so
+        // how deep recursion goes within the stack limit, are the same on every machine of
+        // one architecture, and a tx that recurses near the limit gets the same verdict on any.
+        config.target(&target_lexicon::HOST.to_string()).expect("the host triple is a wasmtime target");
         config
             .consume_fuel(true)
             .cranelift_nan_canonicalization(true)
