@@ -563,7 +563,7 @@ fn step_re_executes_an_erc20_transfer_access_by_access() {
         .skip(2)
         .map(|l| l.split_whitespace().nth(2).expect("an opcode"))
         .collect();
-    assert_eq!(opcodes, ["TX", "SLOAD", "SSTORE", "SLOAD", "SSTORE"], "{step}");
+    assert_eq!(opcodes, ["TX", "SLOAD", "SSTORE", "SLOAD", "SSTORE", "LOG3"], "{step}");
     assert!(lines[2].contains("calls token with 0 ETH  (first touch: move #1)"), "{step}");
     assert!(
         lines[3].ends_with(&format!("SLOAD        reads balanceOf[alice] = {MINTED}  (first touch: move #4)")),
@@ -572,8 +572,14 @@ fn step_re_executes_an_erc20_transfer_access_by_access() {
     assert!(lines[4].ends_with("SSTORE       writes balanceOf[alice] := 999999999999999999999900"), "{step}");
     assert!(lines[5].ends_with("SLOAD        reads balanceOf[bob] = 0  (first touch: move #3)"), "{step}");
     assert!(lines[6].ends_with("SSTORE       writes balanceOf[bob] := 100"), "{step}");
+    assert!(
+        lines[7].ends_with(
+            "LOG3         emits token.Transfer(from: alice, to: bob, value: 100)  (a log: the receipt's, not a move)"
+        ),
+        "the event, decoded with the token's ABI: {step}"
+    );
     assert!(lines[3].trim_start().starts_with("token "), "the token's code runs: {step}");
-    assert_eq!(lines[7], "the move set (8 moves, in canonical order)");
+    assert_eq!(lines[8], "the move set (8 moves, in canonical order)");
     assert_eq!(lines.last(), Some(&"✔ re-execution reproduces the 8 declared moves exactly"), "{step}");
 }
 
@@ -589,12 +595,19 @@ fn step_shows_a_wasm_frames_host_calls_and_the_instructions_they_ran() {
         .map(|l| l.split_whitespace().take(4).collect())
         .collect();
     let calls: Vec<&str> = accesses.iter().map(|a| a[2]).collect();
-    assert_eq!(calls, ["TX", "storage_load", "storage_store", "storage_load", "storage_store"], "{step}");
+    assert_eq!(calls, ["TX", "storage_load", "storage_store", "storage_load", "storage_store", "emit_log"], "{step}");
     // Host calls are numbered within the WASM frame and name the EVM instruction each ran.
     assert_eq!(accesses[1][1..4], ["#1", "storage_load", "(SLOAD)"], "{step}");
     assert_eq!(accesses[2][1..4], ["#2", "storage_store", "(SSTORE)"], "{step}");
     assert!(lines[3].ends_with(&format!("reads balanceOf[alice] = {MINTED}  (first touch: move #4)")), "{step}");
     assert!(lines[6].ends_with("writes balanceOf[bob] := 100"), "{step}");
+    // The WASM frame's log reaches the tracer as an EVM LOG3's does, decoded with the same ABI.
+    assert_eq!(accesses[5][1..4], ["#5", "emit_log", "(LOG3)"], "{step}");
+    assert!(
+        lines[7]
+            .ends_with("emits token.Transfer(from: alice, to: bob, value: 100)  (a log: the receipt's, not a move)"),
+        "{step}"
+    );
     assert_eq!(lines.last(), Some(&"✔ re-execution reproduces the 8 declared moves exactly"), "{step}");
 }
 

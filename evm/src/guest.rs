@@ -16,7 +16,7 @@ use alloy_primitives::{Bytes, U256};
 use manaflow_types::guest::opcode;
 use manaflow_types::{Entry, GuestExit, GuestFrame, GuestRun, GuestStep, GuestVm, HostAnswer, HostOp, is_wasm};
 use revm::bytecode::Bytecode;
-use revm::context_interface::{Cfg, ContextTr, LocalContextTr};
+use revm::context_interface::{Cfg, ContextTr, JournalTr, LocalContextTr};
 use revm::handler::evm::ContextDbError;
 use revm::handler::instructions::InstructionProvider;
 use revm::handler::{EthFrame, FrameData, FrameInitOrResult, ItemOrResult};
@@ -182,7 +182,8 @@ impl GuestFrames {
 }
 
 /// Executes `op` on the frame's interpreter: its operands pushed, its memory staged, the
-/// instruction run (between the inspector's `step` and `step_end`). Returns the word it pushed.
+/// instruction run (between the inspector's `step` and `step_end`, with `log_full` for a log it
+/// journals). Returns the word it pushed.
 fn execute<CTX, INSP, I>(
     ctx: &mut CTX,
     inspector: &mut INSP,
@@ -214,6 +215,7 @@ where
         }
     };
     let static_gas = instructions.gas_table()[usize::from(op.opcode)];
+    let logs_before = ctx.journal().logs().len();
     let result = staged.and_then(|()| match interp.gas.record_regular_cost(u64::from(static_gas)) {
         true => {
             let instruction = instructions.instruction_table()[usize::from(op.opcode)];
@@ -227,6 +229,13 @@ where
     {
         // As revm's loop does, so that inspectors see the instruction fail.
         interp.halt(e);
+    }
+    // A `LOGn` journals its log: inspectors get it with the interpreter, as revm's loop does.
+    if ctx.journal().logs().len() != logs_before {
+        let logs = ctx.journal().logs()[logs_before..].to_vec(); // owned: the hook takes `ctx`
+        for log in logs {
+            inspector.log_full(interp, ctx, log);
+        }
     }
     inspector.step_end(interp, ctx);
     match result {

@@ -1,8 +1,9 @@
 //! The state accesses of an execution, reported as they happen: each opcode that reads or writes
-//! state (or the block context), each call and each create, with the contract and pc. The REPL's
-//! `step` shows them, ending with the move set they add up to.
+//! state (or the block context), each call and each create, with the contract and pc; and each
+//! log, which is no state access (logs go to the receipt, not the move set) but is what a reader
+//! of a trace looks for. The REPL's `step` shows them, ending with the move set they add up to.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, Log, U256};
 use manaflow_types::guest::{host_function, is_wasm};
 use revm::bytecode::opcode::{self, OpCode};
 use revm::context_interface::CreateScheme;
@@ -75,6 +76,8 @@ pub enum Touch {
         /// Wei transferred.
         value: U256,
     },
+    /// A log was emitted (`LOG0`…`LOG4`, or a WASM `emit_log`); it makes no move.
+    Log(Log),
     /// A create finished.
     Create {
         /// The new contract (`None`: the create failed).
@@ -246,6 +249,14 @@ impl<CTX> Inspector<CTX, EthInterpreter> for Tracer<'_> {
             self.emit(Access { depth, contract, pc, opcode, host, touch });
         }
         None
+    }
+
+    fn log_full(&mut self, _interp: &mut Interpreter<EthInterpreter>, _ctx: &mut CTX, log: Log) {
+        if self.sink.is_some()
+            && let Some((contract, pc, depth, opcode, host)) = self.at
+        {
+            self.emit(Access { depth, contract, pc, opcode, host, touch: Touch::Log(log) });
+        }
     }
 
     fn create(&mut self, _ctx: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {

@@ -110,7 +110,9 @@ pub const COMMANDS: &[Command] = &[
         summary: "re-execute a tx and watch each state access as it happens",
         details: "The tx runs again against nothing but its own declared moves, as the validator runs it.\n\
                   Each access shows the contract, pc and opcode (SLOAD, SSTORE, BALANCE, CALL, …), and the\n\
-                  move it declares on first touch; the move set it adds up to ends the run.\n\
+                  move it declares on first touch; logs appear where they are emitted, decoded (they make\n\
+                  no move). A WASM frame shows its host calls by number, with the instruction each ran.\n\
+                  The move set the accesses add up to ends the run.\n\
                   --step pauses after each access.",
         run: step::step,
     },

@@ -1,5 +1,6 @@
 //! `step`: re-executes a tx the way the validator does (against nothing but its declared moves)
-//! and shows each state access as it happens, ending with the move set they add up to.
+//! and shows each state access (and each log) as it happens, ending with the move set the
+//! accesses add up to.
 
 use std::collections::HashSet;
 
@@ -7,6 +8,7 @@ use alloy_primitives::B256;
 use manaflow_evm::{Access, Touch};
 use manaflow_types::{Move, StateKey, context::parse_context_slot};
 
+use crate::repl::abi::show_log;
 use crate::repl::cmd::show::move_table;
 use crate::repl::console::{Console, Stepper};
 use crate::repl::describe::{SlotNames, trim_ether};
@@ -38,7 +40,7 @@ fn key_of(access: &Access, moves: &[Move]) -> Option<StateKey> {
             field.key()
         }
         Touch::Call { code, .. } => StateKey::code(*code),
-        Touch::Create { .. } => return None,
+        Touch::Create { .. } | Touch::Log(_) => return None,
     })
 }
 
@@ -74,6 +76,9 @@ fn describe_access(session: &Session, slots: &SlotNames, access: &Access) -> Str
             )
         }
         Touch::Create { created: None, .. } => paint(BAD, "create failed"),
+        Touch::Log(log) => {
+            format!("emits {}{}", show_log(log, names), paint(DIM, "  (a log: the receipt's, not a move)"))
+        }
     }
 }
 
