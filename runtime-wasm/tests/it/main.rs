@@ -5,4 +5,5 @@ mod bad_contracts;
 mod basics;
 mod cross;
 mod identical;
+mod pool;
 mod support;
