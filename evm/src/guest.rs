@@ -67,7 +67,8 @@ impl GuestFrames {
             Some(_) => {
                 // Resumed after a call or create: the instruction's result is on the stack.
                 let pushed = frame.interpreter.stack.pop().ok();
-                HostAnswer::Done { pushed, return_data: Some(frame.interpreter.return_data.buffer().clone()) }
+                let return_data = Some(frame.interpreter.return_data.buffer().clone());
+                HostAnswer::Done { pushed, return_data, written: None }
             }
             None => {
                 let run = self.start(ctx, frame);
@@ -101,13 +102,20 @@ impl GuestFrames {
                 GuestStep::Op(op) => op,
             };
             let opcode = op.opcode;
+            // EXTCODECOPY's length operand: the bytes it writes at offset 0 go back to the guest.
+            let copied = (opcode == opcode::EXTCODECOPY).then(|| op.stack.get(3).copied().unwrap_or_default());
             match execute(ctx, inspector, frame, instructions, op) {
                 Ok(pushed) => {
                     // A call or create that ended without a frame (a failed CREATE under EIP-8037)
                     // still sets the return data.
                     let return_data =
                         opcode::is_call_or_create(opcode).then(|| frame.interpreter.return_data.buffer().clone());
-                    answer = HostAnswer::Done { pushed, return_data }
+                    // The instruction ran, so its length fit in memory (it paid the expansion).
+                    let written = copied.map(|len| {
+                        let len = usize::try_from(len).unwrap_or(0);
+                        Bytes::copy_from_slice(&frame.interpreter.memory.slice_len(0, len))
+                    });
+                    answer = HostAnswer::Done { pushed, return_data, written }
                 }
                 Err(InstructionResult::Suspend) => {
                     let action = frame.interpreter.take_next_action();

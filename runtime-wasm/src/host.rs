@@ -151,6 +151,15 @@ fn read(caller: &mut Ctx<'_>, ptr: i32, len: i32, what: &str) -> wasmtime::Resul
     }
 }
 
+/// Halts unless `len` bytes at `ptr` lie inside the guest's memory.
+fn check_range(caller: &mut Ctx<'_>, ptr: i32, len: i32, what: &str) -> wasmtime::Result<()> {
+    let memory = memory(caller)?;
+    match offset(ptr).checked_add(offset(len)) {
+        Some(end) if end <= memory.data_size(&caller) => Ok(()),
+        _ => Err(stop(caller, Stop::Halt(format!("{what}: out of bounds memory access")))),
+    }
+}
+
 fn write(caller: &mut Ctx<'_>, ptr: i32, bytes: &[u8], what: &str) -> wasmtime::Result<()> {
     let memory = memory(caller)?;
     if memory.write(&mut *caller, offset(ptr), bytes).is_err() {
@@ -194,6 +203,16 @@ impl Future for Answer {
 /// Hands `op` to the driver, waits for its answer, and takes the gas it left. Returns the word
 /// the instruction pushed.
 async fn host_op(caller: &mut Ctx<'_>, opcode: u8, stack: Vec<U256>, memory: Vec<u8>) -> wasmtime::Result<U256> {
+    Ok(host_op_written(caller, opcode, stack, memory).await?.0)
+}
+
+/// As [`host_op`], also returning what the instruction wrote to memory (empty if nothing).
+async fn host_op_written(
+    caller: &mut Ctx<'_>,
+    opcode: u8,
+    stack: Vec<U256>,
+    memory: Vec<u8>,
+) -> wasmtime::Result<(U256, Bytes)> {
     charge(caller, 0)?;
     let mailbox = Arc::clone(&caller.data().mailbox);
     {
@@ -207,11 +226,11 @@ async fn host_op(caller: &mut Ctx<'_>, opcode: u8, stack: Vec<U256>, memory: Vec
     caller.set_fuel(gas_left.saturating_mul(FUEL_PER_GAS))?;
     match answer {
         HostAnswer::Start => Err(stop(caller, Stop::Halt("the host answered out of turn".into()))),
-        HostAnswer::Done { pushed, return_data } => {
+        HostAnswer::Done { pushed, return_data, written } => {
             if let Some(return_data) = return_data {
                 caller.data_mut().return_data = return_data;
             }
-            Ok(pushed.unwrap_or_default())
+            Ok((pushed.unwrap_or_default(), written.unwrap_or_default()))
         }
     }
 }
@@ -403,6 +422,16 @@ fn define_state(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             let address = read_address(&mut caller, addr, "code_size")?;
             let size = host_op(&mut caller, op::EXTCODESIZE, vec![address], Vec::new()).await?;
             Ok(u32::try_from(size).unwrap_or(u32::MAX) as i32)
+        })
+    })?;
+    linker.func_wrap_async(M, "code_copy", |mut caller: Ctx<'_>, (addr, dest, from, len): (i32, i32, i32, i32)| {
+        Box::new(async move {
+            let address = read_address(&mut caller, addr, "code_copy")?;
+            // The destination must fit the guest's memory before the host copies anything.
+            check_range(&mut caller, dest, len, "code_copy")?;
+            let stack = vec![address, U256::ZERO, U256::from(offset(from)), U256::from(offset(len))];
+            let (_, code) = host_op_written(&mut caller, op::EXTCODECOPY, stack, Vec::new()).await?;
+            write(&mut caller, dest, &code, "code_copy")
         })
     })?;
     linker.func_wrap_async(M, "code_hash", |mut caller: Ctx<'_>, (addr, out): (i32, i32)| {

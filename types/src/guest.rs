@@ -27,6 +27,8 @@ pub mod opcode {
     pub const BALANCE: u8 = 0x31;
     /// `EXTCODESIZE`.
     pub const EXTCODESIZE: u8 = 0x3b;
+    /// `EXTCODECOPY`.
+    pub const EXTCODECOPY: u8 = 0x3c;
     /// `EXTCODEHASH`.
     pub const EXTCODEHASH: u8 = 0x3f;
     /// `BLOCKHASH`.
@@ -85,6 +87,7 @@ pub fn host_function(op: u8) -> Option<&'static str> {
         TSTORE => "transient_store",
         BALANCE => "balance",
         EXTCODESIZE => "code_size",
+        EXTCODECOPY => "code_copy",
         EXTCODEHASH => "code_hash",
         BLOCKHASH => "block_hash",
         COINBASE => "coinbase",
@@ -150,12 +153,15 @@ pub enum HostAnswer {
     /// The frame is starting: nothing was asked yet.
     Start,
     /// The instruction ran: the word it pushed, if any (for calls: 1 success, 0 failure; for
-    /// creates: the address or 0), and the return data buffer afterwards.
+    /// creates: the address or 0), the return data buffer afterwards, and what it wrote to memory.
     Done {
         /// The word pushed.
         pushed: Option<U256>,
         /// `RETURNDATA` after the instruction (changed only by calls and creates).
         return_data: Option<Bytes>,
+        /// For an instruction whose result is memory (`EXTCODECOPY`, asked to write at offset
+        /// 0): the bytes it wrote, for the guest to copy into its own memory.
+        written: Option<Bytes>,
     },
 }
 

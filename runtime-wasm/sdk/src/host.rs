@@ -112,6 +112,13 @@ pub(crate) fn code_size(addr: &[u8; 20]) -> i32 {
     unsafe { sys::code_size(addr.as_ptr()) }
 }
 
+pub(crate) fn code_copy(addr: &[u8; 20], offset: usize, len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    // SAFETY: reads 20 bytes at `addr`, writes exactly `len` bytes to `buf`.
+    unsafe { sys::code_copy(addr.as_ptr(), buf.as_mut_ptr(), offset as i32, len as i32) };
+    buf
+}
+
 pub(crate) fn code_hash(addr: &[u8; 20]) -> [u8; 32] {
     // SAFETY: reads 20 bytes at `addr`, writes a word at `out`.
     word(|out| unsafe { sys::code_hash(addr.as_ptr(), out) })

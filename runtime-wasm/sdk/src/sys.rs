@@ -71,6 +71,9 @@ host_functions! {
     fn balance(addr: *const u8, out: *mut u8);
     /// `EXTCODESIZE`.
     fn code_size(addr: *const u8) -> i32;
+    /// `EXTCODECOPY`: copies `code[offset..offset + len]` of the account at `addr` to `dest`,
+    /// zero past the end.
+    fn code_copy(addr: *const u8, dest: *mut u8, offset: i32, len: i32);
     /// `EXTCODEHASH` (word; zero for an empty account).
     fn code_hash(addr: *const u8, out: *mut u8);
 

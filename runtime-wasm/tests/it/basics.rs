@@ -141,3 +141,19 @@ fn transient_storage_lasts_for_the_tx_and_makes_no_moves() {
     assert_eq!(later.status, Status::Success);
     assert_eq!(later.output.as_ref(), word(0).as_slice(), "the next tx starts with it cleared");
 }
+
+#[test]
+fn code_copy_returns_a_wasm_or_an_evm_contracts_code() {
+    let mut chain = Sandbox::new();
+    let copier = chain.deploy(alice(), wat("code_copy"));
+    let own = chain.send(bob(), Some(copier), Bytes::new(), U256::ZERO);
+    assert_eq!(own.status, Status::Success, "{:?}", own.output);
+    assert_eq!(own.output, chain.code(copier), "its own code: the module");
+
+    let token = chain.deploy(alice(), crate::artifacts::solidity("TestToken"));
+    let other = chain.send(bob(), Some(copier), token.to_vec().into(), U256::ZERO);
+    assert_eq!(other.status, Status::Success, "{:?}", other.output);
+    assert_eq!(other.output, chain.code(token), "an EVM contract's runtime code");
+    let code = other.moves.iter().find(|m| m.addr == token && m.mark == Mark::Code).expect("the token's code move");
+    assert_eq!(code.prev, code.next, "reading code is a read");
+}

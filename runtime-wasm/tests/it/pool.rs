@@ -42,9 +42,9 @@ fn frames_beyond_the_pool_run_on_demand_with_the_same_results() {
     // Then each finishes: SSTORE done, SLOAD answered, the word returned.
     let mut ends = Vec::new();
     for (run, _) in &mut suspended {
-        let done = HostAnswer::Done { pushed: None, return_data: None };
+        let done = HostAnswer::Done { pushed: None, return_data: None, written: None };
         expect_op(run.as_mut(), done, opcode::SLOAD);
-        let loaded = HostAnswer::Done { pushed: Some(U256::from_be_bytes(value.0)), return_data: None };
+        let loaded = HostAnswer::Done { pushed: Some(U256::from_be_bytes(value.0)), return_data: None, written: None };
         ends.push(run.resume(loaded, GAS));
     }
     let first = ends[0].clone();
