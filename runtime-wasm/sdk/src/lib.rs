@@ -162,6 +162,16 @@
 //! let parent = block::hash(block::number() - 1); // blockhash(block.number - 1)
 //! let (now, chain) = (block::timestamp(), block::chain_id());
 //! ```
+//!
+//! ## Other accounts
+//!
+//! ```no_run
+//! use manaflow_sdk::{Address, account};
+//! let other = Address([7; 20]);
+//! // other.balance, other.code.length, other.codehash, other.code
+//! let (balance, size, hash) = (account::balance(other), account::code_size(other), account::code_hash(other));
+//! let code = account::code(other); // a WASM module or EVM bytecode
+//! ```
 #![no_std]
 #![deny(missing_docs)]
 
