@@ -379,37 +379,38 @@ fn define_block_context(linker: &mut Linker<HostState>) -> wasmtime::Result<()> 
     Ok(())
 }
 
+/// Defines a host function that runs `opcode` (`SLOAD`, `TLOAD`) on the word at `key` and
+/// writes the word it pushed at `out`.
+fn slot_load(linker: &mut Linker<HostState>, name: &'static str, opcode: u8) -> wasmtime::Result<()> {
+    linker.func_wrap_async(M, name, move |mut caller: Ctx<'_>, (key, out): (i32, i32)| {
+        Box::new(async move {
+            let key = read_word(&mut caller, key, name)?;
+            let value = host_op(&mut caller, opcode, vec![key], Vec::new()).await?;
+            write_word(&mut caller, out, value, name)
+        })
+    })?;
+    Ok(())
+}
+
+/// Defines a host function that runs `opcode` (`SSTORE`, `TSTORE`) with the words at `key` and
+/// `value`.
+fn slot_store(linker: &mut Linker<HostState>, name: &'static str, opcode: u8) -> wasmtime::Result<()> {
+    linker.func_wrap_async(M, name, move |mut caller: Ctx<'_>, (key, value): (i32, i32)| {
+        Box::new(async move {
+            let key = read_word(&mut caller, key, name)?;
+            let value = read_word(&mut caller, value, name)?;
+            host_op(&mut caller, opcode, vec![key, value], Vec::new()).await?;
+            Ok(())
+        })
+    })?;
+    Ok(())
+}
+
 fn define_state(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    linker.func_wrap_async(M, "storage_load", |mut caller: Ctx<'_>, (key, out): (i32, i32)| {
-        Box::new(async move {
-            let key = read_word(&mut caller, key, "storage_load")?;
-            let value = host_op(&mut caller, op::SLOAD, vec![key], Vec::new()).await?;
-            write_word(&mut caller, out, value, "storage_load")
-        })
-    })?;
-    linker.func_wrap_async(M, "storage_store", |mut caller: Ctx<'_>, (key, value): (i32, i32)| {
-        Box::new(async move {
-            let key = read_word(&mut caller, key, "storage_store")?;
-            let value = read_word(&mut caller, value, "storage_store")?;
-            host_op(&mut caller, op::SSTORE, vec![key, value], Vec::new()).await?;
-            Ok(())
-        })
-    })?;
-    linker.func_wrap_async(M, "transient_load", |mut caller: Ctx<'_>, (key, out): (i32, i32)| {
-        Box::new(async move {
-            let key = read_word(&mut caller, key, "transient_load")?;
-            let value = host_op(&mut caller, op::TLOAD, vec![key], Vec::new()).await?;
-            write_word(&mut caller, out, value, "transient_load")
-        })
-    })?;
-    linker.func_wrap_async(M, "transient_store", |mut caller: Ctx<'_>, (key, value): (i32, i32)| {
-        Box::new(async move {
-            let key = read_word(&mut caller, key, "transient_store")?;
-            let value = read_word(&mut caller, value, "transient_store")?;
-            host_op(&mut caller, op::TSTORE, vec![key, value], Vec::new()).await?;
-            Ok(())
-        })
-    })?;
+    slot_load(linker, "storage_load", op::SLOAD)?;
+    slot_store(linker, "storage_store", op::SSTORE)?;
+    slot_load(linker, "transient_load", op::TLOAD)?;
+    slot_store(linker, "transient_store", op::TSTORE)?;
     linker.func_wrap_async(M, "balance", |mut caller: Ctx<'_>, (addr, out): (i32, i32)| {
         Box::new(async move {
             let address = read_address(&mut caller, addr, "balance")?;
