@@ -5,90 +5,13 @@
 
 use alloy_primitives::{Address, B256, Log, U256};
 use manaflow_types::guest::{host_function, is_wasm};
+pub use manaflow_types::trace::{Access, AccessSink, Touch};
 use revm::bytecode::opcode::{self, OpCode};
 use revm::context_interface::CreateScheme;
 use revm::inspector::Inspector;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, LoopControl};
 use revm::interpreter::{CallInputs, CallOutcome, CallScheme, CreateInputs, CreateOutcome, Interpreter};
-
-/// One state access.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Access {
-    /// Call depth (0: the tx's own frame).
-    pub depth: usize,
-    /// The contract whose code runs (whose storage an `SLOAD` reads).
-    pub contract: Address,
-    /// Program counter of the opcode (0 for the tx's own call or create); in a WASM frame, the
-    /// ordinal of the host call (1 for its first).
-    pub pc: usize,
-    /// The opcode's name (`SLOAD`, `CALL`…), or `TX` for the tx's own call or create; in a WASM
-    /// frame, the EVM instruction its host call ran.
-    pub opcode: &'static str,
-    /// In a WASM frame, the host function called (`storage_load`, `call_contract`…).
-    pub host: Option<&'static str>,
-    /// What it touched.
-    pub touch: Touch,
-}
-
-/// What an access touched.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Touch {
-    /// A storage slot was read.
-    StorageRead {
-        /// The slot.
-        slot: B256,
-        /// The value read.
-        value: B256,
-    },
-    /// A storage slot was written.
-    StorageWrite {
-        /// The slot.
-        slot: B256,
-        /// The value written.
-        value: B256,
-    },
-    /// An account's balance was read.
-    Balance {
-        /// The account.
-        account: Address,
-        /// Its balance.
-        value: U256,
-    },
-    /// An account's code was inspected (size, hash or copy).
-    Code {
-        /// The account.
-        account: Address,
-        /// What the opcode pushed (the size or the hash; zero for a copy).
-        value: U256,
-    },
-    /// A block-context value was read (recorded as an `x` move).
-    Context {
-        /// The value pushed.
-        value: U256,
-    },
-    /// A call began.
-    Call {
-        /// The account whose state the callee runs on.
-        target: Address,
-        /// The account whose code runs (differs from `target` for a delegate call).
-        code: Address,
-        /// Wei transferred.
-        value: U256,
-    },
-    /// A log was emitted (`LOG0`…`LOG4`, or a WASM `emit_log`); it makes no move.
-    Log(Log),
-    /// A create finished.
-    Create {
-        /// The new contract (`None`: the create failed).
-        created: Option<Address>,
-        /// Wei endowed.
-        value: U256,
-    },
-}
-
-/// Receives each access; the runtime calls it during execution.
-pub type AccessSink<'a> = &'a mut dyn FnMut(Access);
 
 /// The inspector that reports accesses to a sink (none: it does nothing).
 #[derive(Default)]

@@ -6,7 +6,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use manaflow_types::{B256, Block, Bytes, ChainContext, CodeSource, Header, StateKey, TxId};
 
-use crate::error::LedgerError;
+use crate::error::{Corruption, LedgerError};
 use crate::history::{History, TxLoc};
 use crate::store::{BlockStore, StateStore};
 
@@ -67,9 +67,7 @@ impl History for Chain {
         let block = self
             .blocks
             .block_bytes(loc.block)
-            .and_then(|b| {
-                b.ok_or_else(|| LedgerError::Corrupt(format!("indexed tx {id} is in missing block {}", loc.block)))
-            })
+            .and_then(|b| b.ok_or(LedgerError::Corrupt(Corruption::MissingBlock { id: *id, block: loc.block })))
             .and_then(|bytes| Block::decode(&bytes).map_err(LedgerError::from));
         match block {
             Ok(block) => block

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::builder::seal_block;
 use crate::chain::Chain;
 use crate::delta::block_delta;
-use crate::error::{LedgerError, Result};
+use crate::error::{Corruption, LedgerError, Result, StopCause};
 use crate::forward::{ForwardObserver, ForwardState, StageTimings};
 use crate::history::{History, TxLoc};
 use crate::store::{BlockStore, Checkpoint, Durability, StateStore};
@@ -85,7 +85,7 @@ pub struct Ledger {
     flusher: Option<JoinHandle<Result<(), FlushFailure>>>,
     /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
     /// later change is refused until the ledger is reopened (which rebuilds from the blocks).
-    stopped: Option<String>,
+    stopped: Option<Arc<StopCause>>,
 }
 
 /// A checkpoint batch that failed to write, handed back so it can be retried.
@@ -132,10 +132,7 @@ impl Ledger {
             None => 0,
             Some(Checkpoint { height, lthash, written_keys }) => {
                 if height as usize >= self.chain.headers.len() {
-                    return Err(LedgerError::Corrupt(format!(
-                        "checkpoint at height {height} is above the block store's tip ({} blocks)",
-                        self.chain.headers.len()
-                    )));
+                    return Err(Corruption::CheckpointAboveTip { height, blocks: self.chain.headers.len() }.into());
                 }
                 let count = self.chain.store.output_count()?;
                 let mut set =
@@ -168,10 +165,7 @@ impl Ledger {
         if let Some(tip) = self.chain.headers.last() {
             let digest = self.state.lthash.digest();
             if digest != tip.commitment {
-                return Err(LedgerError::Corrupt(format!(
-                    "UTXO set after recovery has commitment {digest}, the tip header says {}",
-                    tip.commitment
-                )));
+                return Err(Corruption::RecoveredCommitment { set: digest, header: tip.commitment }.into());
             }
         }
         Ok(())
@@ -228,8 +222,7 @@ impl Ledger {
 
     /// Block `number`, read from the block store.
     pub fn block(&self, number: u64) -> Result<Block> {
-        let bytes =
-            self.chain.blocks.block_bytes(number)?.ok_or_else(|| LedgerError::NotFound(format!("block {number}")))?;
+        let bytes = self.chain.blocks.block_bytes(number)?.ok_or(LedgerError::BlockNotFound(number))?;
         Ok(Block::decode(&bytes)?)
     }
 
@@ -292,9 +285,7 @@ impl Ledger {
     /// Refuses changes after a storage failure left memory and disk apart.
     fn ensure_running(&self) -> Result<()> {
         match &self.stopped {
-            Some(why) => Err(LedgerError::Refused(format!(
-                "the ledger stopped after a storage failure ({why}); reopen it to rebuild from the block store"
-            ))),
+            Some(why) => Err(LedgerError::Stopped(Arc::clone(why))),
             None => Ok(()),
         }
     }
@@ -429,8 +420,8 @@ impl Ledger {
                 Err(error)
             }
             Err(_) => {
-                self.stopped = Some("the checkpoint flush thread panicked".into());
-                Err(LedgerError::Refused("checkpoint flush thread panicked".into()))
+                self.stopped = Some(Arc::new(StopCause::FlushPanicked));
+                Err(LedgerError::FlushPanicked)
             }
         }
     }
@@ -465,9 +456,7 @@ impl Ledger {
             .filter(|m| in_utxo_set(m) && m.is_write() && m.is_first_use())
             .count() as u64;
         let written_keys =
-            self.state.written_keys.checked_sub(first_uses).ok_or_else(|| {
-                LedgerError::Corrupt("the set's size is below the keys the blocks first wrote".into())
-            })?;
+            self.state.written_keys.checked_sub(first_uses).ok_or_else(|| LedgerError::Corrupt(Corruption::SetSize))?;
         let mut removed = Vec::new();
         for (block, ids) in &blocks {
             let n = block.header.number;
@@ -498,8 +487,9 @@ impl Ledger {
             .write_checkpoint(&outputs, &txs, &removed, &std::mem::take(&mut self.unflushed_codes), &checkpoint)
             .and_then(|()| self.chain.blocks.truncate_above(number));
         if let Err(e) = persisted {
-            self.stopped = Some(format!("rollback to block {number} was not persisted: {e}"));
-            return Err(e);
+            let cause = Arc::new(StopCause::Rollback { number, source: Box::new(e) });
+            self.stopped = Some(Arc::clone(&cause));
+            return Err(LedgerError::Stopped(cause));
         }
         Ok(())
     }
@@ -519,15 +509,12 @@ impl Ledger {
         }
         let digest = hash.digest();
         if digest != self.commitment() {
-            return Err(LedgerError::Corrupt(format!(
-                "recomputed commitment {digest} differs from the running one {}",
-                self.commitment()
-            )));
+            return Err(Corruption::RunningCommitment { recomputed: digest, running: self.commitment() }.into());
         }
         if let Some(tip) = self.tip()
             && tip.commitment != digest
         {
-            return Err(LedgerError::Corrupt(format!("tip header commits to {}, the set is {digest}", tip.commitment)));
+            return Err(Corruption::TipCommitment { header: tip.commitment, set: digest }.into());
         }
         Ok(digest)
     }

@@ -7,6 +7,7 @@
 //! (tip-to-genesis validation with no UTXO set), [`UtxoSet`] (the set in memory).
 //!
 //! ```
+//! # #[cfg(feature = "store")] {
 //! use std::sync::Arc;
 //! use manaflow_ledger::{Ledger, LedgerConfig, NoRuntime, validate_reverse};
 //! use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, Outcome, StateKey, SystemTx, Tx, U256};
@@ -32,6 +33,7 @@
 //! let err = ledger.apply(&bad).unwrap_err();
 //! assert_eq!(err.violation().unwrap().rule.name(), "double-use");
 //! assert_eq!(ledger.len(), 1);
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -41,26 +43,31 @@
 //! and is rebuilt by replaying blocks.
 
 pub mod builder;
+#[cfg(feature = "store")]
 mod chain;
 pub mod delta;
 pub mod error;
 pub mod forward;
 pub mod history;
+#[cfg(feature = "store")]
 pub mod ledger;
 pub mod memory;
 pub mod pertx;
 pub mod reverse;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod utxo;
 pub mod verifier;
 
 pub use builder::seal_block;
-pub use error::{LedgerError, Result};
+pub use error::{Corruption, LedgerError, Result, StopCause};
 pub use forward::{ForwardObserver, ForwardState, ForwardStep, StageTimings, Staged};
 pub use history::{History, TxLoc};
+#[cfg(feature = "store")]
 pub use ledger::{Applied, ApplyTimings, Ledger, LedgerConfig};
 pub use memory::MemoryChain;
 pub use reverse::{ReverseObserver, ReverseOutcome, ReverseStep, validate_reverse};
+#[cfg(feature = "store")]
 pub use store::Durability;
 pub use utxo::{Output, UtxoSet};
 pub use verifier::{NoRuntime, TxVerifier};

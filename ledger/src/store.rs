@@ -21,7 +21,7 @@ use heed::{CommitOrAbort, Env, EnvFlags, EnvOpenOptions, PutFlags, WithoutTls};
 type Db = heed::Database<'static, Bytes, Bytes>;
 use manaflow_types::{LtHash, StateKey, TxId};
 
-use crate::error::{LedgerError, Result};
+use crate::error::{Corruption, LedgerError, Result};
 use crate::history::TxLoc;
 use crate::utxo::Output;
 
@@ -41,8 +41,11 @@ pub enum Durability {
 /// Opens (creating) one environment.
 #[allow(unsafe_code)]
 fn open_env(path: &Path, durability: Durability) -> Result<Env<WithoutTls>> {
-    std::fs::create_dir_all(path)
-        .map_err(|e| LedgerError::Refused(format!("cannot create {}: {e}", path.display())))?;
+    std::fs::create_dir_all(path).map_err(|source| LedgerError::Io {
+        action: "create".into(),
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut options = EnvOpenOptions::new().read_txn_without_tls();
     options.map_size(MAP_SIZE).max_dbs(8).max_readers(512);
     if durability == Durability::Ephemeral {
@@ -121,6 +124,8 @@ pub struct BlockStore {
     extents: Db,
     headers: Db,
     data: std::fs::File,
+    /// Where `data` lives, for errors.
+    path: std::path::PathBuf,
     durability: Durability,
     /// End of the last committed block in the data file.
     end: std::sync::atomic::AtomicU64,
@@ -146,23 +151,25 @@ impl BlockStore {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| LedgerError::Refused(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|source| LedgerError::Io { action: "open".into(), path: path.clone(), source })?;
         if created && durability == Durability::Durable {
             // The new file's directory entry must survive a power loss too.
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| LedgerError::Refused(format!("cannot sync {}: {e}", dir.display())))?;
+            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|source| LedgerError::Io {
+                action: "sync".into(),
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let end = {
             let rtxn = env.read_txn()?;
             match extents.last(&rtxn)? {
                 Some((_, v)) => {
-                    BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt("block extent".into()))?.end()
+                    BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(Corruption::Extent(None)))?.end()
                 }
                 None => 0,
             }
         };
-        let store = Self { env, extents, headers, data, durability, end: end.into() };
+        let store = Self { env, extents, headers, data, path, durability, end: end.into() };
         Ok(store)
     }
 
@@ -171,7 +178,11 @@ impl BlockStore {
     pub fn write_pending(&self, number: u64, bytes: &[u8]) -> Result<PendingBlock> {
         use std::os::unix::fs::FileExt;
         let offset = self.end.load(std::sync::atomic::Ordering::Acquire);
-        let io = |e: std::io::Error| LedgerError::Refused(format!("writing block {number} to blocks.dat: {e}"));
+        let io = |source: std::io::Error| LedgerError::Io {
+            action: format!("write block {number} to"),
+            path: self.path.clone(),
+            source,
+        };
         self.data.write_all_at(bytes, offset).map_err(io)?;
         if self.durability == Durability::Durable {
             self.data.sync_data().map_err(io)?;
@@ -203,17 +214,18 @@ impl BlockStore {
         let extent = {
             let rtxn = self.env.read_txn()?;
             match self.extents.get(&rtxn, &number_key(number))? {
-                Some(v) => BlockExtent::from_bytes(v)
-                    .ok_or_else(|| LedgerError::Corrupt(format!("extent of block {number}")))?,
+                Some(v) => {
+                    BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(Corruption::Extent(Some(number))))?
+                }
                 None => return Ok(None),
             }
         };
         let mut bytes = vec![0u8; extent.len as usize];
         self.data
             .read_exact_at(&mut bytes, extent.offset)
-            .map_err(|e| LedgerError::Corrupt(format!("reading block {number} from blocks.dat: {e}")))?;
+            .map_err(|source| Corruption::ReadBlock { number, source })?;
         if *blake3::hash(&bytes).as_bytes() != extent.checksum {
-            return Err(LedgerError::Corrupt(format!("block {number} in blocks.dat does not match its checksum")));
+            return Err(Corruption::Checksum(number).into());
         }
         Ok(Some(bytes))
     }
@@ -225,7 +237,7 @@ impl BlockStore {
         for (i, item) in self.headers.iter(&rtxn)?.enumerate() {
             let (k, v) = item?;
             if k != number_key(i as u64) {
-                return Err(LedgerError::Corrupt(format!("header keys are not contiguous at {i}")));
+                return Err(Corruption::HeaderGap(i as u64).into());
             }
             out.push(v.to_vec());
         }
@@ -241,7 +253,7 @@ impl BlockStore {
         self.headers.delete_range(&mut wtxn, &range)?;
         let end = match self.extents.last(&wtxn)? {
             Some((_, v)) => {
-                BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt("block extent".into()))?.end()
+                BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(Corruption::Extent(None)))?.end()
             }
             None => 0,
         };
@@ -292,7 +304,7 @@ impl StateStore {
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
         let rtxn = self.env.read_txn()?;
         let Some(height) = self.meta.get(&rtxn, META_HEIGHT)? else { return Ok(None) };
-        let corrupt = |what: &str| LedgerError::Corrupt(format!("checkpoint {what} is malformed"));
+        let corrupt = |what: &'static str| LedgerError::Corrupt(Corruption::Checkpoint(what));
         let height = u64::from_be_bytes(height.try_into().map_err(|_| corrupt("height"))?);
         let lthash =
             self.meta.get(&rtxn, META_LTHASH)?.and_then(LtHash::from_bytes).ok_or_else(|| corrupt("lthash"))?;
@@ -368,7 +380,7 @@ impl StateStore {
             let found = self.utxo.get(&rtxn, &key.to_bytes())?;
             out.push(match found {
                 Some(bytes) => {
-                    Output::from_bytes(bytes).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?
+                    Output::from_bytes(bytes).ok_or_else(|| LedgerError::Corrupt(Corruption::Output(*key)))?
                 }
                 None => Output::NEVER_WRITTEN,
             });
@@ -388,7 +400,7 @@ impl StateStore {
         for item in self.utxo.iter(&rtxn)? {
             let (k, v) = item?;
             let key = StateKey::from_bytes(k)?;
-            let out = Output::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(format!("output of {key}")))?;
+            let out = Output::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(Corruption::Output(key)))?;
             f(key, out);
         }
         Ok(())

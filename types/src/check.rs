@@ -73,7 +73,7 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
         Tx::Native(native) => {
             if native.call.chain_id != header.chain_id {
                 let why = format!("signed for chain id {}, this chain is {}", native.call.chain_id, header.chain_id);
-                keep(Violation::new(at_tx, Rule::Signature, why));
+                keep(Violation::new(at_tx, Rule::Signature, why.to_string()));
             }
             for (i, m) in moves.iter().enumerate().filter(|(_, m)| !m.mask.present()) {
                 let at = Position::of_move(block, index, i as u32);
@@ -95,7 +95,7 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
                 Ok(address) => {
                     sender = Some(address);
                     if let Err(why) = signed_nonce(moves, address, native.call.nonce) {
-                        keep(Violation::new(at_tx, Rule::Signature, why));
+                        keep(Violation::new(at_tx, Rule::Signature, why.to_string()));
                     }
                 }
                 Err(e) => keep(Violation::new(at_tx, Rule::Signature, e.to_string())),
@@ -111,7 +111,7 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
 /// A native tx must list its sender's nonce move with `prev` signed and equal to its nonce. A
 /// recovered signature always names *some* address: if the signed payload was changed (a field
 /// altered, a listed move dropped), the address it names has no such move, and this says so.
-pub fn signed_nonce(moves: &[Move], sender: Address, nonce: u64) -> Result<(), String> {
+pub fn signed_nonce(moves: &[Move], sender: Address, nonce: u64) -> Result<(), UnsignedNonce> {
     let key = crate::moves::StateKey::nonce(sender);
     match moves.iter().find(|m| m.key() == key) {
         Some(m)
@@ -121,11 +121,21 @@ pub fn signed_nonce(moves: &[Move], sender: Address, nonce: u64) -> Result<(), S
         {
             Ok(())
         }
-        _ => Err(format!(
-            "the signature recovers {sender}, which has no signed nonce move with prev = the tx nonce {nonce}: \
-             the signed payload was changed, or the sender left its own nonce unsigned"
-        )),
+        _ => Err(UnsignedNonce { sender, nonce }),
     }
+}
+
+/// A native tx whose recovered sender has no signed nonce move with `prev` = the tx's nonce.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the signature recovers {sender}, which has no signed nonce move with prev = the tx nonce {nonce}: \
+     the signed payload was changed, or the sender left its own nonce unsigned"
+)]
+pub struct UnsignedNonce {
+    /// The address the signature recovers.
+    pub sender: Address,
+    /// The tx's nonce.
+    pub nonce: u64,
 }
 
 fn require_unmasked(moves: &[Move], block: u64, index: u32) -> Result<(), Violation> {

@@ -19,11 +19,13 @@ pub mod commitment;
 pub mod context;
 pub mod error;
 pub mod guest;
+pub mod masking;
 pub mod moves;
 pub mod outcome;
 pub mod runtime;
 pub mod signing;
 pub mod state;
+pub mod trace;
 pub mod tx;
 pub mod verdict;
 pub mod verify;
@@ -36,6 +38,7 @@ pub use error::{DecodeError, SignatureError};
 pub use guest::{
     Entry, GuestExit, GuestFrame, GuestRun, GuestStep, GuestVm, HostAnswer, HostOp, host_function, is_wasm,
 };
+pub use masking::Masking;
 pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical};
 pub use outcome::Outcome;
 pub use runtime::{Call, ExecError, Execution, Rejection, Runtime, Status};

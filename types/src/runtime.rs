@@ -131,6 +131,14 @@ pub enum Rejection {
         /// The block's base fee.
         base_fee: u64,
     },
+    /// The tip is above the fee cap.
+    #[error("invalid transaction: max priority fee per gas higher than max fee per gas: tip {tip}, fee cap {max_fee}")]
+    TipAboveFeeCap {
+        /// The tx's tip cap.
+        tip: u128,
+        /// The tx's fee cap.
+        max_fee: u128,
+    },
     /// Any other rule the runtime applies before execution.
     #[error("invalid transaction: {0}")]
     Other(String),

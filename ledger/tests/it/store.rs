@@ -71,7 +71,7 @@ fn an_invalid_block_changes_nothing_and_the_ledger_keeps_going() {
     assert!(v.to_string().contains("prev"), "error names the rule and values: {v}");
     let after = (ledger.len(), ledger.commitment(), ledger.utxo_size(), ledger.outputs().unwrap());
     assert_eq!(before, after);
-    assert!(matches!(ledger.block(4), Err(LedgerError::NotFound(_))));
+    assert!(matches!(ledger.block(4), Err(LedgerError::BlockNotFound(4))));
     // A block that fails only its commitment has had its bytes written alongside the hashing:
     // they are never indexed, and the next block takes their place.
     let mut wrong_commitment = chain[4].clone();
