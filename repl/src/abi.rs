@@ -8,7 +8,7 @@ use alloy_json_abi::{Function, JsonAbi, Param};
 use alloy_primitives::{Bytes, Log, hex};
 use anyhow::{Context, bail};
 
-use crate::repl::names::Names;
+use crate::names::Names;
 
 /// `Error(string)`'s selector.
 const ERROR_STRING: [u8; 4] = [0x08, 0xc3, 0x79, 0xa0];

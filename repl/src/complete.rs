@@ -7,8 +7,8 @@ use std::rc::Rc;
 use rustyline::completion::{Completer, Pair};
 use rustyline::{Context, Helper, Highlighter, Hinter, Validator};
 
-use crate::repl::cmd::COMMANDS;
-use crate::repl::session::Session;
+use crate::cmd::COMMANDS;
+use crate::session::Session;
 
 /// What completion offers, refreshed from the session after each command.
 #[derive(Debug, Default)]

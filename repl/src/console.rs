@@ -44,11 +44,8 @@ impl Console for Stdout {
         if !self.interactive {
             return Pace::Continue;
         }
-        let _ = write!(
-            self.out,
-            "{}",
-            crate::repl::render::paint(crate::repl::render::DIM, "  [Enter] next · c continue · q stop ")
-        );
+        let _ =
+            write!(self.out, "{}", crate::render::paint(crate::render::DIM, "  [Enter] next · c continue · q stop "));
         let _ = self.out.flush();
         let mut line = String::new();
         if std::io::stdin().read_line(&mut line).unwrap_or(0) == 0 {
@@ -87,5 +84,33 @@ impl Stepper {
             }
         }
         !self.stopped
+    }
+}
+
+/// Output kept in memory, never pausing: for tests and for embedding the REPL.
+#[derive(Default)]
+pub struct Transcript {
+    out: Vec<u8>,
+}
+
+impl Transcript {
+    /// An empty transcript.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What was written, as text with colour stripped.
+    pub fn text(&self) -> String {
+        anstream::adapter::strip_str(&String::from_utf8_lossy(&self.out)).to_string()
+    }
+}
+
+impl Console for Transcript {
+    fn out(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    fn pause(&mut self) -> Pace {
+        Pace::Continue
     }
 }

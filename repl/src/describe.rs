@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
+use alloy_primitives::KECCAK256_EMPTY as KECCAK_EMPTY;
 use alloy_primitives::{Address, B256, U256, keccak256, utils::format_ether};
 use manaflow_types::{ContextField, Mark, Move, context::parse_context_slot};
-use revm::primitives::KECCAK_EMPTY;
 
-use crate::repl::names::Names;
-use crate::repl::render::{short_hash, word};
+use crate::names::Names;
+use crate::render::{short_hash, word};
 
 /// Mapping positions tried (a contract's first state variables).
 const MAPPING_SLOTS: u64 = 8;

@@ -1,15 +1,23 @@
-//! `manaflow repl`: the devnet with a prompt on it. The node starts as `manaflow` starts it (same
-//! flags, JSON-RPC served, so txs from ethers or cast show up here), and the prompt steps through
-//! txs and through block validation, forwards and in reverse.
+//! # manaflow-repl: a prompt on a Manaflow chain
 //!
-//! Interactive on a terminal (rustyline: history file, tab completion, colour); with
-//! `--script FILE` (or `-` for standard input) each command is echoed with its output, and the
-//! first failing command ends the run with a non-zero status.
+//! The REPL shows the model at work: each tx's moves, the UTXO set, a tx re-executed access by
+//! access as the validator does, block validation forwards and in reverse, and tampered copies of
+//! the chain with the rule that catches each change.
+//!
+//! It drives a chain through [`Backend`], a small trait it owns; the devnet implements it over its
+//! node, so the REPL knows nothing of the node's locks, its transport or its storage. Start with
+//! [`run`] (the prompt, or a script) or [`Session`] with [`execute`] (one command, into any
+//! [`Console`]).
+//!
+//! Interactive on a terminal (rustyline: history file, tab completion, colour); with a script each
+//! command is echoed with its output, and the first failing command ends the run with a non-zero
+//! status.
 
 mod abi;
+pub mod backend;
 mod cmd;
 mod complete;
-mod console;
+pub mod console;
 mod describe;
 mod names;
 mod render;
@@ -26,69 +34,63 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 
-use crate::cli::NodeArgs;
-use cmd::{Flow, execute};
+pub use backend::{Backend, Envelope, MinedBlock, Mining, SendRequest, Sent, SetSummary, TxPosition};
+pub use cmd::{Flow, execute};
 use complete::{Candidates, ReplHelper};
-use console::{Console, Stdout};
+pub use console::{Console, Pace, Stdout, Transcript};
 use render::{BAD, HEADING, paint};
-use session::Session;
+pub use session::Session;
 
-/// Arguments of `manaflow repl`.
-#[derive(Debug, clap::Args)]
-pub struct ReplArgs {
-    /// Run the commands in FILE (`-`: standard input) instead of prompting: each is echoed with
-    /// its output; the first failing command stops the run with exit status 1.
-    #[arg(long, value_name = "FILE")]
+/// How the REPL runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Run the commands in this file (`-`: standard input) instead of prompting.
     pub script: Option<PathBuf>,
     /// History file of the interactive prompt.
-    #[arg(long, value_name = "FILE", default_value_os_t = default_history())]
     pub history: PathBuf,
-    /// The node's flags, as for `manaflow node`.
-    #[command(flatten)]
-    pub node: NodeArgs,
+    /// The line shown first (on stderr for a script, so stdout is only the transcript).
+    pub intro: String,
 }
 
-fn default_history() -> PathBuf {
+/// `~/.manaflow_history` (or `.manaflow_history` without a home).
+pub fn default_history() -> PathBuf {
     std::env::var_os("HOME")
         .map_or_else(|| PathBuf::from(".manaflow_history"), |home| PathBuf::from(home).join(".manaflow_history"))
 }
 
-/// Runs the REPL; `Ok(false)` when a script command failed.
-pub fn run(args: &ReplArgs) -> anyhow::Result<bool> {
-    let mut config = args.node.config();
-    config.silent = true;
-    let devnet = manaflow::spawn(config)?;
-    let intro = format!(
-        "manaflow repl · chain {} · JSON-RPC on {} · {} dev accounts (alice, bob, …) · `help` lists the commands",
-        args.node.chain_id,
-        devnet.url(),
-        devnet.accounts().len()
-    );
-    let mut session = Session::new(devnet)?;
-    let ok = match &args.script {
+/// Runs the REPL on `backend`: the prompt, or the script of `options`; `Ok(false)` when a script
+/// command failed.
+pub fn run(backend: Box<dyn Backend>, options: &Options) -> anyhow::Result<bool> {
+    let mut session = Session::new(backend);
+    match &options.script {
         Some(path) => {
-            eprintln!("{intro}");
-            run_script(&mut session, path)?
+            eprintln!("{}", options.intro);
+            let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+                Box::new(std::io::stdin().lock())
+            } else {
+                let file =
+                    std::fs::File::open(path).with_context(|| format!("cannot open the script {}", path.display()))?;
+                Box::new(std::io::BufReader::new(file))
+            };
+            run_script(&mut session, reader, &mut Stdout::new(false), &mut std::io::stderr())
         }
         None => {
-            anstream::println!("{}", paint(HEADING, &intro));
-            interactive(&mut session, &args.history)?;
-            true
+            anstream::println!("{}", paint(HEADING, &options.intro));
+            interactive(&mut session, &options.history)?;
+            Ok(true)
         }
-    };
-    session.devnet.shutdown();
-    Ok(ok)
+    }
 }
 
-/// Runs the commands of `path`, echoing each; stops at the first failure.
-fn run_script(session: &mut Session, path: &std::path::Path) -> anyhow::Result<bool> {
-    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open the script {}", path.display()))?;
-        Box::new(std::io::BufReader::new(file))
-    };
-    let mut console = Stdout::new(false);
+/// Runs the commands read from `reader`, echoing each (`» command`) with its output into
+/// `console`; stops at the first failure, printing `error: …` there and which line failed into
+/// `errors` (the binary's stderr). `Ok(false)` when a command failed.
+pub fn run_script(
+    session: &mut Session,
+    reader: impl BufRead,
+    console: &mut dyn Console,
+    errors: &mut dyn std::io::Write,
+) -> anyhow::Result<bool> {
     for (number, line) in reader.lines().enumerate() {
         let line = line.with_context(|| format!("reading line {} of the script", number + 1))?;
         let trimmed = line.trim();
@@ -100,12 +102,12 @@ fn run_script(session: &mut Session, path: &std::path::Path) -> anyhow::Result<b
             continue;
         }
         writeln!(console.out(), "{} {trimmed}", paint(HEADING, "»"))?;
-        match execute(session, trimmed, &mut console) {
+        match execute(session, trimmed, console) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Exit) => break,
             Err(e) => {
                 writeln!(console.out(), "{} {e:#}", paint(BAD, "error:"))?;
-                eprintln!("line {}: `{trimmed}` failed: {e:#}", number + 1);
+                writeln!(errors, "line {}: `{trimmed}` failed: {e:#}", number + 1)?;
                 return Ok(false);
             }
         }

@@ -3,25 +3,25 @@
 use alloy_dyn_abi::DynSolValue;
 use anyhow::Context;
 
-use crate::repl::abi;
-use crate::repl::console::Console;
-use crate::repl::describe::trim_ether;
-use crate::repl::names::Kind;
-use crate::repl::render::{HEADING, NAME, paint, table};
-use crate::repl::session::Session;
-use crate::repl::words::Args;
+use crate::abi;
+use crate::console::Console;
+use crate::describe::trim_ether;
+use crate::names::Kind;
+use crate::render::{HEADING, NAME, paint, table};
+use crate::session::Session;
+use crate::words::Args;
 
 /// `accounts`: the dev accounts with their names, balances and nonces.
 pub fn accounts(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&[])?;
-    let node = session.node();
+    let backend = &session.backend;
     let mut t = table(&["name", "address", "balance (ETH)", "nonce"]);
     for named in session.names.all().iter().filter(|n| matches!(n.kind, Kind::Account(_))) {
         t.add_row(vec![
             named.name.clone(),
             named.address.to_string(),
-            trim_ether(node.balance(named.address)?),
-            node.nonce(named.address)?.to_string(),
+            trim_ether(backend.balance(named.address)?),
+            backend.nonce(named.address)?.to_string(),
         ]);
     }
     writeln!(console.out(), "{t}")?;
@@ -33,7 +33,7 @@ pub fn balance(session: &mut Session, args: &Args, console: &mut dyn Console) ->
     args.only(&[])?;
     let who = session.names.resolve(args.need(0, "whose balance (a name or address)")?)?;
     let out = match args.word(1) {
-        None => format!("{} ETH", trim_ether(session.node().balance(who)?)),
+        None => format!("{} ETH", trim_ether(session.backend.balance(who)?)),
         Some(token_word) => {
             let token = session.names.resolve(token_word)?;
             let f = abi::function("balanceOf(address)(uint256)", None, 1)?;

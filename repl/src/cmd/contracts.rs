@@ -9,17 +9,18 @@ use alloy_primitives::{Address, Bytes, U256, hex};
 use anyhow::{Context, bail};
 use manaflow_types::Status;
 
-use crate::repl::abi;
-use crate::repl::cmd::accounts::parse_value;
-use crate::repl::cmd::show::print_sent;
-use crate::repl::console::Console;
-use crate::repl::names::Kind;
-use crate::repl::render::{GOOD, NAME, paint};
-use crate::repl::session::{Envelope, Session};
-use crate::repl::words::Args;
-use manaflow::wallet::Masking;
+use crate::abi;
+use crate::backend::{Backend, Envelope};
+use crate::cmd::accounts::parse_value;
+use crate::cmd::show::print_sent;
+use crate::console::Console;
+use crate::names::Kind;
+use crate::render::{GOOD, NAME, paint};
+use crate::session::Session;
+use crate::words::Args;
+use manaflow_types::Masking;
 
-/// Where a bare contract name is looked for, relative to the working directory.
+/// Where a bare contract name is looked for, relative to the session's working directory.
 const ARTIFACT_DIRS: &[&str] = &["examples/contracts/artifacts", "examples/wasm/artifacts", "artifacts", "out"];
 
 /// A contract to deploy: its init code and, from an artifact, its ABI.
@@ -51,12 +52,12 @@ fn read_artifact(path: &Path) -> anyhow::Result<Artifact> {
 
 /// Reads a WASM module; its ABI comes from `<name>.abi.json` beside it when there is one (the
 /// SDK's build writes it), so functions can be called by name as a Solidity contract's.
-fn read_wasm(path: &Path) -> anyhow::Result<Artifact> {
+fn read_wasm(backend: &dyn Backend, path: &Path) -> anyhow::Result<Artifact> {
     let code = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !manaflow_types::is_wasm(&code) {
         bail!("{} is not a WASM module (no \\0asm magic)", path.display());
     }
-    manaflow_wasm::WasmVm::check_deploy(&code).with_context(|| format!("{} cannot be deployed", path.display()))?;
+    backend.check_module(&code).with_context(|| format!("{} cannot be deployed", path.display()))?;
     let abi_path = path.with_extension("abi.json");
     let abi = match std::fs::read_to_string(&abi_path) {
         Ok(text) => Some(
@@ -69,36 +70,37 @@ fn read_wasm(path: &Path) -> anyhow::Result<Artifact> {
 }
 
 /// Finds `Name`'s artifact (solc JSON or WASM module) in the usual directories.
-fn find_artifact(name: &str) -> Option<PathBuf> {
+fn find_artifact(workdir: &Path, name: &str) -> Option<PathBuf> {
     ARTIFACT_DIRS
         .iter()
         .flat_map(|dir| {
+            let dir = workdir.join(dir);
             [
-                Path::new(dir).join(format!("{name}.json")),
-                Path::new(dir).join(format!("{name}.sol")).join(format!("{name}.json")),
-                Path::new(dir).join(format!("{name}.wasm")),
+                dir.join(format!("{name}.json")),
+                dir.join(format!("{name}.sol")).join(format!("{name}.json")),
+                dir.join(format!("{name}.wasm")),
             ]
         })
         .find(|p| p.is_file())
 }
 
-fn read_any(path: &Path) -> anyhow::Result<Artifact> {
+fn read_any(backend: &dyn Backend, path: &Path) -> anyhow::Result<Artifact> {
     let is_module = path.extension().is_some_and(|e| e == "wasm")
         || std::fs::read(path).is_ok_and(|bytes| manaflow_types::is_wasm(&bytes));
-    if is_module { read_wasm(path) } else { read_artifact(path) }
+    if is_module { read_wasm(backend, path) } else { read_artifact(path) }
 }
 
-fn load(source: &str) -> anyhow::Result<Artifact> {
+fn load(backend: &dyn Backend, workdir: &Path, source: &str) -> anyhow::Result<Artifact> {
     if let Some(hex_code) = source.strip_prefix("0x") {
         let code = hex::decode(hex_code).context("the bytecode is not hex")?;
         return Ok(Artifact { code: code.into(), abi: None, source: "bytecode".into() });
     }
-    let path = Path::new(source);
+    let path = workdir.join(source);
     if path.is_file() {
-        return read_any(path);
+        return read_any(backend, &path);
     }
-    match find_artifact(source) {
-        Some(found) => read_any(&found),
+    match find_artifact(workdir, source) {
+        Some(found) => read_any(backend, &found),
         None => bail!(
             "no contract {source:?}: give an artifact .json or a .wasm module path, 0x bytecode, or a name found in {}",
             ARTIFACT_DIRS.join(", ")
@@ -123,7 +125,7 @@ fn envelope(session: &Session, args: &Args) -> anyhow::Result<Envelope> {
 fn sender(session: &Session, args: &Args) -> anyhow::Result<Address> {
     match args.flag("from") {
         Some(who) => session.names.resolve(who),
-        None => session.devnet.accounts().first().map(|a| a.address).context("the node has no dev accounts"),
+        None => session.backend.accounts().first().copied().context("the node has no dev accounts"),
     }
 }
 
@@ -131,7 +133,11 @@ fn sender(session: &Session, args: &Args) -> anyhow::Result<Address> {
 pub fn deploy(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&["from", "value", "sig", "force", "native", "masked"])?;
     let name = args.need(0, "a name for the contract (e.g. `deploy token TestToken`)")?.to_string();
-    let artifact = load(args.need(1, "the contract: an artifact .json, a .wasm module, 0x bytecode, or a name")?)?;
+    let artifact = load(
+        session.backend.as_ref(),
+        &session.workdir,
+        args.need(1, "the contract: an artifact .json, a .wasm module, 0x bytecode, or a name")?,
+    )?;
     let ctor_words = &args.words[2..];
     let constructor: Option<Constructor> = match (args.flag("sig"), &artifact.abi) {
         (Some(sig), _) => Some(

@@ -10,10 +10,10 @@ mod validate;
 
 use anyhow::bail;
 
-use crate::repl::console::Console;
-use crate::repl::render::{HEADING, NAME, paint};
-use crate::repl::session::Session;
-use crate::repl::words::{self, Args};
+use crate::console::Console;
+use crate::render::{HEADING, NAME, paint};
+use crate::session::Session;
+use crate::words::{self, Args};
 
 /// What runs a command.
 type Run = fn(&mut Session, &Args, &mut dyn Console) -> anyhow::Result<()>;

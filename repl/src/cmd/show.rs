@@ -5,15 +5,15 @@ use alloy_dyn_abi::JsonAbiExt;
 use alloy_primitives::{Address, B256, U256, hex};
 use anyhow::{Context, bail};
 use comfy_table::Table;
-use manaflow_evm::decode_on_chain;
-use manaflow_types::{Call, Mark, Move, StateKey, Tx};
+use manaflow_types::{Call, Mark, Move, StateKey};
 
-use crate::repl::abi;
-use crate::repl::console::Console;
-use crate::repl::describe::{self, SlotNames, trim_ether};
-use crate::repl::render::{BAD, GOOD, HEADING, NAME, paint, short_hash, table};
-use crate::repl::session::{Located, Sent, Session};
-use crate::repl::words::Args;
+use crate::abi;
+use crate::backend::{Mining, Sent};
+use crate::console::Console;
+use crate::describe::{self, SlotNames, trim_ether};
+use crate::render::{BAD, GOOD, HEADING, NAME, paint, short_hash, table};
+use crate::session::{Located, Session};
+use crate::words::Args;
 
 /// The move table of `moves`: mark, key (decoded), the output it references, prev → next
 /// (decoded), read or write, first use. A `mask` column appears for native txs that carry masks
@@ -26,8 +26,7 @@ pub fn move_table(session: &Session, moves: &[Move]) -> Table {
         header.push("mask");
     }
     let mut t = table(&header);
-    let node = session.node();
-    let code_len = |hash: &B256| node.ledger().code(hash).map(|c| c.len());
+    let code_len = |hash: &B256| session.backend.code(hash).map(|c| c.len());
     for (i, m) in moves.iter().enumerate() {
         let intx = if m.intx == B256::ZERO { "never written".to_string() } else { short_hash(&m.intx) };
         let (values, kind) = if m.mark == Mark::Context {
@@ -74,15 +73,6 @@ pub fn raw_move_table(moves: &[Move]) -> Table {
         ]);
     }
     t
-}
-
-/// The call a tx makes, decoded (sender recovered; impersonated senders accepted on dev chains).
-fn call_of(tx: &Tx, chain_id: u64) -> Option<Call> {
-    match tx {
-        Tx::Ethereum(eth) => decode_on_chain(&eth.raw, chain_id, true).ok().map(|signed| signed.call()),
-        Tx::Native(native) => native.recover_sender().ok().map(|sender| manaflow_evm::native_call(native, sender)),
-        Tx::System(_) => None,
-    }
 }
 
 /// `function(args…)` when the callee's ABI knows the selector, else the raw calldata.
@@ -146,7 +136,7 @@ fn print_tx(
         located.index
     )?;
     if with_call {
-        if let Some(call) = call_of(tx, header.chain_id) {
+        if let Some(call) = session.backend.call_of(tx) {
             let to = call.to.map_or_else(|| "new contract".to_string(), |to| session.names.show(&to));
             writeln!(
                 console.out(),
@@ -216,7 +206,7 @@ pub fn moves(session: &mut Session, args: &Args, console: &mut dyn Console) -> a
 pub fn block(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&[])?;
     let number = session.block_number(args.word(0))?;
-    let block = session.node().ledger().block(number)?;
+    let block = session.backend.block(number)?;
     let h = &block.header;
     let gas: u64 = block.outcomes.iter().map(|o| o.gas_used).sum();
     let mut out = String::new();
@@ -229,7 +219,7 @@ pub fn block(session: &mut Session, args: &Args, console: &mut dyn Console) -> a
     writeln!(out, "  commitment {} (the UTXO set after this block)", h.commitment)?;
     let mut t = table(&["#", "tx", "kind", "call", "status", "moves"]);
     for (i, (tx, outcome)) in block.txs.iter().zip(&block.outcomes).enumerate() {
-        let call = call_of(tx, h.chain_id).map_or_else(
+        let call = session.backend.call_of(tx).map_or_else(
             || "system".to_string(),
             |c| {
                 let to = c.to.map_or_else(|| "create".into(), |to| session.names.show(&to));
@@ -267,19 +257,19 @@ fn parse_mark(word: &str) -> anyhow::Result<Mark> {
 pub fn utxo(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&[])?;
     let Some(who) = args.word(0) else {
-        let node = session.node();
+        let set = session.backend.set_summary();
         writeln!(
             console.out(),
             "UTXO set after block {}: {} outputs live, {} first-use markers · commitment {}",
-            node.height(),
-            node.ledger().utxo_size() / 2,
-            node.ledger().utxo_size() / 2,
-            node.ledger().commitment()
+            set.height,
+            set.outputs,
+            set.outputs,
+            set.commitment
         )?;
         return Ok(());
     };
     let address: Address = session.names.resolve(who)?;
-    let outputs: Vec<(StateKey, manaflow_ledger::Output)> = match args.word(1) {
+    let outputs: Vec<(StateKey, manaflow_types::Output)> = match args.word(1) {
         Some(mark) => {
             let mark = parse_mark(mark)?;
             let slot = match (mark, args.word(2)) {
@@ -290,20 +280,13 @@ pub fn utxo(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
                 _ => B256::ZERO,
             };
             let key = StateKey { addr: address, mark, slot };
-            vec![(key, session.node().ledger().output(&key)?)]
+            vec![(key, session.backend.output(&key)?)]
         }
-        None => session
-            .devnet
-            .coordinator()
-            .with_node(|node| node.outputs())?
-            .into_iter()
-            .filter(|(key, _)| key.addr == address)
-            .collect(),
+        None => session.backend.outputs_of(address)?,
     };
     let moves: Vec<Move> = outputs.iter().map(|(k, o)| Move::read(*k, o.intx, o.value)).collect();
     let slots = SlotNames::for_moves(&session.names, &moves);
-    let node = session.node();
-    let code_len = |hash: &B256| node.ledger().code(hash).map(|c| c.len());
+    let code_len = |hash: &B256| session.backend.code(hash).map(|c| c.len());
     let mut t = table(&["key", "created by tx", "value"]);
     for m in &moves {
         let intx = if m.intx == B256::ZERO { "never written".to_string() } else { format!("{:#x}", m.intx) };
@@ -325,16 +308,16 @@ pub fn mine(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
     args.only(&[])?;
     let count: u64 = args.word(0).map_or(Ok(1), str::parse).context("`mine` takes a number of blocks")?;
     for _ in 0..count {
-        let committed = session.devnet.coordinator().mine_block()?;
-        for id in &committed.ids {
+        let mined = session.backend.mine()?;
+        for id in &mined.ids {
             session.remember(*id);
         }
-        writeln!(console.out(), "mined block {} ({} txs)", committed.header.number, committed.ids.len())?;
+        writeln!(console.out(), "mined block {} ({} txs)", mined.number, mined.ids.len())?;
     }
     let pending = std::mem::take(&mut session.pending);
     for hash in pending {
-        let mined = session.node().ledger().locate(&hash).map(|loc| loc.block);
-        match (mined, session.devnet.coordinator().refusal(&hash)) {
+        let mined = session.backend.locate(&hash).map(|loc| loc.block);
+        match (mined, session.backend.refusal(&hash)) {
             (Some(block), _) => {
                 writeln!(console.out(), "  {} tx {} in block {block}", paint(GOOD, "✔"), short_hash(&hash))?
             }
@@ -353,17 +336,16 @@ pub fn mine(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
 /// `automine [on|off]`: mine each tx as it arrives, or only on `mine`.
 pub fn automine(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&[])?;
-    let coordinator = session.devnet.coordinator();
     match args.word(0) {
-        Some("on") => coordinator.set_mode(manaflow::MiningMode::Auto),
-        Some("off") => coordinator.set_mode(manaflow::MiningMode::Manual),
+        Some("on") => session.backend.set_automine(true),
+        Some("off") => session.backend.set_automine(false),
         Some(other) => bail!("automine takes on or off, not {other:?}"),
         None => {}
     }
-    let state = match coordinator.mode() {
-        manaflow::MiningMode::Auto => "on: each tx is mined as it arrives".to_string(),
-        manaflow::MiningMode::Manual => "off: txs wait in the pool until `mine`".to_string(),
-        manaflow::MiningMode::Interval(every) => format!("off: a block every {:?}", every),
+    let state = match session.backend.mining() {
+        Mining::Auto => "on: each tx is mined as it arrives".to_string(),
+        Mining::Manual => "off: txs wait in the pool until `mine`".to_string(),
+        Mining::Interval(every) => format!("off: a block every {:?}", every),
     };
     writeln!(console.out(), "automine {state}")?;
     Ok(())

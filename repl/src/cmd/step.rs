@@ -5,25 +5,16 @@
 use std::collections::HashSet;
 
 use alloy_primitives::B256;
-use manaflow_evm::{Access, Touch};
+use manaflow_types::trace::{Access, Touch};
 use manaflow_types::{Move, StateKey, context::parse_context_slot};
 
-use crate::repl::abi::show_log;
-use crate::repl::cmd::show::move_table;
-use crate::repl::console::{Console, Stepper};
-use crate::repl::describe::{SlotNames, trim_ether};
-use crate::repl::render::{BAD, DIM, GOOD, HEADING, NAME, WRITE, paint};
-use crate::repl::session::Session;
-use crate::repl::words::Args;
-
-/// The node's code table as re-execution reads it.
-struct LedgerCodes<'a>(&'a manaflow_ledger::Ledger);
-
-impl manaflow_types::CodeSource for LedgerCodes<'_> {
-    fn code(&self, hash: &B256) -> Option<alloy_primitives::Bytes> {
-        self.0.code(hash)
-    }
-}
+use crate::abi::show_log;
+use crate::cmd::show::move_table;
+use crate::console::{Console, Stepper};
+use crate::describe::{SlotNames, trim_ether};
+use crate::render::{BAD, DIM, GOOD, HEADING, NAME, WRITE, paint};
+use crate::session::Session;
+use crate::words::Args;
 
 /// The key an access reads or writes, when it is one key.
 fn key_of(access: &Access, moves: &[Move]) -> Option<StateKey> {
@@ -48,16 +39,14 @@ fn key_of(access: &Access, moves: &[Move]) -> Option<StateKey> {
 fn describe_access(session: &Session, slots: &SlotNames, access: &Access) -> String {
     let names = &session.names;
     let slot_name = |slot: &B256| {
-        slots
-            .get(&access.contract, slot)
-            .map_or_else(|| format!("slot {}", crate::repl::render::word(slot)), str::to_string)
+        slots.get(&access.contract, slot).map_or_else(|| format!("slot {}", crate::render::word(slot)), str::to_string)
     };
     match &access.touch {
         Touch::StorageRead { slot, value } => {
-            format!("reads {} = {}", paint(NAME, slot_name(slot)), crate::repl::render::word(value))
+            format!("reads {} = {}", paint(NAME, slot_name(slot)), crate::render::word(value))
         }
         Touch::StorageWrite { slot, value } => {
-            paint(WRITE, format!("writes {} := {}", slot_name(slot), crate::repl::render::word(value)))
+            paint(WRITE, format!("writes {} := {}", slot_name(slot), crate::render::word(value)))
         }
         Touch::Balance { account, value } => {
             format!("reads {}.balance = {} ETH", paint(NAME, names.show(account)), trim_ether(*value))
@@ -99,12 +88,7 @@ pub fn step(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
         located.index
     )?;
     let mut accesses: Vec<Access> = Vec::new();
-    let verifier = session.verifier();
-    let traced = {
-        let node = session.node();
-        let codes = LedgerCodes(node.ledger());
-        verifier.trace(tx, located.index as u32, header, &codes, &mut |access| accesses.push(access))
-    };
+    let traced = session.backend.trace(tx, located.index as u32, header, &mut |access| accesses.push(access));
     let slots = SlotNames::for_moves(&session.names, moves);
     let mut seen: HashSet<StateKey> = HashSet::new();
     if let Some(sender) = accesses.iter().find(|a| a.opcode == "TX").map(|a| a.contract) {

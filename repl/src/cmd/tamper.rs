@@ -8,11 +8,11 @@ use anyhow::{Context, bail};
 use manaflow_ledger::{MemoryChain, seal_block};
 use manaflow_types::{Block, Move};
 
-use crate::repl::cmd::validate::{self, Direction};
-use crate::repl::console::Console;
-use crate::repl::render::{HEADING, fail, ok, paint, short_hash, word};
-use crate::repl::session::Session;
-use crate::repl::words::Args;
+use crate::cmd::validate::{self, Direction};
+use crate::console::Console;
+use crate::render::{HEADING, fail, ok, paint, short_hash, word};
+use crate::session::Session;
+use crate::words::Args;
 
 /// A value typed by the user as a 32-byte word: decimal, `1ether`, 0x hex (left-padded) or a
 /// name (an address).
@@ -54,7 +54,7 @@ fn tamper_tx(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
     let hash = session.tx_hash(Some(args.need(0, "the tx (a hash, or last)")?))?;
     let located = session.locate(hash)?;
     let n = located.block.header.number;
-    let mut blocks = session.node().ledger().blocks()?;
+    let mut blocks = session.backend.blocks()?;
     blocks.truncate(n as usize + 1);
     let tx = &mut blocks[n as usize].txs[located.index];
     let field = args.need(1, "what to change: move <i> <intx|prev|next|value> <value>, or drop-move <i>")?;
@@ -100,7 +100,7 @@ fn tamper_block(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
     if n == 0 {
         bail!("the genesis block defines the chain; tamper with a later block");
     }
-    let mut blocks = session.node().ledger().blocks()?;
+    let mut blocks = session.backend.blocks()?;
     blocks.truncate(n as usize + 1);
     let block = &mut blocks[n as usize];
     let count = block.txs.len();
@@ -143,17 +143,17 @@ fn tamper_block(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
 pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
     args.only(&["step"])?;
     let before = {
-        let node = session.node();
-        (node.height(), node.ledger().commitment())
+        let set = session.backend.set_summary();
+        (set.height, set.commitment)
     };
     let Tampered { mut blocks, change, reseal } =
         if args.word(0) == Some("block") { tamper_block(session, args)? } else { tamper_tx(session, args)? };
-    let verifier = session.verifier();
+    let verifier = session.backend.verifier();
     let n = blocks.len() - 1;
     if reseal {
         // As a dishonest producer would: the header's roots and commitment recomputed for the
         // changed contents, so only the model's rules can tell.
-        let (parent_chain, valid) = MemoryChain::validate(&blocks[..n], &verifier, &mut ());
+        let (parent_chain, valid) = MemoryChain::validate(&blocks[..n], verifier.as_ref(), &mut ());
         valid.map_err(|v| anyhow::anyhow!("the chain before the block does not validate: {v}"))?;
         let block = blocks.pop().context("a block to seal")?;
         let parent = &blocks[n - 1].header;
@@ -166,15 +166,20 @@ pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
             "  re-sealed: tx root, outcomes root and commitment recomputed, as a dishonest producer would"
         )?;
     }
-    let node = session.node();
-    let codes = |hash: &B256| node.ledger().code(hash).map(|c| c.len());
+    let backend = &session.backend;
+    let codes = |hash: &B256| backend.code(hash).map(|c| c.len());
     let stepping = args.switch("step");
     let mut accepted = 0;
     for direction in [Direction::Forward, Direction::Reverse] {
         let progress = validate::progress_bar(blocks.len() as u64);
         let show = validate::Show { focus: Some(n as u64), detail: false };
-        let run =
-            validate::Run { verifier: &verifier, names: &session.names, codes: &codes, progress: &progress, show };
+        let run = validate::Run {
+            verifier: verifier.as_ref(),
+            names: &session.names,
+            codes: &codes,
+            progress: &progress,
+            show,
+        };
         let (lines, verdict) = match direction {
             Direction::Forward => validate::forward(&blocks, &run),
             Direction::Reverse => validate::reverse(&blocks, &run),
@@ -188,13 +193,12 @@ pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
             validate::print_verdict(console, &verdict, direction)?;
         }
     }
-    drop(node);
     if accepted == 2 {
         writeln!(console.out(), "both validators accept the copy: this change breaks no rule")?;
     }
     let after = {
-        let node = session.node();
-        (node.height(), node.ledger().commitment())
+        let set = session.backend.set_summary();
+        (set.height, set.commitment)
     };
     let untouched = if after == before { ok() } else { fail() };
     writeln!(

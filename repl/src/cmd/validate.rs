@@ -8,12 +8,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use manaflow_ledger::{ForwardStep, MemoryChain, ReverseStep, validate_reverse};
 use manaflow_types::{Block, Move, StateKey, TxVerifier, Violation};
 
-use crate::repl::console::{Console, Stepper};
-use crate::repl::describe::{self, SlotNames};
-use crate::repl::names::Names;
-use crate::repl::render::{BAD, DIM, GOOD, HEADING, NAME, WRITE, fail, ok, paint, short_hash};
-use crate::repl::session::Session;
-use crate::repl::words::Args;
+use crate::console::{Console, Stepper};
+use crate::describe::{self, SlotNames};
+use crate::names::Names;
+use crate::render::{BAD, DIM, GOOD, HEADING, NAME, WRITE, fail, ok, paint, short_hash};
+use crate::session::Session;
+use crate::words::Args;
 
 /// Which way to validate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,20 +383,19 @@ pub fn validate(session: &mut Session, args: &Args, console: &mut dyn Console) -
         }
     }
     let focus = if whole { None } else { Some(focus.unwrap_or(session.block_number(None)?)) };
-    let blocks = session.node().ledger().blocks()?;
+    let blocks = session.backend.blocks()?;
     let upto = focus.map_or(blocks.len(), |n| n as usize + 1);
-    let verifier = session.verifier();
-    let node = session.node();
-    let codes = |hash: &B256| node.ledger().code(hash).map(|c| c.len());
+    let verifier = session.backend.verifier();
+    let backend = &session.backend;
+    let codes = |hash: &B256| backend.code(hash).map(|c| c.len());
     let progress = progress_bar(upto as u64);
     let show = Show { focus, detail: args.switch("step") };
-    let run = Run { verifier: &verifier, names: &session.names, codes: &codes, progress: &progress, show };
+    let run = Run { verifier: verifier.as_ref(), names: &session.names, codes: &codes, progress: &progress, show };
     let (lines, verdict) = match direction {
         Direction::Forward => forward(&blocks[..upto], &run),
         Direction::Reverse => reverse(&blocks[..upto], &run),
     };
     progress.finish_and_clear();
-    drop(node);
     let what = focus.map_or_else(|| format!("the chain (blocks 0 to {})", upto - 1), |n| format!("block {n}"));
     let how = match direction {
         Direction::Forward => "forward: genesis first, every move checked against the UTXO set",
