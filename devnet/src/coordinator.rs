@@ -12,14 +12,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{Address, B256, Bytes, U256};
-use manaflow_types::{Block, Move, Rejection, StateKey, TxId};
+use alloy_primitives::{Address, B256, Bytes};
+use manaflow_types::{Block, Move, StateKey, TxId};
 use parking_lot::{Condvar, Mutex, RwLock, RwLockUpgradableReadGuard};
-use thiserror::Error;
 use tokio::sync::{broadcast, oneshot};
 
-use crate::mempool::{Mempool, PoolError, Pooled};
-use crate::node::{Admitted, Committed, Config, Node, NodeError};
+use crate::admission::{Admitted, admit, precheck};
+use crate::config::Config;
+use crate::error::{Dropped, NodeError, SetupError, SubmitError};
+use crate::mempool::{Mempool, Pooled};
+use crate::node::{Committed, Node};
+use crate::sequencing::Refusal;
 
 /// When blocks are mined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,24 +36,7 @@ pub enum MiningMode {
 }
 
 /// What a waiting sender learns: the block that includes its tx, or why it was dropped.
-pub type Fate = Result<u64, String>;
-
-/// Why a submitted tx was not pooled.
-#[derive(Debug, Error)]
-pub enum SubmitError {
-    /// Decoding, signature, gas limit or state.
-    #[error(transparent)]
-    Node(#[from] NodeError),
-    /// The tx cannot pay or is out of order.
-    #[error(transparent)]
-    Rejected(#[from] Rejection),
-    /// The pool refused it.
-    #[error(transparent)]
-    Pool(#[from] PoolError),
-    /// It was pooled but dropped when its block was built.
-    #[error("{0}")]
-    Dropped(String),
-}
+pub type Fate = Result<u64, Dropped>;
 
 /// A block just committed, as announced to subscribers.
 #[derive(Debug)]
@@ -88,10 +74,10 @@ impl Waiters {
     }
 
     /// Tells the senders of txs refused at execution why.
-    fn refuse(&mut self, refused: &[(Admitted, manaflow_types::ExecError)]) {
+    fn refuse(&mut self, refused: &[(Admitted, Refusal)]) {
         for (tx, error) in refused {
-            tracing::debug!(tx = %tx.hash, "dropped at execution: {error}");
-            self.tell(&tx.hash, Err(error.to_string()));
+            tracing::debug!(tx = %tx.hash, "dropped at sequencing: {error}");
+            self.tell(&tx.hash, Err(Dropped::Refused(error.clone())));
         }
     }
 
@@ -125,7 +111,7 @@ pub struct Coordinator {
     /// The thread pool big blocks are validated on.
     wide: rayon::ThreadPool,
     /// Why recent txs were refused at sequencing, newest last (bounded).
-    refusals: Mutex<std::collections::VecDeque<(TxId, String)>>,
+    refusals: Mutex<std::collections::VecDeque<(TxId, Refusal)>>,
 }
 
 /// How many refusals the coordinator remembers.
@@ -138,10 +124,10 @@ pub const WIDE_BLOCK_TXS: usize = 64;
 impl Coordinator {
     /// Opens the node and starts mining on a thread of its own.
     pub fn start(config: Config) -> Result<(Arc<Self>, JoinHandle<()>), NodeError> {
-        let mode = config.block_time.map_or(MiningMode::Auto, MiningMode::Interval);
-        let capacity = config.mempool_size;
-        let (chain_id, gas_limit) = (config.chain_id, config.gas_limit);
-        let node = Node::open(config)?;
+        let mode = config.mining.block_time.map_or(MiningMode::Auto, MiningMode::Interval);
+        let capacity = config.mining.mempool_size;
+        let (chain_id, gas_limit) = (config.chain.chain_id, config.chain.gas_limit);
+        let node = Node::open(config.chain)?;
         let (blocks, _) = broadcast::channel(1024);
         let coordinator = Arc::new(Self {
             node: RwLock::new(node),
@@ -158,14 +144,14 @@ impl Coordinator {
             wide: rayon::ThreadPoolBuilder::new()
                 .thread_name(|i| format!("manaflow-validate-{i}"))
                 .build()
-                .map_err(|e| NodeError::Setup(format!("cannot start the validation threads: {e}")))?,
+                .map_err(SetupError::ValidationThreads)?,
             refusals: Mutex::new(std::collections::VecDeque::new()),
         });
         let miner = Arc::clone(&coordinator);
         let thread = std::thread::Builder::new()
             .name("manaflow-miner".into())
             .spawn(move || miner.mine_loop())
-            .map_err(|e| NodeError::Setup(format!("cannot start the miner thread: {e}")))?;
+            .map_err(|source| SetupError::Thread { name: "miner", source })?;
         Ok((coordinator, thread))
     }
 
@@ -232,44 +218,15 @@ impl Coordinator {
     pub async fn submit(&self, raw: &[u8]) -> Result<TxId, SubmitError> {
         // The recovery (the costly part) runs without holding the node, so the miner's commit
         // never waits on it.
-        let tx = crate::node::admit(raw, self.chain_id, self.gas_limit)?;
-        let state_nonce = self.precheck(&self.node.read(), &tx)?;
+        let tx = admit(raw, self.chain_id, self.gas_limit)?;
+        let state_nonce = precheck(&self.node.read(), &tx)?;
         self.pool_tx(tx, state_nonce).await
     }
 
     /// Pools a tx signed here (`eth_sendTransaction`); see [`Coordinator::submit`].
     pub async fn submit_admitted(&self, tx: Admitted) -> Result<TxId, SubmitError> {
-        let state_nonce = self.precheck(&self.node.read(), &tx)?;
+        let state_nonce = precheck(&self.node.read(), &tx)?;
         self.pool_tx(tx, state_nonce).await
-    }
-
-    /// The checks a tx must pass against the latest state to be pooled: nonce not used, funds
-    /// for the worst case, fee cap at least the next base fee. Returns the sender's nonce.
-    fn precheck(&self, node: &Node, tx: &Admitted) -> Result<u64, SubmitError> {
-        let call = &tx.call;
-        let state_nonce = node.nonce(call.caller)?;
-        if call.nonce < state_nonce {
-            return Err(Rejection::NonceTooLow { tx: call.nonce, state: state_nonce }.into());
-        }
-        let balance = node.balance(call.caller)?;
-        let cost = U256::from(call.gas_limit) * U256::from(call.max_fee_per_gas) + call.value;
-        if cost > balance {
-            return Err(Rejection::InsufficientFunds { cost, balance }.into());
-        }
-        if let Some(tip) = call.max_priority_fee_per_gas
-            && tip > call.max_fee_per_gas
-        {
-            return Err(Rejection::Other(format!(
-                "max priority fee per gas higher than max fee per gas: tip {tip}, fee cap {}",
-                call.max_fee_per_gas
-            ))
-            .into());
-        }
-        let base_fee = node.next_base_fee();
-        if call.max_fee_per_gas < u128::from(base_fee) {
-            return Err(Rejection::FeeCapTooLow { max_fee: call.max_fee_per_gas, base_fee }.into());
-        }
-        Ok(state_nonce)
     }
 
     async fn pool_tx(&self, tx: Admitted, state_nonce: u64) -> Result<TxId, SubmitError> {
@@ -285,14 +242,14 @@ impl Coordinator {
         if let Some(old) = inserted.replaced
             && let Some(waiter) = old.waiter
         {
-            let _ = waiter.send(Err(format!("replaced by transaction {hash}")));
+            let _ = waiter.send(Err(Dropped::Replaced(hash)));
         }
         self.notify();
         match fate {
             Some(fate) if inserted.ready => match fate.await {
                 Ok(Ok(_block)) => Ok(hash),
                 Ok(Err(why)) => Err(SubmitError::Dropped(why)),
-                Err(_) => Err(SubmitError::Dropped("the node shut down before mining the transaction".into())),
+                Err(_) => Err(SubmitError::Dropped(Dropped::Shutdown)),
             },
             _ => Ok(hash),
         }
@@ -345,7 +302,7 @@ impl Coordinator {
         }
         for pooled in self.pool.lock().clear() {
             if let Some(waiter) = pooled.waiter {
-                let _ = waiter.send(Err("the node shut down before mining the transaction".into()));
+                let _ = waiter.send(Err(Dropped::Shutdown));
             }
         }
     }
@@ -372,10 +329,7 @@ impl Coordinator {
         let (taken, stale) = self.pool.lock().take_ready(|sender| node.nonce(sender).unwrap_or(u64::MAX), gas_limit);
         for pooled in stale {
             if let Some(waiter) = pooled.waiter {
-                let _ = waiter.send(Err(format!(
-                    "nonce too low: transaction {} was overtaken by another with its nonce",
-                    pooled.tx.hash
-                )));
+                let _ = waiter.send(Err(Dropped::Overtaken(pooled.tx.hash)));
             }
         }
         let (mut waiters, txs) = Waiters::split(taken);
@@ -407,24 +361,31 @@ impl Coordinator {
             }
             Err(e) => {
                 tracing::error!("the validator refused a block the coordinator built: {e}");
-                for (tx, _) in &built.included {
-                    waiters.tell(&tx.hash, Err(format!("the block was refused: {e}")));
-                }
             }
         }
+        let committed = match committed {
+            Ok(committed) => committed,
+            Err(e) => {
+                let e = Arc::new(e);
+                for (tx, _) in &built.included {
+                    waiters.tell(&tx.hash, Err(Dropped::BlockRefused(Arc::clone(&e))));
+                }
+                self.pool.lock().put_back(waiters.requeue(built.deferred));
+                return Err(NodeError::BlockRefused(e));
+            }
+        };
         self.pool.lock().put_back(waiters.requeue(built.deferred));
-        let committed = committed?;
         self.announce(built.block, &committed);
         Ok(Some(committed))
     }
 
-    fn remember_refusals(&self, refused: &[(Admitted, manaflow_types::ExecError)]) {
+    fn remember_refusals(&self, refused: &[(Admitted, Refusal)]) {
         let mut refusals = self.refusals.lock();
         for (tx, error) in refused {
             if refusals.len() == REMEMBERED_REFUSALS {
                 refusals.pop_front();
             }
-            refusals.push_back((tx.hash, error.to_string()));
+            refusals.push_back((tx.hash, error.clone()));
         }
     }
 
@@ -437,7 +398,7 @@ impl Coordinator {
 
     /// Why tx `hash` was refused at sequencing, if it was recently (a tx mined without a waiting
     /// sender, as in manual mining, is otherwise dropped silently).
-    pub fn refusal(&self, hash: &TxId) -> Option<String> {
+    pub fn refusal(&self, hash: &TxId) -> Option<Refusal> {
         self.refusals.lock().iter().rev().find(|(h, _)| h == hash).map(|(_, why)| why.clone())
     }
 
@@ -499,7 +460,7 @@ impl Coordinator {
         snapshots.truncate(id as usize);
         for pooled in self.pool.lock().clear() {
             if let Some(waiter) = pooled.waiter {
-                let _ = waiter.send(Err("dropped by evm_revert".into()));
+                let _ = waiter.send(Err(Dropped::Reverted));
             }
         }
         Ok(true)

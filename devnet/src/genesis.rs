@@ -1,6 +1,7 @@
 //! The genesis block of a dev chain: the well-known dev accounts funded, and the standard
 //! deterministic CREATE2 deployer predeployed at its usual address, as Anvil does.
 
+use crate::error::SetupError;
 use alloy_primitives::{Address, B256, Bytes, U256, address, bytes, keccak256};
 use alloy_signer_local::MnemonicBuilder;
 use alloy_signer_local::coins_bip39::English;
@@ -27,17 +28,18 @@ pub struct DevAccount {
 }
 
 /// Derives `count` accounts from `mnemonic` at `m/44'/60'/0'/0/i`.
-pub fn dev_accounts(mnemonic: &str, count: usize) -> Result<Vec<DevAccount>, String> {
+pub fn dev_accounts(mnemonic: &str, count: usize) -> Result<Vec<DevAccount>, SetupError> {
     (0..count)
         .map(|i| {
+            let failed = |source: Box<dyn std::error::Error + Send + Sync>| SetupError::Accounts { index: i, source };
             let signer = MnemonicBuilder::<English>::default()
                 .phrase(mnemonic)
                 .index(i as u32)
-                .map_err(|e| format!("derivation path for account {i}: {e}"))?
+                .map_err(|e| failed(e.into()))?
                 .build()
-                .map_err(|e| format!("cannot derive account {i} from the mnemonic: {e}"))?;
+                .map_err(|e| failed(e.into()))?;
             let key = SigningKey::from_bytes(&B256::from_slice(&signer.credential().to_bytes()))
-                .map_err(|e| format!("account {i}: {e}"))?;
+                .map_err(|e| failed(e.into()))?;
             Ok(DevAccount { address: key.address(), key })
         })
         .collect()

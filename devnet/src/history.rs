@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use manaflow_ledger::{Ledger, LedgerError};
+use manaflow_ledger::{Corruption, Ledger, LedgerError};
 use manaflow_types::{Block, Mark, MissingState, Output, StateKey, StateView};
 
 /// Which blocks wrote each key.
@@ -47,10 +47,7 @@ impl StateHistory {
         let first = block.txs.iter().flat_map(|tx| tx.moves()).find(|m| m.is_write() && m.key() == *key);
         match first {
             Some(m) => Ok(Output { intx: m.intx, value: m.prev }),
-            None => Err(LedgerError::Corrupt(format!(
-                "block {} is indexed as writing {key} but does not",
-                block.header.number
-            ))),
+            None => Err(Corruption::History { block: block.header.number, key: *key }.into()),
         }
     }
 }

@@ -1,25 +1,51 @@
 //! # manaflow: the devnet
 //!
-//! One process holding a validator, a coordinator and a web3 JSON-RPC:
-//! - [`node`]: the validating ledger, tx admission (one signature recovery per tx), block
-//!   building and past-block state ([`history`]);
-//! - [`mempool`] and [`coordinator`]: the bounded pool ordered by sender nonce, mining (automine,
-//!   interval, on demand) and cheats as system txs;
+//! One process holding a validator, a coordinator and a web3 JSON-RPC, in rooms that each do one
+//! job:
+//! - [`config`]: how a devnet is set up (chain, mining, transport);
+//! - [`admission`]: signed bytes decoded once, the sender recovered once, the checks against the
+//!   latest state a tx passes to be pooled;
+//! - [`mempool`] and [`coordinator`]: the bounded pool ordered by sender nonce, mining
+//!   (automine, interval, on demand), cheats as system txs, snapshots;
+//! - [`sequencing`]: pooled txs executed into a block (native txs filled or checked);
+//! - [`node`]: the validating ledger (every block validated before it counts), the clock and
+//!   base fee, and past-block state ([`history`]);
+//! - [`wallet`]: the wallet's side of native txs and the one fee policy;
 //! - [`rpc`]: JSON-RPC 2.0 over HTTP and WebSocket (warp), the `eth_`, Anvil/Hardhat and
 //!   `manaflow_` methods;
-//! - [`spawn`](fn@spawn): the library API integration tests start a devnet with.
+//! - [`spawn`](fn@spawn): the library API integration tests start a devnet with;
+//! - `repl_backend` (feature `repl`): the REPL's [`manaflow_repl::Backend`] over a running devnet.
+//!
+//! Good starting points: [`spawn`](fn@spawn) and [`Config::test`]; [`Coordinator::submit`] for a
+//! tx's way from bytes to a block.
+//!
+//! **Architecture invariant**: every block — built from txs, from a cheat or at genesis — goes
+//! through the ledger's validation before it counts; nothing else writes the UTXO set.
+//!
+//! The binary (`manaflow`: node, REPL, benchmarks) needs the `cli` feature (on by default); a
+//! library user who only wants [`spawn`](fn@spawn) turns default features off and compiles no
+//! clap, rustyline, comfy-table or indicatif.
 
+pub mod admission;
+pub mod config;
 pub mod coordinator;
+pub mod error;
 pub mod genesis;
 pub mod history;
 pub mod mempool;
-pub mod native;
 pub mod node;
+#[cfg(feature = "repl")]
+pub mod repl_backend;
 pub mod rpc;
+pub mod sequencing;
 mod spawn;
 pub mod wallet;
 
+pub use admission::{Admitted, Kind};
+pub use config::{ChainConfig, Config, MiningConfig, ServerConfig};
 pub use coordinator::{Coordinator, MiningMode};
+pub use error::{Dropped, NativeError, NodeError, SetupError, SubmitError};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};
-pub use node::{Admitted, Config, Mined, Node, NodeError, chain_runtime};
+pub use node::{Node, chain_runtime};
+pub use sequencing::Mined;
 pub use spawn::{Devnet, spawn};

@@ -7,28 +7,9 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 use alloy_primitives::Address;
 use manaflow_types::TxId;
-use thiserror::Error;
 
-use crate::node::Admitted;
-
-/// Why the pool refused a tx.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum PoolError {
-    /// The same tx is already pooled.
-    #[error("already known: transaction {0} is already in the mempool")]
-    AlreadyKnown(TxId),
-    /// A tx with the same sender and nonce is pooled and pays at least as much.
-    #[error(
-        "replacement transaction underpriced: a transaction with nonce {nonce} is pending; raise its fee cap to replace it"
-    )]
-    Underpriced {
-        /// The contested nonce.
-        nonce: u64,
-    },
-    /// The pool holds as many txs as it may.
-    #[error("txpool is full: {0} transactions are pending; mine or wait before sending more")]
-    Full(usize),
-}
+use crate::admission::Admitted;
+pub use crate::error::PoolError;
 
 /// A pooled tx and whoever waits for its fate.
 #[derive(Debug)]
@@ -208,6 +189,7 @@ mod tests {
             hash,
             raw: Bytes::new(),
             call: Call { caller, nonce, gas_limit: 21_000, max_fee_per_gas: fee, ..Call::default() },
+            kind: crate::admission::Kind::Ethereum,
         }
     }
 

@@ -1,147 +1,25 @@
 //! The node's core, without transport: the validating ledger, the chain's clock and base fee,
-//! tx admission (decode and recover once), block building against the latest state, and the
-//! past-block state the RPC reads.
+//! commits (every block validated first), rollback and the past-block state the RPC reads.
+//! Admission is in [`crate::admission`], block building in [`crate::sequencing`].
 //!
 //! Every block, whether built from txs or from a cheat, goes through [`Ledger::apply`] — the
 //! validator — before it counts.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use manaflow_evm::{
-    EnvelopeError, EvmRuntime, EvmVerifier, Hardfork, KnownSenders, decode_signed, native_call, outcome_of,
-};
+use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, KnownSenders};
 use manaflow_ledger::{Applied, Durability, Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
-    Block, Call, EthereumTx, ExecError, Execution, FLAG_DEV_MODE, Header, Mask, Move, NATIVE_TX_TYPE, NativeTx,
-    Outcome, Output, Runtime, StateKey, StateView, SystemTx, Tx, TxId, sort_canonical,
+    Block, Call, ExecError, Execution, FLAG_DEV_MODE, Header, Move, Outcome, Output, Runtime, StateKey, StateView,
+    SystemTx, Tx, TxId, sort_canonical,
 };
-use thiserror::Error;
 
-use crate::genesis::{DEFAULT_MNEMONIC, DevAccount, dev_accounts, genesis_tx};
+use crate::config::ChainConfig;
+use crate::error::{NodeError, SetupError};
+use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
 use crate::history::{HistoricView, StateHistory};
-
-/// How a node is set up (the flags Anvil users know).
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// EIP-155 chain id.
-    pub chain_id: u64,
-    /// Number of dev accounts.
-    pub accounts: usize,
-    /// Wei each dev account starts with.
-    pub balance: U256,
-    /// The mnemonic the dev accounts derive from.
-    pub mnemonic: String,
-    /// Block gas limit.
-    pub gas_limit: u64,
-    /// Base fee per gas of the genesis block, in wei; later blocks follow EIP-1559 from it, as
-    /// Anvil's do (0 stays 0).
-    pub base_fee: u64,
-    /// Genesis timestamp (default: now).
-    pub timestamp: Option<u64>,
-    /// The EVM hardfork.
-    pub hardfork: Hardfork,
-    /// Where the chain lives; `None` for a temp dir removed on exit.
-    pub data_dir: Option<PathBuf>,
-    /// Predeploy the deterministic CREATE2 deployer.
-    pub create2_deployer: bool,
-    /// Interface the RPC listens on.
-    pub host: std::net::IpAddr,
-    /// Port the RPC listens on (0: any free port).
-    pub port: u16,
-    /// Mine a block every this many seconds instead of a block per tx (automine).
-    pub block_time: Option<std::time::Duration>,
-    /// Print nothing (no banner).
-    pub silent: bool,
-    /// Most txs the mempool holds.
-    pub mempool_size: usize,
-    /// Largest request body the RPC accepts, in bytes.
-    pub max_body_bytes: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            chain_id: 31337,
-            accounts: 10,
-            balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18)),
-            mnemonic: DEFAULT_MNEMONIC.into(),
-            gas_limit: 30_000_000,
-            base_fee: 1_000_000_000,
-            timestamp: None,
-            hardfork: Hardfork::Prague,
-            data_dir: None,
-            create2_deployer: true,
-            host: std::net::Ipv4Addr::LOCALHOST.into(),
-            port: 8545,
-            block_time: None,
-            silent: false,
-            mempool_size: 100_000,
-            max_body_bytes: 2 * 1024 * 1024,
-        }
-    }
-}
-
-impl Config {
-    /// For integration tests: any free port, a temp dir, nothing printed.
-    pub fn test() -> Self {
-        Self { port: 0, silent: true, ..Self::default() }
-    }
-}
-
-/// Why a tx or a request was not accepted. Nothing changed.
-#[derive(Debug, Error)]
-pub enum NodeError {
-    /// The bytes are not an acceptable signed tx.
-    #[error(transparent)]
-    Envelope(#[from] EnvelopeError),
-    /// The tx cannot execute (nonce, funds, gas…).
-    #[error(transparent)]
-    Exec(#[from] ExecError),
-    /// The block was refused or storage failed.
-    #[error(transparent)]
-    Ledger(#[from] LedgerError),
-    /// The tx asks for more gas than a block holds.
-    #[error("exceeds block gas limit: tx gas limit {tx}, block gas limit {block}")]
-    GasLimit {
-        /// The tx's gas limit.
-        tx: u64,
-        /// The block's.
-        block: u64,
-    },
-    /// The bytes are a native tx (type `0x4d`) that cannot be accepted.
-    #[error("invalid native tx: {0}")]
-    Native(String),
-    /// The node could not start.
-    #[error("{0}")]
-    Setup(String),
-}
-
-/// A tx whose signature checked out, ready to be pooled and executed.
-#[derive(Clone, Debug)]
-pub struct Admitted {
-    /// Its id (hash).
-    pub hash: TxId,
-    /// Its bytes.
-    pub raw: Bytes,
-    /// What it calls, its sender recovered.
-    pub call: Call,
-}
-
-/// A block built from pooled txs, not yet validated.
-#[derive(Debug)]
-pub struct Built {
-    /// The sealed block.
-    pub block: Block,
-    /// Each included tx with its execution, in block order.
-    pub included: Vec<(Admitted, Execution)>,
-    /// Txs refused at execution (dropped), with why.
-    pub refused: Vec<(Admitted, ExecError)>,
-    /// Txs that did not fit in the block's gas (they wait for the next block).
-    pub deferred: Vec<Admitted>,
-}
 
 /// A block committed to the chain.
 #[derive(Clone, Debug)]
@@ -154,22 +32,11 @@ pub struct Committed {
     pub ids: Vec<TxId>,
 }
 
-/// A tx accepted and mined.
-#[derive(Clone, Debug)]
-pub struct Mined {
-    /// The tx id (hash).
-    pub hash: TxId,
-    /// The block that includes it.
-    pub block: u64,
-    /// What execution did.
-    pub execution: Execution,
-}
-
 /// A running chain.
 pub struct Node {
     ledger: Ledger,
     runtime: EvmRuntime,
-    config: Config,
+    config: ChainConfig,
     accounts: Vec<DevAccount>,
     senders: Arc<KnownSenders>,
     history: StateHistory,
@@ -182,49 +49,6 @@ pub struct Node {
     /// The next block's timestamp, once (`evm_setNextBlockTimestamp`).
     next_timestamp: Option<u64>,
     _temp: Option<tempfile::TempDir>,
-}
-
-/// Decodes signed tx bytes for a chain with `chain_id` and blocks of `gas_limit` gas, and
-/// recovers the sender (the only recovery the tx gets: the validator takes the sender from
-/// here). Needs no state, so callers run it without holding the node.
-pub fn admit(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, NodeError> {
-    if raw.first() == Some(&NATIVE_TX_TYPE) {
-        return admit_native(raw, chain_id, gas_limit);
-    }
-    let signed = decode_signed(raw, chain_id)?;
-    let call = signed.call();
-    if call.gas_limit > gas_limit {
-        return Err(NodeError::GasLimit { tx: call.gas_limit, block: gas_limit });
-    }
-    Ok(Admitted { hash: signed.hash, raw: Bytes::copy_from_slice(raw), call })
-}
-
-/// [`admit`] for a native tx: decoded, its shape and chain id checked, its sender recovered over
-/// the masked payload. Its id is known at signing time; masked fields are filled at sequencing.
-fn admit_native(raw: &[u8], chain_id: u64, gas_limit: u64) -> Result<Admitted, NodeError> {
-    let tx = NativeTx::decode_2718(raw).map_err(|e| NodeError::Native(format!("cannot decode it: {e}")))?;
-    if tx.call.chain_id != chain_id {
-        return Err(NodeError::Native(format!(
-            "invalid chain id for signer: signed for chain {}, this chain is {chain_id}",
-            tx.call.chain_id
-        )));
-    }
-    if tx.moves.windows(2).any(|w| w[0].key() >= w[1].key()) {
-        return Err(NodeError::Native("its moves must be in canonical order, one per key".into()));
-    }
-    if let Some(m) = tx.moves.iter().find(|m| m.mask.0 & !Mask::DEFINED != 0 || (!m.mask.present() && m.mask.0 != 0)) {
-        return Err(NodeError::Native(format!("move on {} has an invalid mask {:#04x}", m.key(), m.mask.0)));
-    }
-    if !tx.call.open && tx.moves.iter().any(|m| !m.mask.present()) {
-        return Err(NodeError::Native("it carries unlisted moves (presence bit 0) but is not open".into()));
-    }
-    let sender = tx.recover_sender().map_err(|e| NodeError::Native(format!("invalid signature: {e}")))?;
-    manaflow_types::check::signed_nonce(&tx.moves, sender, tx.call.nonce).map_err(NodeError::Native)?;
-    let call = native_call(&tx, sender);
-    if call.gas_limit > gas_limit {
-        return Err(NodeError::GasLimit { tx: call.gas_limit, block: gas_limit });
-    }
-    Ok(Admitted { hash: tx.id(), raw: Bytes::copy_from_slice(raw), call })
 }
 
 /// The runtime every part of the node executes with: revm for `hardfork`, hosting WASM contracts.
@@ -240,21 +64,18 @@ pub fn now() -> u64 {
 impl Node {
     /// Opens the chain in `config.data_dir` (resuming it) or in a new temp dir, with a genesis
     /// block if the chain is new.
-    pub fn open(config: Config) -> Result<Self, NodeError> {
+    pub fn open(config: ChainConfig) -> Result<Self, NodeError> {
         let (dir, temp, durability) = match &config.data_dir {
             Some(dir) => (dir.clone(), None, Durability::Durable),
             None => {
-                let temp = tempfile::Builder::new()
-                    .prefix("manaflow-")
-                    .tempdir()
-                    .map_err(|e| NodeError::Setup(format!("cannot create a temp dir: {e}")))?;
+                let temp = tempfile::Builder::new().prefix("manaflow-").tempdir().map_err(SetupError::TempDir)?;
                 (temp.path().to_path_buf(), Some(temp), Durability::Ephemeral)
             }
         };
         let senders = Arc::new(KnownSenders::new());
         let verifier = Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
-        let accounts = dev_accounts(&config.mnemonic, config.accounts).map_err(NodeError::Setup)?;
+        let accounts = dev_accounts(&config.mnemonic, config.accounts)?;
         let mut node = Self {
             ledger,
             runtime: chain_runtime(config.hardfork),
@@ -306,6 +127,11 @@ impl Node {
         &self.accounts
     }
 
+    /// The runtime txs execute in.
+    pub(crate) fn runtime(&self) -> &EvmRuntime {
+        &self.runtime
+    }
+
     /// The ledger (read access).
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
@@ -317,8 +143,8 @@ impl Node {
         Ok(self.ledger.outputs()?)
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
+    /// The chain's configuration.
+    pub fn config(&self) -> &ChainConfig {
         &self.config
     }
 
@@ -373,9 +199,7 @@ impl Node {
     pub fn set_next_timestamp(&mut self, timestamp: u64) -> Result<(), NodeError> {
         let tip = self.tip().timestamp;
         if timestamp < tip {
-            return Err(NodeError::Setup(format!(
-                "timestamp {timestamp} is before the latest block's timestamp {tip}; pick one at or after it"
-            )));
+            return Err(NodeError::TimestampBeforeTip { requested: timestamp, tip });
         }
         self.next_timestamp = Some(timestamp);
         Ok(())
@@ -389,97 +213,6 @@ impl Node {
             base_fee: self.next_base_fee(),
             ..self.template()
         }
-    }
-
-    /// Decodes signed tx bytes and recovers the sender (the only recovery the tx gets: the
-    /// validator takes the sender from here).
-    pub fn admit(&self, raw: &[u8]) -> Result<Admitted, NodeError> {
-        admit(raw, self.config.chain_id, self.config.gas_limit)
-    }
-
-    /// Executes `txs` in order against the latest state into a block with `header`: a tx the
-    /// runtime refuses is dropped, a tx that does not fit the remaining gas is deferred.
-    pub fn build(&self, header: &Header, txs: Vec<Admitted>) -> Built {
-        let mut view = manaflow_types::OverlayView::new(&self.ledger);
-        let (mut included, mut refused, mut deferred) = (Vec::new(), Vec::new(), Vec::new());
-        let mut block_txs = Vec::new();
-        let mut gas_left = header.gas_limit;
-        for tx in txs {
-            if tx.call.gas_limit > gas_left {
-                deferred.push(tx);
-                continue;
-            }
-            let sequenced = if tx.raw.first() == Some(&NATIVE_TX_TYPE) {
-                self.sequence_native(&tx, header, &view)
-            } else {
-                self.runtime.execute(&tx.call, header, &self.ledger, &view).map(|execution| {
-                    let moves = execution.moves.clone();
-                    (Tx::Ethereum(EthereumTx { raw: tx.raw.clone(), moves }), execution)
-                })
-            };
-            match sequenced {
-                Ok((block_tx, execution)) => {
-                    gas_left -= execution.gas_used;
-                    view.apply(tx.hash, &execution.moves, &execution.codes);
-                    block_txs.push(block_tx);
-                    included.push((tx, execution));
-                }
-                Err(e) => refused.push((tx, e)),
-            }
-        }
-        let outcomes = included.iter().map(|(_, exec)| outcome_of(exec)).collect();
-        let block = self.ledger.seal(header, block_txs, outcomes);
-        Built { block, included, refused, deferred }
-    }
-
-    /// Executes `call` in the next block's context after `pending` (txs not mined yet, in
-    /// order; any that no longer fit are skipped), as a wallet chaining txs before inclusion
-    /// needs. Nothing is written.
-    pub fn simulate_pending(&self, pending: &[Admitted], call: &Call) -> Result<Execution, ExecError> {
-        let header = self.next_header();
-        let mut view = manaflow_types::OverlayView::new(&self.ledger);
-        for tx in pending {
-            let sequenced = if tx.raw.first() == Some(&NATIVE_TX_TYPE) {
-                self.sequence_native(tx, &header, &view).map(|(_, execution)| execution)
-            } else {
-                self.runtime.execute(&tx.call, &header, &self.ledger, &view)
-            };
-            if let Ok(execution) = sequenced {
-                view.apply(tx.hash, &execution.moves, &execution.codes);
-            }
-        }
-        self.runtime.execute(call, &header, &self.ledger, &view)
-    }
-
-    /// Sequences a native tx against `view` (see [`crate::native`]): a fully signed one is
-    /// checked live and re-executed statelessly, as the validator will; one with masks is
-    /// executed and filled. A stale signed field refuses it.
-    fn sequence_native(
-        &self,
-        tx: &Admitted,
-        header: &Header,
-        view: &dyn StateView,
-    ) -> Result<(Tx, Execution), ExecError> {
-        let refuse = |why: String| ExecError::Rejected(manaflow_types::Rejection::Other(why));
-        let native = NativeTx::decode_2718(&tx.raw).map_err(|e| refuse(format!("invalid native tx: {e}")))?;
-        if crate::native::is_fully_signed(&native) {
-            crate::native::check_live(&native, view).map_err(|e| refuse(e.to_string()))?;
-            let codes = |hash: &B256| self.ledger.code(hash);
-            let declared = manaflow_types::DeclaredView::new(&native.moves, &codes);
-            let execution = match self.runtime.execute(&tx.call, header, &self.ledger, &declared) {
-                Err(ExecError::Missing(missing)) => {
-                    return Err(refuse(format!(
-                        "execution needs {missing}: a fully signed tx must list every key it touches"
-                    )));
-                }
-                other => other?,
-            };
-            crate::native::fill(&native, &execution.moves).map_err(|e| refuse(e.to_string()))?;
-            return Ok((Tx::Native(native), execution));
-        }
-        let execution = self.runtime.execute(&tx.call, header, &self.ledger, view)?;
-        let moves = crate::native::fill(&native, &execution.moves).map_err(|e| refuse(e.to_string()))?;
-        Ok((Tx::Native(NativeTx { moves, ..native }), execution))
     }
 
     /// Validates `block` and commits it (all or nothing); `senders` are the senders the
@@ -508,22 +241,6 @@ impl Node {
         let outcome = Outcome { codes, ..Outcome::system() };
         let block = self.ledger.seal(&header, vec![tx], vec![outcome]);
         self.commit(&block, &[])
-    }
-
-    /// Mines `raw` in a block of its own (the core of automine, without a pool).
-    pub fn submit_raw(&mut self, raw: &[u8]) -> Result<Mined, NodeError> {
-        let tx = self.admit(raw)?;
-        let header = self.next_header();
-        let mut built = self.build(&header, vec![tx]);
-        if let Some((_, e)) = built.refused.pop() {
-            return Err(e.into());
-        }
-        if let Some(tx) = built.deferred.pop() {
-            return Err(NodeError::GasLimit { tx: tx.call.gas_limit, block: header.gas_limit });
-        }
-        let (tx, execution) = built.included.pop().expect("one tx, neither refused nor deferred");
-        self.commit(&built.block, &[(tx.hash, tx.call.caller)])?;
-        Ok(Mined { hash: tx.hash, block: header.number, execution })
     }
 
     /// Undoes the blocks above `height`.
@@ -586,9 +303,7 @@ impl Node {
         if hash.is_zero() || hash == alloy_primitives::KECCAK256_EMPTY {
             return Ok(Bytes::new());
         }
-        self.ledger
-            .code(&hash)
-            .ok_or_else(|| NodeError::Ledger(LedgerError::NotFound(format!("code with hash {hash}"))))
+        self.ledger.code(&hash).ok_or(NodeError::Ledger(LedgerError::CodeNotFound(hash)))
     }
 
     /// Storage `slot` of `address` after block `height`.
@@ -629,3 +344,6 @@ impl StateView for StateAt<'_> {
         }
     }
 }
+
+// Transitional: the RPC still names these here (cleaned up when the RPC method table lands).
+pub use crate::admission::Admitted;

@@ -17,9 +17,10 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use crate::config::Config;
 use crate::coordinator::Coordinator;
+use crate::error::{NodeError, SetupError};
 use crate::genesis::DevAccount;
-use crate::node::{Config, NodeError};
 use crate::rpc::Rpc;
 use crate::rpc::server::serve;
 
@@ -39,13 +40,13 @@ pub fn spawn(config: Config) -> Result<Devnet, NodeError> {
         .enable_all()
         .thread_name("manaflow-rpc")
         .build()
-        .map_err(|e| NodeError::Setup(format!("cannot start the async runtime: {e}")))?;
+        .map_err(SetupError::Runtime)?;
     let listener = {
         let _context = runtime.enter();
         bind(&config)?
     };
-    let addr = listener.local_addr().map_err(|e| NodeError::Setup(format!("cannot read the bound address: {e}")))?;
-    let max_body_bytes = config.max_body_bytes;
+    let addr = listener.local_addr().map_err(SetupError::LocalAddr)?;
+    let max_body_bytes = config.server.max_body_bytes;
     let (coordinator, miner) = Coordinator::start(config)?;
     let rpc = Arc::new(Rpc::new(Arc::clone(&coordinator)));
     let accounts = rpc.accounts.clone();
@@ -75,13 +76,13 @@ pub fn spawn(config: Config) -> Result<Devnet, NodeError> {
             });
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
         })
-        .map_err(|e| NodeError::Setup(format!("cannot start the server thread: {e}")))?;
+        .map_err(|source| SetupError::Thread { name: "server", source })?;
     Ok(Devnet { addr, accounts, coordinator, stop_server: Some(stop_server), server: Some(server), miner: Some(miner) })
 }
 
 /// Binds the RPC port (0: any free one), with Nagle off for small request/response pairs.
-fn bind(config: &Config) -> Result<tokio::net::TcpListener, NodeError> {
-    let addr = SocketAddr::new(config.host, config.port);
+fn bind(config: &Config) -> Result<tokio::net::TcpListener, SetupError> {
+    let addr = SocketAddr::new(config.server.host, config.server.port);
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
         SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
@@ -92,8 +93,8 @@ fn bind(config: &Config) -> Result<tokio::net::TcpListener, NodeError> {
         socket.bind(addr)?;
         Ok(socket)
     })
-    .map_err(|e| NodeError::Setup(format!("cannot listen on {addr}: {e} (is another node running? try --port 0)")))?;
-    socket.listen(1024).map_err(|e| NodeError::Setup(format!("cannot listen on {addr}: {e}")))
+    .map_err(|source| SetupError::Bind { addr, source })?;
+    socket.listen(1024).map_err(|source| SetupError::Bind { addr, source })
 }
 
 impl Devnet {

@@ -17,25 +17,35 @@
 //! # let _ = raw; Ok(()) }
 //! ```
 
-use alloy_primitives::{Address, B256};
-use manaflow_types::{Call, Mask, Move, NativeCall, NativeTx, SigningKey, Status};
+use alloy_primitives::B256;
+use manaflow_types::{Call, Move, NativeCall, NativeTx, SigningKey, Status};
 use serde::{Deserialize, Serialize};
 
 use crate::node::Node;
 
-/// Which fields of the simulated moves the sender signs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Masking {
-    /// Every field of every move: fixed at signing time.
-    Full,
-    /// Moves on these contracts are filled by the coordinator; so is the `next` of every other
-    /// write.
-    Contested(Vec<Address>),
-}
+pub use manaflow_types::Masking;
 
-/// Gas added to the simulated use (the wallet's margin).
-const GAS_MARGIN: u64 = 10_000;
+/// The dev wallet's fee policy: what the RPC's `eth_sendTransaction`, the REPL and
+/// [`prepare`] offer when the sender does not say.
+pub mod fees {
+    /// The tip offered (1 gwei, as Anvil suggests).
+    pub const PRIORITY_FEE: u128 = 1_000_000_000;
+
+    /// Gas added to the simulated use.
+    pub const GAS_MARGIN: u64 = 10_000;
+
+    /// The gas limit for a call that used `gas_used` when simulated: 1/63 more (the gas a call
+    /// keeps back for its caller) plus [`GAS_MARGIN`], at most `block_gas_limit`.
+    pub fn gas_limit(gas_used: u64, block_gas_limit: u64) -> u64 {
+        (gas_used.saturating_mul(64) / 63).saturating_add(GAS_MARGIN).min(block_gas_limit)
+    }
+
+    /// The fee cap offered with tip `tip`: twice the next block's base fee plus the tip, so the
+    /// tx stays includable while the base fee rises for a few blocks.
+    pub fn max_fee(next_base_fee: u64, tip: u128) -> u128 {
+        (u128::from(next_base_fee) * 2).saturating_add(tip)
+    }
+}
 
 /// A native tx filled and masked, ready to sign.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,17 +76,7 @@ pub enum WalletError {
     Fails(String),
     /// The node could not read its state.
     #[error(transparent)]
-    Node(#[from] crate::node::NodeError),
-}
-
-/// The mask of `m` under `masking`.
-fn mask_of(m: &Move, masking: &Masking) -> Mask {
-    match masking {
-        Masking::Full => Mask::SIGNED,
-        Masking::Contested(contracts) if contracts.contains(&m.addr) => Mask(Mask::PRESENT),
-        Masking::Contested(_) if m.is_write() => Mask(Mask::PRESENT | Mask::INTX | Mask::PREV),
-        Masking::Contested(_) => Mask::SIGNED,
-    }
+    Node(#[from] crate::error::NodeError),
 }
 
 /// Prepares `call` (its caller, nonce and fees as the sender wants them) as a native tx: the
@@ -91,7 +91,7 @@ pub fn prepare(node: &Node, call: &Call, masking: &Masking, open: bool) -> Resul
 /// (a native tx's id is known at signing).
 pub fn prepare_after(
     node: &Node,
-    pending: &[crate::node::Admitted],
+    pending: &[crate::admission::Admitted],
     call: &Call,
     masking: &Masking,
     open: bool,
@@ -107,37 +107,17 @@ pub fn prepare_after(
         }
         Status::Halt(reason) => return Err(WalletError::Fails(format!("it halts: {reason}"))),
     }
-    let moves = execution.moves.iter().map(|m| Move { mask: mask_of(m, masking), ..*m }).collect();
+    let moves = execution.moves.iter().map(|m| Move { mask: masking.mask_of(m), ..*m }).collect();
     let native = NativeCall {
         chain_id: node.chain_id(),
         nonce: call.nonce,
         max_priority_fee_per_gas: call.max_priority_fee_per_gas.unwrap_or_default(),
         max_fee_per_gas: call.max_fee_per_gas,
-        gas_limit: execution.gas_used.saturating_mul(64) / 63 + GAS_MARGIN,
+        gas_limit: fees::gas_limit(execution.gas_used, node.config().gas_limit),
         to: call.to,
         value: call.value,
         input: call.input.clone(),
         open,
     };
     Ok(UnsignedNative { call: native, moves })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use manaflow_types::StateKey;
-
-    #[test]
-    fn contested_masking_leaves_the_pool_and_results_to_the_coordinator() {
-        let pool = Address::repeat_byte(1);
-        let me = Address::repeat_byte(2);
-        let reserve = Move::write(StateKey::storage(pool, B256::ZERO), B256::ZERO, B256::ZERO, B256::with_last_byte(1));
-        let mine = Move::write(StateKey::balance(me), B256::ZERO, B256::with_last_byte(9), B256::with_last_byte(8));
-        let code = Move::read(StateKey::code(me), B256::ZERO, B256::ZERO);
-        let masking = Masking::Contested(vec![pool]);
-        assert_eq!(mask_of(&reserve, &masking), Mask(Mask::PRESENT));
-        assert_eq!(mask_of(&mine, &masking), Mask(Mask::PRESENT | Mask::INTX | Mask::PREV));
-        assert_eq!(mask_of(&code, &masking), Mask::SIGNED);
-        assert_eq!(mask_of(&reserve, &Masking::Full), Mask::SIGNED);
-    }
 }

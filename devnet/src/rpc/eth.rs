@@ -9,7 +9,7 @@ use manaflow_evm::impersonation_signature;
 use manaflow_types::{Call, ExecError, Execution, Status};
 use serde_json::{Value, json};
 
-use crate::coordinator::SubmitError;
+use crate::error::SubmitError;
 use crate::node::{Admitted, Node};
 use crate::rpc::convert::{ChainBlock, pending_transaction};
 use crate::rpc::error::RpcError;
@@ -379,7 +379,7 @@ async fn send_raw(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
 /// A refused submission as an RPC error.
 pub fn submit_error(error: SubmitError) -> RpcError {
     match error {
-        SubmitError::Node(crate::node::NodeError::Exec(e)) => exec_error(e),
+        SubmitError::Node(crate::error::NodeError::Exec(e)) => exec_error(e),
         other => RpcError::server(other),
     }
 }
@@ -446,7 +446,7 @@ async fn send_transaction(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
             let raw = unsigned.encode_signed(impersonation_signature(from));
             let envelope = manaflow_evm::decode_envelope(&raw).map_err(RpcError::internal)?;
             let call = manaflow_evm::envelope_call(&envelope, from);
-            rpc.coordinator.submit_admitted(Admitted { hash: keccak256(&raw), raw, call }).await
+            rpc.coordinator.submit_admitted(Admitted::ethereum(raw, call)).await
         }
     };
     hash.map(|hash| json!(hash)).map_err(submit_error)

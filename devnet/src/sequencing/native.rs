@@ -13,43 +13,7 @@
 
 use manaflow_types::{Mask, Move, NativeTx, StateView};
 
-/// Why a native tx cannot be sequenced against the current state.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FillError {
-    /// A signed field disagrees with what execution (or the live output) gives.
-    #[error(
-        "stale {field} for {key}: the tx signs {signed} but the state gives {actual}; \
-         re-sign against the current state, or leave this field masked for the coordinator to fill"
-    )]
-    Stale {
-        /// The key.
-        key: String,
-        /// `intx`, `prev` or `next`.
-        field: &'static str,
-        /// The signed value.
-        signed: String,
-        /// The value the state gives.
-        actual: String,
-    },
-    /// Execution touches a key the tx does not list, and the tx is not open.
-    #[error(
-        "execution touches {key}, which the tx does not list, and the tx is not open: \
-         list it, or sign the open flag to let the coordinator add it"
-    )]
-    Unlisted {
-        /// The key.
-        key: String,
-    },
-    /// The tx lists a key that execution does not touch.
-    #[error("the tx lists {key}, which execution does not touch")]
-    Untouched {
-        /// The key.
-        key: String,
-    },
-    /// Reading the state failed.
-    #[error("the state has no output for {0}")]
-    Missing(String),
-}
+pub use crate::error::FillError;
 
 /// Whether `tx` is fully signed: every listed move signs all three fields, and it is not open.
 pub fn is_fully_signed(tx: &NativeTx) -> bool {
@@ -67,12 +31,7 @@ fn check_signed(declared: &Move, actual: &Move) -> Result<(), FillError> {
     ];
     for (bit, field, signed, got) in fields {
         if declared.mask.signs(bit) && signed != got {
-            return Err(FillError::Stale {
-                key: declared.key().to_string(),
-                field,
-                signed: signed.to_string(),
-                actual: got.to_string(),
-            });
+            return Err(FillError::Stale { key: declared.key(), field, signed, actual: got });
         }
     }
     Ok(())
@@ -89,7 +48,7 @@ pub fn fill(tx: &NativeTx, executed: &[Move]) -> Result<Vec<Move>, FillError> {
         if let Some(declared) = listed.peek()
             && declared.key() < actual.key()
         {
-            return Err(FillError::Untouched { key: declared.key().to_string() });
+            return Err(FillError::Untouched { key: declared.key() });
         }
         match listed.peek() {
             Some(declared) if declared.key() == actual.key() => {
@@ -98,11 +57,11 @@ pub fn fill(tx: &NativeTx, executed: &[Move]) -> Result<Vec<Move>, FillError> {
                 listed.next();
             }
             _ if tx.call.open => filled.push(Move { mask: Mask::COORDINATOR, ..*actual }),
-            _ => return Err(FillError::Unlisted { key: actual.key().to_string() }),
+            _ => return Err(FillError::Unlisted { key: actual.key() }),
         }
     }
     if let Some(declared) = listed.next() {
-        return Err(FillError::Untouched { key: declared.key().to_string() });
+        return Err(FillError::Untouched { key: declared.key() });
     }
     Ok(filled)
 }
@@ -111,7 +70,7 @@ pub fn fill(tx: &NativeTx, executed: &[Move]) -> Result<Vec<Move>, FillError> {
 /// `intx` and `prev` (context moves are checked by the validator against the headers).
 pub fn check_live(tx: &NativeTx, view: &dyn StateView) -> Result<(), FillError> {
     for declared in tx.moves.iter().filter(|m| m.mark != manaflow_types::Mark::Context) {
-        let output = view.output(&declared.key()).map_err(|e| FillError::Missing(e.to_string()))?;
+        let output = view.output(&declared.key())?;
         let actual = Move { intx: output.intx, prev: output.value, ..*declared };
         check_signed(declared, &actual)?;
     }

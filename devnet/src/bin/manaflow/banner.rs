@@ -16,7 +16,7 @@ pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
     ));
     out.push_str(&format!("Available Accounts\n{rule}\n\n"));
     for (i, account) in devnet.accounts().iter().enumerate() {
-        out.push_str(&format!("({i}) {} ({} ETH)\n", account.address, format_ether(config.balance)));
+        out.push_str(&format!("({i}) {} ({} ETH)\n", account.address, format_ether(config.chain.balance)));
     }
     out.push_str(&format!("\nPrivate Keys\n{rule}\n\n"));
     for (i, account) in devnet.accounts().iter().enumerate() {
@@ -24,24 +24,24 @@ pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
     }
     out.push_str(&format!(
         "\nWallet\n{rule}\nMnemonic:          {}\nDerivation path:   m/44'/60'/0'/0/\n",
-        config.mnemonic
+        config.chain.mnemonic
     ));
     let (genesis_timestamp, base_fee) = {
         let node = devnet.coordinator().node();
         let genesis = node.ledger().header(0).cloned().unwrap_or_default();
         (genesis.timestamp, genesis.base_fee)
     };
-    out.push_str(&format!("\nChain ID\n{rule}\n\n{}\n", config.chain_id));
+    out.push_str(&format!("\nChain ID\n{rule}\n\n{}\n", config.chain.chain_id));
     out.push_str(&format!("\nBase Fee\n{rule}\n\n{base_fee}\n"));
-    out.push_str(&format!("\nGas Limit\n{rule}\n\n{}\n", config.gas_limit));
+    out.push_str(&format!("\nGas Limit\n{rule}\n\n{}\n", config.chain.gas_limit));
     out.push_str(&format!("\nGenesis Timestamp\n{rule}\n\n{genesis_timestamp}\n"));
-    let mining = match config.block_time {
+    let mining = match config.mining.block_time {
         Some(every) => format!("a block every {} s", every.as_secs_f64()),
         None => "automine (a block as soon as transactions arrive)".into(),
     };
     out.push_str(&format!("\nMining\n{rule}\n\n{mining}\n"));
     let dir = devnet.coordinator().node().ledger().dir().to_path_buf();
-    let data = match &config.data_dir {
+    let data = match &config.chain.data_dir {
         Some(_) => format!("{} (resumed on restart)", dir.display()),
         None => format!("{} (temporary, removed on exit; --data-dir keeps a chain)", dir.display()),
     };

@@ -136,23 +136,24 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 impl NodeArgs {
     /// The node configuration these flags describe.
     pub fn config(&self) -> manaflow::Config {
+        let defaults = manaflow::Config::default();
         manaflow::Config {
-            chain_id: self.chain_id,
-            accounts: self.accounts,
-            balance: alloy_primitives::U256::from(self.balance)
-                * alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18)),
-            mnemonic: self.mnemonic.clone(),
-            gas_limit: self.gas_limit,
-            base_fee: self.base_fee,
-            timestamp: self.timestamp,
-            hardfork: self.hardfork,
-            data_dir: self.data_dir.clone(),
-            create2_deployer: !self.disable_default_create2_deployer,
-            host: self.host,
-            port: self.port,
-            block_time: self.block_time,
+            chain: manaflow::ChainConfig {
+                chain_id: self.chain_id,
+                accounts: self.accounts,
+                balance: alloy_primitives::U256::from(self.balance)
+                    * alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18)),
+                mnemonic: self.mnemonic.clone(),
+                gas_limit: self.gas_limit,
+                base_fee: self.base_fee,
+                timestamp: self.timestamp,
+                hardfork: self.hardfork,
+                data_dir: self.data_dir.clone(),
+                create2_deployer: !self.disable_default_create2_deployer,
+            },
+            mining: manaflow::MiningConfig { block_time: self.block_time, ..defaults.mining },
+            server: manaflow::ServerConfig { host: self.host, port: self.port, ..defaults.server },
             silent: self.silent,
-            ..manaflow::Config::default()
         }
     }
 }

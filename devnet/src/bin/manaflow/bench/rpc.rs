@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::erc20_transfer;
 use crate::cli::RpcArgs;
 
-const TOKEN_ARTIFACT: &str = include_str!("../../../examples/contracts/artifacts/TestToken.json");
+const TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
 
 /// Hardhat 3.18's rate on this load, on this machine (the measurement).
 const HARDHAT_TPS: f64 = 930.0;
@@ -80,7 +80,7 @@ fn rss_bytes() -> u64 {
 /// Runs the benchmark.
 pub fn run(args: RpcArgs) -> anyhow::Result<()> {
     let senders = args.senders.max(1) as usize;
-    let config = manaflow::Config { accounts: senders.max(10), ..manaflow::Config::test() };
+    let config = manaflow::Config::test().with_accounts(senders.max(10));
     let start = Instant::now();
     let devnet = manaflow::spawn(config)?;
     let ready = start.elapsed();

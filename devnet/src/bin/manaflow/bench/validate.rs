@@ -30,7 +30,7 @@ use super::{NoAncestors, erc20_transfer};
 use crate::cli::ValidateArgs;
 
 const CHAIN_ID: u64 = 31337;
-const TOKEN_ARTIFACT: &str = include_str!("../../../examples/contracts/artifacts/TestToken.json");
+const TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
 
 fn word(v: U256) -> B256 {
     B256::from(v)

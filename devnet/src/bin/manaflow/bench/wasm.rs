@@ -20,8 +20,8 @@ use super::stats::median;
 use crate::cli::WasmArgs;
 
 const CHAIN_ID: u64 = 31337;
-const EVM_TOKEN_ARTIFACT: &str = include_str!("../../../examples/contracts/artifacts/TestToken.json");
-const WASM_TOKEN: &[u8] = include_bytes!("../../../examples/wasm/artifacts/erc20.wasm");
+const EVM_TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
+const WASM_TOKEN: &[u8] = include_bytes!("../../../../../examples/wasm/artifacts/erc20.wasm");
 
 fn header() -> Header {
     Header { timestamp: 1_700_000_000, gas_limit: 30_000_000, chain_id: CHAIN_ID, ..Header::default() }
