@@ -10,7 +10,7 @@ use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use manaflow::wallet::{Masking, prepare};
-use manaflow::{Config, Node};
+use manaflow::{ChainConfig, Node};
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork};
 use manaflow_ledger::{MemoryChain, seal_block, validate_reverse};
 use manaflow_types::{Block, Call, Mark, Mask, Move, NativeTx, Rule, SigningKey, StateKey, Tx};
@@ -43,7 +43,7 @@ fn selector(signature: &str) -> Vec<u8> {
 /// A node with the Pool deployed by account 0 and account 1 funded by its faucet, and account
 /// 1's masked swap built into a block (not committed): the node, the block, the swapper's key.
 fn a_block_with_a_masked_swap() -> (Node, Block, SigningKey, Address) {
-    let mut node = Node::open(Config::test()).expect("the node opens");
+    let mut node = Node::open(ChainConfig::default()).expect("the node opens");
     let deployer = node.accounts()[0].key.clone();
     let swapper = node.accounts()[1].key.clone();
     let path = format!("{}/../examples/contracts/artifacts/Pool.json", env!("CARGO_MANIFEST_DIR"));

@@ -4,7 +4,7 @@
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
-use manaflow::{CREATE2_DEPLOYER, Config, Node, NodeError};
+use manaflow::{CREATE2_DEPLOYER, ChainConfig, Config, Node, NodeError};
 use manaflow_types::{SigningKey, StateKey};
 
 fn sign(key: &SigningKey, nonce: u64, to: Address, value: U256, input: Bytes) -> Bytes {
@@ -27,7 +27,7 @@ fn sign(key: &SigningKey, nonce: u64, to: Address, value: U256, input: Bytes) ->
 
 #[test]
 fn genesis_funds_the_well_known_dev_accounts() {
-    let node = Node::open(Config::default()).unwrap();
+    let node = Node::open(ChainConfig::default()).unwrap();
     assert_eq!(node.accounts().len(), 10);
     assert_eq!(node.accounts()[0].address, address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
     assert_eq!(node.accounts()[1].address, address!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"));
@@ -41,7 +41,7 @@ fn genesis_funds_the_well_known_dev_accounts() {
 
 #[test]
 fn automine_mines_each_tx_and_refusals_change_nothing() {
-    let mut node = Node::open(Config::default()).unwrap();
+    let mut node = Node::open(ChainConfig::default()).unwrap();
     let alice = node.accounts()[0].key.clone();
     let bob = node.accounts()[1].address;
     let before = node.balance(bob).unwrap();
@@ -62,7 +62,7 @@ fn automine_mines_each_tx_and_refusals_change_nothing() {
 
 #[test]
 fn the_standard_create2_deployer_deploys_where_expected() {
-    let mut node = Node::open(Config::default()).unwrap();
+    let mut node = Node::open(ChainConfig::default()).unwrap();
     let alice = node.accounts()[0].key.clone();
     // Init code returning a one-byte runtime code (0x00): PUSH1 1 PUSH1 0 ... RETURN.
     let init: Vec<u8> = vec![0x60, 0x01, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x01, 0x60, 0x00, 0xf3, 0x00];
@@ -78,7 +78,7 @@ fn the_standard_create2_deployer_deploys_where_expected() {
 #[test]
 fn a_chain_with_a_data_dir_resumes_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config { data_dir: Some(dir.path().to_path_buf()), ..Config::default() };
+    let config = Config::default().with_data_dir(dir.path()).chain;
     let bob = address!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
     {
         let mut node = Node::open(config.clone()).unwrap();

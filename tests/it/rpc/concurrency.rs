@@ -7,7 +7,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_provider::Provider;
 use futures_util::future::join_all;
 
-use crate::support::*;
+use crate::rpc::support::*;
 
 const SENDERS: usize = 10;
 const PER_SENDER: u64 = 20;

@@ -8,8 +8,8 @@ use alloy_provider::{DynProvider, Provider};
 use alloy_sol_types::{SolCall, SolEvent};
 use serde_json::{Value, json};
 
-use crate::support::IBlockContext::{self, Recorded};
-use crate::support::*;
+use crate::rpc::support::IBlockContext::{self, Recorded};
+use crate::rpc::support::*;
 
 fn assert_context(context: &Context, block: &alloy_rpc_types_eth::Block, parent: &alloy_rpc_types_eth::Block) {
     let header = &block.header;

@@ -9,8 +9,8 @@ use alloy_rpc_types_eth::{Filter, Log, TransactionReceipt};
 use alloy_sol_types::{SolCall, SolEvent};
 use serde_json::json;
 
-use crate::support::ITestToken::{self, Approval, Transfer};
-use crate::support::*;
+use crate::rpc::support::ITestToken::{self, Approval, Transfer};
+use crate::rpc::support::*;
 
 /// Deploys a TestToken from `from` (who gets the initial supply).
 pub async fn deploy_token(p: &DynProvider, from: Address) -> Address {

@@ -7,9 +7,9 @@ use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue};
 use manaflow::CREATE2_DEPLOYER;
 use serde_json::json;
 
-use crate::support::IChild;
-use crate::support::ICreate2Factory::{self, DeployFailed, Deployed};
-use crate::support::*;
+use crate::rpc::support::IChild;
+use crate::rpc::support::ICreate2Factory::{self, DeployFailed, Deployed};
+use crate::rpc::support::*;
 
 /// Child's creation code with its constructor argument.
 fn child_init(initial: u64) -> Bytes {

@@ -8,9 +8,9 @@ use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use serde_json::{Value, json};
 
-use crate::contracts::{deploy_token, token_balance, token_transfer};
-use crate::support::ITestToken;
-use crate::support::*;
+use crate::rpc::contracts::{deploy_token, token_balance, token_transfer};
+use crate::rpc::support::ITestToken;
+use crate::rpc::support::*;
 
 async fn block(p: &DynProvider, n: u64) -> alloy_rpc_types_eth::Block {
     p.get_block_by_number(BlockNumberOrTag::Number(n)).await.unwrap().unwrap_or_else(|| panic!("block {n} exists"))
@@ -398,7 +398,7 @@ async fn a_pending_transaction_filter_reports_pooled_txs() {
 #[tokio::test]
 async fn interval_mining_mines_on_its_own_and_stops_when_asked() {
     let interval = std::time::Duration::from_millis(100);
-    let devnet = start_with(manaflow::Config { block_time: Some(interval), ..manaflow::Config::test() });
+    let devnet = start_with(manaflow::Config::test().with_block_time(interval));
     let p = provider(&devnet, 0);
     assert!(!rpc::<bool>(&p, "hardhat_getAutomine", json!([])).await, "interval mining is not automine");
     // Blocks come without any request, empty or not.

@@ -10,7 +10,7 @@ use alloy_signer_local::PrivateKeySigner;
 use manaflow::Devnet;
 use serde_json::{Value, json};
 
-use crate::support::*;
+use crate::rpc::support::*;
 
 /// The secp256k1 group order.
 const N: U256 = uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);

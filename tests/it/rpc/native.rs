@@ -12,7 +12,7 @@ use manaflow::{Config, Devnet};
 use manaflow_types::{Mask, NativeTx};
 use serde_json::{Value, json};
 
-use crate::support::*;
+use crate::rpc::support::*;
 
 alloy_sol_types::sol! {
     /// The constant-product pool (`examples/contracts/src/Pool.sol`).
@@ -40,7 +40,7 @@ fn pool_code(runtime: &str) -> Bytes {
 /// A devnet with the pool (`pool_code`) deployed (10,000 A and B in reserve) and every swapper
 /// funded by its faucet.
 async fn pool_with_swappers(pool_code: Bytes) -> (Devnet, DynProvider, Address) {
-    let devnet = start_with(Config { accounts: SWAPPERS + 1, ..Config::test() });
+    let devnet = start_with(Config::test().with_accounts(SWAPPERS + 1));
     let p = provider(&devnet, 0);
     let deployer = devnet.accounts()[0].address;
     let mut code = pool_code.to_vec();

@@ -8,8 +8,8 @@ use alloy_rpc_types_eth::TransactionRequest;
 use manaflow::Config;
 use serde_json::{Value, json};
 
-use crate::contracts::{token_balance, token_transfer};
-use crate::support::*;
+use crate::rpc::contracts::{token_balance, token_transfer};
+use crate::rpc::support::*;
 
 /// Everything compared across the restart.
 #[derive(Debug, PartialEq)]
@@ -54,7 +54,7 @@ async fn look(p: &DynProvider, addresses: &[Address], token: Address, hashes: &[
 #[tokio::test]
 async fn a_chain_with_a_data_dir_resumes_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = || Config { data_dir: Some(dir.path().to_path_buf()), ..Config::test() };
+    let config = || Config::test().with_data_dir(dir.path());
     let x = address!("0x3333333333333333333333333333333333333333");
 
     let devnet = start_with(config());
@@ -100,7 +100,7 @@ async fn a_chain_with_a_data_dir_resumes_after_a_restart() {
 #[tokio::test]
 async fn a_restart_keeps_reverts_impersonated_txs_and_past_state() {
     let dir = tempfile::tempdir().unwrap();
-    let config = || Config { data_dir: Some(dir.path().to_path_buf()), ..Config::test() };
+    let config = || Config::test().with_data_dir(dir.path());
     let x = address!("0x4444444444444444444444444444444444444444");
 
     let devnet = start_with(config());

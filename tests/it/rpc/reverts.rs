@@ -7,11 +7,11 @@ use alloy_provider::Provider;
 use alloy_sol_types::{Panic, Revert, SolCall, SolError, SolEvent};
 use serde_json::json;
 
-use crate::contracts::{deploy_token, token_balance};
-use crate::support::IReverter::{self, Rejected};
-use crate::support::IRouter::{self, TwoTransfers};
-use crate::support::ITestToken::{self, Transfer};
-use crate::support::*;
+use crate::rpc::contracts::{deploy_token, token_balance};
+use crate::rpc::support::IReverter::{self, Rejected};
+use crate::rpc::support::IRouter::{self, TwoTransfers};
+use crate::rpc::support::ITestToken::{self, Transfer};
+use crate::rpc::support::*;
 
 fn hex(bytes: impl Into<Bytes>) -> serde_json::Value {
     json!(bytes.into())

@@ -6,7 +6,7 @@ use alloy_primitives::{Bytes, Signature, b256};
 use alloy_signer::SignerSync;
 use serde_json::json;
 
-use crate::support::*;
+use crate::rpc::support::*;
 
 #[tokio::test]
 async fn personal_sign_and_eth_sign_recover_to_the_account() {

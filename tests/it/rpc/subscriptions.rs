@@ -8,9 +8,9 @@ use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
 use serde_json::{Value, json};
 
-use crate::contracts::{deploy_token, token_transfer};
-use crate::support::ITestToken::Transfer;
-use crate::support::*;
+use crate::rpc::contracts::{deploy_token, token_transfer};
+use crate::rpc::support::ITestToken::Transfer;
+use crate::rpc::support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 

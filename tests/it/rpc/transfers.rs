@@ -9,7 +9,7 @@ use alloy_provider::Provider;
 use alloy_rpc_types_eth::TransactionRequest;
 use serde_json::json;
 
-use crate::support::*;
+use crate::rpc::support::*;
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {

@@ -8,8 +8,8 @@ use alloy_provider::Provider;
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::{SolCall, SolEvent};
 
-use crate::support::ITestToken::{self, Transfer};
-use crate::support::*;
+use crate::rpc::support::ITestToken::{self, Transfer};
+use crate::rpc::support::*;
 
 alloy_sol_types::sol! {
     /// OpenZeppelin 5's ERC20 errors, which the SDK's ERC20 raises the same way.
