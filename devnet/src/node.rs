@@ -344,6 +344,3 @@ impl StateView for StateAt<'_> {
         }
     }
 }
-
-// Transitional: the RPC still names these here (cleaned up when the RPC method table lands).
-pub use crate::admission::Admitted;

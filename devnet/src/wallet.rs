@@ -18,7 +18,8 @@
 //! ```
 
 use alloy_primitives::B256;
-use manaflow_types::{Call, Move, NativeCall, NativeTx, SigningKey, Status};
+use alloy_primitives::Bytes;
+use manaflow_types::{Call, ExecError, Move, NativeCall, NativeTx, SigningKey, Status};
 use serde::{Deserialize, Serialize};
 
 use crate::node::Node;
@@ -71,9 +72,15 @@ impl UnsignedNative {
 /// Why a native tx could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum WalletError {
-    /// The call fails on the latest state.
+    /// The call cannot execute on the latest state.
     #[error("the call fails on the latest state: {0}")]
-    Fails(String),
+    Exec(#[from] ExecError),
+    /// The call reverts on the latest state.
+    #[error("the call fails on the latest state: it reverts with {}", alloy_primitives::hex::encode_prefixed(.0))]
+    Reverts(Bytes),
+    /// The call halts on the latest state (out of gas, invalid opcode, a trap…).
+    #[error("the call fails on the latest state: it halts: {0}")]
+    Halts(String),
     /// The node could not read its state.
     #[error(transparent)]
     Node(#[from] crate::error::NodeError),
@@ -96,16 +103,11 @@ pub fn prepare_after(
     masking: &Masking,
     open: bool,
 ) -> Result<UnsignedNative, WalletError> {
-    let execution = node.simulate_pending(pending, call).map_err(|e| WalletError::Fails(e.to_string()))?;
+    let execution = node.simulate_pending(pending, call)?;
     match execution.status {
         Status::Success => {}
-        Status::Revert => {
-            return Err(WalletError::Fails(format!(
-                "it reverts with {}",
-                alloy_primitives::hex::encode_prefixed(&execution.output)
-            )));
-        }
-        Status::Halt(reason) => return Err(WalletError::Fails(format!("it halts: {reason}"))),
+        Status::Revert => return Err(WalletError::Reverts(execution.output)),
+        Status::Halt(reason) => return Err(WalletError::Halts(reason)),
     }
     let moves = execution.moves.iter().map(|m| Move { mask: masking.mask_of(m), ..*m }).collect();
     let native = NativeCall {

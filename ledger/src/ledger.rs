@@ -82,7 +82,7 @@ pub struct Ledger {
     verifier: Arc<dyn TxVerifier + Send + Sync>,
     unflushed_txs: Vec<(TxId, TxLoc)>,
     unflushed_codes: Vec<Bytes>,
-    flusher: Option<JoinHandle<Result<(), FlushFailure>>>,
+    flusher: Option<JoinHandle<Result<(), Box<FlushFailure>>>>,
     /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
     /// later change is refused until the ledger is reopened (which rebuilds from the blocks).
     stopped: Option<Arc<StopCause>>,
@@ -395,7 +395,7 @@ impl Ledger {
         self.flusher =
             Some(std::thread::spawn(move || match store.write_checkpoint(&outputs, &txs, &[], &codes, &checkpoint) {
                 Ok(()) => Ok(()),
-                Err(error) => Err(FlushFailure { error, outputs, txs, codes }),
+                Err(error) => Err(Box::new(FlushFailure { error, outputs, txs, codes })),
             }));
         previous
     }
@@ -411,7 +411,8 @@ impl Ledger {
                 }
                 Ok(())
             }
-            Ok(Err(FlushFailure { error, outputs, txs, codes })) => {
+            Ok(Err(failure)) => {
+                let FlushFailure { error, outputs, txs, codes } = *failure;
                 self.state.set.mark_dirty_again(&outputs);
                 let newer = std::mem::replace(&mut self.unflushed_codes, codes);
                 self.unflushed_codes.extend(newer);

@@ -1,6 +1,6 @@
-//! A REPL session: the running devnet, the names it knows, and the txs it sent. Commands reach
-//! the chain through the coordinator directly (the same node the RPC serves), so txs sent from
-//! ethers or cast show up here and txs sent here show up there.
+//! A REPL session: the chain (through its [`Backend`]), the names it knows, and the txs it sent.
+//! The devnet's backend reaches the same node its RPC serves, so txs sent from ethers or cast show
+//! up here and txs sent here show up there.
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use anyhow::{Context, bail};

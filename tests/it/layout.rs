@@ -34,23 +34,29 @@ fn lines_of(path: &Path) -> usize {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display())).lines().count()
 }
 
-/// The packages whose sources count, with their directories.
-const PACKAGES: &[(&str, &str)] = &[
-    ("manaflow-types", "types"),
-    ("manaflow-ledger", "ledger"),
-    ("manaflow-evm", "evm"),
-    ("manaflow-wasm", "runtime-wasm/src"),
-    ("manaflow-sdk", "runtime-wasm/sdk"),
-    ("manaflow-repl", "repl"),
-    ("manaflow", "devnet"),
-    ("end-to-end tests", "tests"),
+/// The packages whose sources count, with their directories (sources, unit and integration
+/// tests).
+const PACKAGES: &[(&str, &[&str])] = &[
+    ("manaflow-types", &["types"]),
+    ("manaflow-ledger", &["ledger"]),
+    ("manaflow-evm", &["evm"]),
+    ("manaflow-wasm", &["runtime-wasm/src", "runtime-wasm/tests"]),
+    ("manaflow-sdk", &["runtime-wasm/sdk"]),
+    ("manaflow-repl", &["repl"]),
+    ("manaflow", &["devnet"]),
+    ("end-to-end tests", &["tests"]),
 ];
+
+/// Every `.rs` file of a package.
+fn package_files(dirs: &[&str]) -> Vec<PathBuf> {
+    dirs.iter().flat_map(|dir| rust_files(&root().join(dir))).collect()
+}
 
 #[test]
 fn no_source_file_is_over_600_lines() {
     let long: Vec<String> = PACKAGES
         .iter()
-        .flat_map(|(_, dir)| rust_files(&root().join(dir)))
+        .flat_map(|(_, dirs)| package_files(dirs))
         .filter_map(|path| {
             let lines = lines_of(&path);
             (lines > 600).then(|| format!("{} ({lines} lines)", path.display()))
@@ -61,10 +67,8 @@ fn no_source_file_is_over_600_lines() {
 
 #[test]
 fn no_package_holds_more_than_35_percent_of_the_source_lines() {
-    let sizes: Vec<(&str, usize)> = PACKAGES
-        .iter()
-        .map(|(name, dir)| (*name, rust_files(&root().join(dir)).iter().map(|p| lines_of(p)).sum()))
-        .collect();
+    let sizes: Vec<(&str, usize)> =
+        PACKAGES.iter().map(|(name, dirs)| (*name, package_files(dirs).iter().map(|p| lines_of(p)).sum())).collect();
     let total: usize = sizes.iter().map(|(_, n)| n).sum();
     for (name, lines) in &sizes {
         let share = *lines as f64 / total as f64;

@@ -347,7 +347,7 @@ pub fn envelope_price(envelope: &TxEnvelope, base_fee: u64) -> u128 {
 }
 
 /// A pooled (pending) tx as an RPC transaction.
-pub fn pending_transaction(tx: &crate::node::Admitted) -> Result<Transaction, RpcError> {
+pub fn pending_transaction(tx: &crate::admission::Admitted) -> Result<Transaction, RpcError> {
     let envelope = manaflow_evm::decode_envelope(&tx.raw).map_err(RpcError::internal)?;
     Ok(Transaction {
         inner: alloy_consensus::transaction::Recovered::new_unchecked(envelope, tx.call.caller),

@@ -9,8 +9,9 @@ use manaflow_evm::impersonation_signature;
 use manaflow_types::{Call, ExecError, Execution, Status};
 use serde_json::{Value, json};
 
+use crate::admission::Admitted;
 use crate::error::SubmitError;
-use crate::node::{Admitted, Node};
+use crate::node::Node;
 use crate::rpc::convert::{ChainBlock, pending_transaction};
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{Params, height_of, height_of_tag, to_json};

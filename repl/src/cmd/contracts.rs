@@ -95,12 +95,17 @@ fn load(backend: &dyn Backend, workdir: &Path, source: &str) -> anyhow::Result<A
         let code = hex::decode(hex_code).context("the bytecode is not hex")?;
         return Ok(Artifact { code: code.into(), abi: None, source: "bytecode".into() });
     }
+    // Shown as the user would write it: relative to the working directory.
+    let shown = |mut artifact: Artifact, path: &Path| {
+        artifact.source = path.strip_prefix(workdir).unwrap_or(path).display().to_string();
+        artifact
+    };
     let path = workdir.join(source);
     if path.is_file() {
-        return read_any(backend, &path);
+        return read_any(backend, &path).map(|a| shown(a, &path));
     }
     match find_artifact(workdir, source) {
-        Some(found) => read_any(backend, &found),
+        Some(found) => read_any(backend, &found).map(|a| shown(a, &found)),
         None => bail!(
             "no contract {source:?}: give an artifact .json or a .wasm module path, 0x bytecode, or a name found in {}",
             ARTIFACT_DIRS.join(", ")
