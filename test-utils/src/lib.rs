@@ -2,12 +2,13 @@
 //!
 //! Written once for the test suites of `manaflow-evm` and `manaflow-wasm` (a dev-dependency
 //! only; never published): the dev chain's id, a [`ChainContext`] ([`Chain`]), the [`header`] of
-//! the block the tests execute in and [`word`] for 32-byte values.
+//! the block the tests execute in, [`word`] for 32-byte values and the creation code of a
+//! committed Solidity artifact ([`solidity`]).
 //!
 //! Helpers that belong to one suite (signing with alloy's tx types in the EVM tests, the WASM
 //! tests' `Sandbox`) stay in that suite's `support.rs`.
 
-use manaflow_types::{Address, B256, ChainContext, Header, U256, keccak256};
+use manaflow_types::{Address, B256, Bytes, ChainContext, Header, U256, keccak256};
 
 /// The dev chain's id (Anvil's and Hardhat's), which the tests' txs are signed for.
 pub const CHAIN_ID: u64 = 31337;
@@ -46,4 +47,13 @@ pub fn header() -> Header {
 /// `v` as a 32-byte big-endian word.
 pub fn word(v: u128) -> B256 {
     B256::from(U256::from(v))
+}
+
+/// The creation code of the committed Solidity artifact `name`
+/// (`examples/contracts/artifacts/{name}.json`); panics, naming the path, when it is missing.
+pub fn solidity(name: &str) -> Bytes {
+    let path = format!("{}/../examples/contracts/artifacts/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("an artifact is JSON");
+    json["bytecode"].as_str().expect("creation bytecode").parse().expect("hex")
 }

@@ -4,7 +4,7 @@ use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256, keccak256};
 use manaflow_evm::{EvmRuntime, Execution, Hardfork, Runtime, decode_signed};
-pub use manaflow_test_utils::{CHAIN_ID, Chain, GWEI, header, word};
+pub use manaflow_test_utils::{CHAIN_ID, Chain, GWEI, header, solidity, word};
 use manaflow_types::{DeclaredView, MapView, SigningKey, StateKey};
 
 pub fn key(i: u8) -> SigningKey {
@@ -76,13 +76,6 @@ pub fn reexecute(
     let lookup = |h: &B256| codes.codes.get(h).cloned();
     let view = DeclaredView::new(declared, &lookup);
     EvmRuntime::new(Hardfork::Prague).execute(&signed.call(), &header(), &Chain, &view)
-}
-
-/// The creation bytecode of a committed artifact.
-pub fn artifact_bytecode(name: &str) -> Bytes {
-    let path = format!("{}/../examples/contracts/artifacts/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    json["bytecode"].as_str().unwrap().parse().unwrap()
 }
 
 /// ABI: a 4-byte selector and 32-byte words.
