@@ -69,7 +69,7 @@ fn blocks_of_evm_txs_validate_forwards_and_in_reverse() {
     let mut node = Node::new(&[alice.address(), bob.address()]);
     let block1 = node.build(&[
         sign_1559(&alice, 0, Some(carol), U256::from(777), Bytes::new(), 21_000),
-        sign_1559(&bob, 0, None, U256::ZERO, artifact_bytecode("TestToken"), 3_000_000),
+        sign_1559(&bob, 0, None, U256::ZERO, solidity("TestToken"), 3_000_000),
         // Chained in the same block: alice's second tx consumes her first tx's outputs.
         sign_1559(&alice, 1, Some(carol), U256::from(3), Bytes::new(), 21_000),
     ]);
@@ -164,7 +164,7 @@ fn tampering_any_field_of_any_move_of_the_contract_txs_is_refused() {
     let bob = key(23);
     let carol = Address::repeat_byte(0xc3);
     let mut node = Node::new(&[bob.address()]);
-    let deploy = |nonce, name| sign_1559(&bob, nonce, None, U256::ZERO, artifact_bytecode(name), 3_000_000);
+    let deploy = |nonce, name| sign_1559(&bob, nonce, None, U256::ZERO, solidity(name), 3_000_000);
     let block = node.build(&[
         deploy(0, "TestToken"),
         deploy(1, "TestToken"),

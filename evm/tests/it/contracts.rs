@@ -35,7 +35,7 @@ impl Chainlet {
     }
 
     fn deploy(&mut self, key: &SigningKey, name: &str, args: &[B256]) -> Address {
-        let mut code = artifact_bytecode(name).to_vec();
+        let mut code = solidity(name).to_vec();
         args.iter().for_each(|a| code.extend_from_slice(a.as_slice()));
         let exec = self.send(key, None, Bytes::from(code));
         assert_eq!(exec.status, Status::Success, "deploying {name}: {exec:?}");
@@ -105,7 +105,7 @@ fn create2_and_constructor_deployments_declare_the_new_accounts() {
     let alice = key(11);
     let mut chain = Chainlet::new(&[&alice]);
     let factory = chain.deploy(&alice, "Create2Factory", &[]);
-    let mut child_code = artifact_bytecode("Child").to_vec();
+    let mut child_code = solidity("Child").to_vec();
     child_code.extend_from_slice(word(7).as_slice());
     let salt = B256::repeat_byte(0x5a);
     // deploy(bytes32,bytes): salt, offset 0x40, length, data padded to 32 bytes.

@@ -72,7 +72,7 @@ proptest! {
         let mut nonces = vec![0u64; keys.len()];
         let token = keys[0].address().create(0);
 
-        let mut pending: Vec<Bytes> = vec![sign_1559(&keys[0], 0, None, U256::ZERO, artifact_bytecode("TestToken"), 3_000_000)];
+        let mut pending: Vec<Bytes> = vec![sign_1559(&keys[0], 0, None, U256::ZERO, solidity("TestToken"), 3_000_000)];
         nonces[0] = 1;
         for op in 0..=ops {
             if op < ops {

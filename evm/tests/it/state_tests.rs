@@ -1,4 +1,4 @@
-//! Ethereum's official state tests (the selection in `../shared/ethereum-tests/`, Cancun): each
+//! Ethereum's official state tests (the selection in `evm/tests/ethereum-tests/`, Cancun): each
 //! entry executed from its pre-state gives moves whose application equals revm's own post-state
 //! (coinbase aside: fees are burned here), with the expected logs hash; and stateless
 //! re-execution against the declared moves reproduces them.
@@ -33,13 +33,10 @@ impl ChainContext for TestChain {
     }
 }
 
+/// The selection, committed with the crate (its README names the source commit).
 fn tests_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/ethereum-tests");
-    assert!(
-        dir.join("manifest.json").exists(),
-        "the state tests are expected in {} (shared/ beside the checkout)",
-        dir.display()
-    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/ethereum-tests");
+    assert!(dir.join("manifest.json").exists(), "the state tests are expected in {}", dir.display());
     dir
 }
 

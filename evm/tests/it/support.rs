@@ -4,34 +4,8 @@ use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256, keccak256};
 use manaflow_evm::{EvmRuntime, Execution, Hardfork, Runtime, decode_signed};
-use manaflow_types::{ChainContext, DeclaredView, Header, MapView, SigningKey, StateKey};
-
-pub const CHAIN_ID: u64 = 31337;
-pub const GWEI: u128 = 1_000_000_000;
-
-pub struct Chain;
-impl ChainContext for Chain {
-    fn block_hash(&self, number: u64) -> Option<B256> {
-        Some(keccak256(number.to_be_bytes()))
-    }
-    fn dev_mode(&self) -> bool {
-        true
-    }
-}
-
-pub fn header() -> Header {
-    Header {
-        number: 5,
-        timestamp: 1_700_000_000,
-        base_fee: GWEI as u64,
-        blob_base_fee: 1,
-        coinbase: Address::repeat_byte(0xcb),
-        gas_limit: 30_000_000,
-        prevrandao: B256::repeat_byte(0x42),
-        chain_id: CHAIN_ID,
-        ..Header::default()
-    }
-}
+pub use manaflow_test_utils::{CHAIN_ID, Chain, GWEI, header, solidity, word};
+use manaflow_types::{DeclaredView, MapView, SigningKey, StateKey};
 
 pub fn key(i: u8) -> SigningKey {
     SigningKey::from_bytes(&keccak256([i])).unwrap()
@@ -74,10 +48,6 @@ pub fn sign_legacy(key: &SigningKey, nonce: u64, to: Address, value: U256, chain
     Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
 }
 
-pub fn word(v: u128) -> B256 {
-    B256::from(U256::from(v))
-}
-
 /// A state where `accounts` hold `balance` wei each.
 pub fn funded(accounts: &[Address], balance: u128) -> MapView {
     let mut view = MapView::default();
@@ -106,13 +76,6 @@ pub fn reexecute(
     let lookup = |h: &B256| codes.codes.get(h).cloned();
     let view = DeclaredView::new(declared, &lookup);
     EvmRuntime::new(Hardfork::Prague).execute(&signed.call(), &header(), &Chain, &view)
-}
-
-/// The creation bytecode of a committed artifact.
-pub fn artifact_bytecode(name: &str) -> Bytes {
-    let path = format!("{}/../examples/contracts/artifacts/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    json["bytecode"].as_str().unwrap().parse().unwrap()
 }
 
 /// ABI: a 4-byte selector and 32-byte words.

@@ -36,9 +36,9 @@ fn nested_calls_are_traced_in_order_with_their_depth() {
     let alice = key(30);
     let bob = Address::repeat_byte(0xb2);
     let mut view = funded(&[alice.address()], 10u128.pow(21));
-    send(&mut view, &alice, 0, None, artifact_bytecode("TestToken"));
+    send(&mut view, &alice, 0, None, solidity("TestToken"));
     let token = alice.address().create(0);
-    send(&mut view, &alice, 1, None, artifact_bytecode("Router"));
+    send(&mut view, &alice, 1, None, solidity("Router"));
     let router = alice.address().create(1);
     send(&mut view, &alice, 2, Some(token), calldata("approve(address,uint256)", &[router.into_word(), word(100)]));
     let raw = sign_1559(
@@ -102,9 +102,9 @@ fn nested_calls_are_traced_in_order_with_their_depth() {
 fn creates_report_the_new_address_and_context_reads_their_value() {
     let alice = key(31);
     let mut view = funded(&[alice.address()], 10u128.pow(21));
-    send(&mut view, &alice, 0, None, artifact_bytecode("Deployer"));
+    send(&mut view, &alice, 0, None, solidity("Deployer"));
     // The Deployer's constructor creates a Child: reported when it returns, then the tx's own.
-    let raw = sign_1559(&alice, 1, None, U256::ZERO, artifact_bytecode("Deployer"), 5_000_000);
+    let raw = sign_1559(&alice, 1, None, U256::ZERO, solidity("Deployer"), 5_000_000);
     let (_, accesses) = traced(&raw, &view);
     let creates: Vec<&Access> = accesses.iter().filter(|a| matches!(a.touch, Touch::Create { .. })).collect();
     let second = alice.address().create(1);
@@ -114,7 +114,7 @@ fn creates_report_the_new_address_and_context_reads_their_value() {
     assert_eq!(creates[1].opcode, "TX");
     assert!(matches!(creates[1].touch, Touch::Create { created: Some(c), .. } if c == second));
 
-    send(&mut view, &alice, 1, None, artifact_bytecode("BlockContext"));
+    send(&mut view, &alice, 1, None, solidity("BlockContext"));
     let context = alice.address().create(1);
     let raw = sign_1559(&alice, 2, Some(context), U256::ZERO, calldata("live()", &[]), 5_000_000);
     let (exec, accesses) = traced(&raw, &view);

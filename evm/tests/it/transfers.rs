@@ -138,7 +138,7 @@ fn an_erc20_deploys_and_transfers_and_reexecutes() {
     let alice = key(5);
     let bob = Address::repeat_byte(0xbb);
     let mut view = funded(&[alice.address()], 10u128.pow(20));
-    let deploy = sign_1559(&alice, 0, None, U256::ZERO, artifact_bytecode("TestToken"), 3_000_000);
+    let deploy = sign_1559(&alice, 0, None, U256::ZERO, solidity("TestToken"), 3_000_000);
     let created = run(&deploy, &view);
     assert_eq!(created.status, Status::Success, "{created:?}");
     let token = created.created.expect("created address");
@@ -170,7 +170,7 @@ fn an_erc20_deploys_and_transfers_and_reexecutes() {
 fn context_opcodes_become_x_moves_with_the_headers_values() {
     let alice = key(6);
     let mut view = funded(&[alice.address()], 10u128.pow(20));
-    let deploy = sign_1559(&alice, 0, None, U256::ZERO, artifact_bytecode("BlockContext"), 3_000_000);
+    let deploy = sign_1559(&alice, 0, None, U256::ZERO, solidity("BlockContext"), 3_000_000);
     let created = run(&deploy, &view);
     let contract = created.created.unwrap();
     view.apply(keccak256(&deploy), &created.moves);

@@ -2,14 +2,7 @@
 //! modules (`examples/wasm`), and their interfaces.
 
 use alloy_primitives::Bytes;
-
-/// The creation code of Solidity artifact `name`.
-pub fn solidity(name: &str) -> Bytes {
-    let path = format!("{}/../examples/contracts/artifacts/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let json: serde_json::Value = serde_json::from_str(&text).expect("an artifact is JSON");
-    json["bytecode"].as_str().expect("creation bytecode").parse().expect("hex")
-}
+pub use manaflow_test_utils::solidity;
 
 /// The deployable module of WASM contract `name`.
 pub fn wasm(name: &str) -> Bytes {

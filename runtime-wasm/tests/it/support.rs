@@ -5,35 +5,13 @@ use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use manaflow_evm::{EvmRuntime, Hardfork};
-use manaflow_types::{Call, ChainContext, DeclaredView, Execution, Header, MapView, Output, Runtime, StateKey, Status};
+pub use manaflow_test_utils::{CHAIN_ID, Chain, word};
+use manaflow_types::{Call, DeclaredView, Execution, Header, MapView, Output, Runtime, StateKey, Status};
 use manaflow_wasm::WasmVm;
 
-pub const CHAIN_ID: u64 = 31337;
-
-pub struct Chain;
-
-impl ChainContext for Chain {
-    fn block_hash(&self, number: u64) -> Option<B256> {
-        Some(keccak256(number.to_be_bytes()))
-    }
-    fn dev_mode(&self) -> bool {
-        true
-    }
-}
-
-/// A block at gas price zero, so balances do not depend on gas.
+/// Block 7 at gas price zero, so balances do not depend on gas.
 pub fn header() -> Header {
-    Header {
-        number: 7,
-        timestamp: 1_700_000_000,
-        base_fee: 0,
-        blob_base_fee: 1,
-        coinbase: Address::repeat_byte(0xcb),
-        gas_limit: 30_000_000,
-        prevrandao: B256::repeat_byte(0x42),
-        chain_id: CHAIN_ID,
-        ..Header::default()
-    }
+    Header { number: 7, base_fee: 0, ..manaflow_test_utils::header() }
 }
 
 pub fn runtime() -> EvmRuntime {
@@ -170,10 +148,6 @@ pub fn with_args(bytes: &Bytes, words: &[B256]) -> Bytes {
         out.extend_from_slice(word.as_slice());
     }
     out.into()
-}
-
-pub fn word(v: u64) -> B256 {
-    B256::from(U256::from(v))
 }
 
 /// The `Error(string)` reason in revert data, if that is what it is.
