@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, Bytes};
-use manaflow_types::{Block, Move, StateKey, TxId};
+use manaflow_types::{Block, StateKey, TxId};
 use parking_lot::{Condvar, Mutex, RwLock, RwLockUpgradableReadGuard};
 use tokio::sync::{broadcast, oneshot};
 
@@ -21,7 +21,7 @@ use crate::admission::{Admitted, admit, precheck};
 use crate::config::Config;
 use crate::error::{Dropped, NodeError, SetupError, SubmitError};
 use crate::mempool::{Mempool, Pooled};
-use crate::node::{Committed, Node};
+use crate::node::{Committed, Node, NodeSnapshot};
 use crate::sequencing::Refusal;
 
 /// When blocks are mined.
@@ -102,7 +102,7 @@ pub struct Coordinator {
     signal: Mutex<bool>,
     stop: AtomicBool,
     blocks: broadcast::Sender<Arc<NewBlock>>,
-    snapshots: Mutex<Vec<u64>>,
+    snapshots: Mutex<Vec<NodeSnapshot>>,
     impersonated: Mutex<HashSet<Address>>,
     /// The chain id txs must carry.
     chain_id: u64,
@@ -426,26 +426,18 @@ impl Coordinator {
         change(&mut self.node.write())
     }
 
-    /// Commits a cheat: sets each key to its value with a system tx, deploying `codes`.
-    pub fn cheat(&self, writes: Vec<(StateKey, B256)>, codes: Vec<Bytes>) -> Result<Committed, NodeError> {
-        let mut node = self.node.write();
-        let mut moves = Vec::with_capacity(writes.len());
-        for (key, value) in writes {
-            let out = node.ledger().output(&key)?;
-            moves.push(Move::write(key, out.intx, out.value, value));
-        }
-        let committed = node.commit_system(moves, codes)?;
-        let block = node.ledger().block(committed.header.number)?;
-        drop(node);
-        self.announce(block, &committed);
-        Ok(committed)
+    /// A cheat: sets each key to its value, deploying `codes`, in the pending system tx that
+    /// the next block carries as its tx 0 (nothing is mined; DESIGN §8). Returns its id.
+    pub fn cheat(&self, writes: Vec<(StateKey, B256)>, codes: Vec<Bytes>) -> Result<TxId, NodeError> {
+        self.node.write().cheat(writes, codes)
     }
 
-    /// Records the current height; returns the snapshot's id (`evm_snapshot`).
+    /// Records the chain's height, its pending cheats and its clock; returns the snapshot's id
+    /// (`evm_snapshot`).
     pub fn snapshot(&self) -> u64 {
-        let height = self.node.read().height();
+        let snapshot = self.node.read().snapshot();
         let mut snapshots = self.snapshots.lock();
-        snapshots.push(height);
+        snapshots.push(snapshot);
         snapshots.len() as u64 - 1
     }
 
@@ -453,10 +445,10 @@ impl Coordinator {
     /// there is no such snapshot (`evm_revert`).
     pub fn revert(&self, id: u64) -> Result<bool, NodeError> {
         let mut snapshots = self.snapshots.lock();
-        let Some(&height) = snapshots.get(id as usize) else {
+        let Some(snapshot) = snapshots.get(id as usize) else {
             return Ok(false);
         };
-        self.node.write().rollback_to(height)?;
+        self.node.write().restore(snapshot)?;
         snapshots.truncate(id as usize);
         for pooled in self.pool.lock().clear() {
             if let Some(waiter) = pooled.waiter {

@@ -9,7 +9,7 @@
 //!   (automine, interval, on demand), cheats as system txs, snapshots;
 //! - [`sequencing`]: pooled txs executed into a block (native txs filled or checked);
 //! - [`node`]: the validating ledger (every block validated before it counts), the clock and
-//!   base fee, and past-block state ([`history`]);
+//!   base fee, the pending cheats ([`pending`]) and past-block state ([`history`]);
 //! - [`wallet`]: the wallet's side of native txs and the one fee policy;
 //! - [`rpc`]: JSON-RPC 2.0 over HTTP and WebSocket (warp), the `eth_`, Anvil/Hardhat and
 //!   `manaflow_` methods;
@@ -34,6 +34,7 @@ pub mod genesis;
 pub mod history;
 pub mod mempool;
 pub mod node;
+pub mod pending;
 #[cfg(feature = "repl")]
 pub mod repl_backend;
 pub mod rpc;

@@ -12,14 +12,15 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, KnownSenders};
 use manaflow_ledger::{Applied, Durability, Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
-    Block, Call, ExecError, Execution, FLAG_DEV_MODE, Header, Move, Outcome, Output, Runtime, StateKey, StateView,
-    SystemTx, Tx, TxId, sort_canonical,
+    Block, Call, ExecError, Execution, FLAG_DEV_MODE, Header, Outcome, Output, OverlayView, Runtime, StateKey,
+    StateView, SystemTx, Tx, TxId,
 };
 
 use crate::config::ChainConfig;
 use crate::error::{NodeError, SetupError};
 use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
 use crate::history::{HistoricView, StateHistory};
+use crate::pending::PendingSystem;
 
 /// A block committed to the chain.
 #[derive(Clone, Debug)]
@@ -46,6 +47,8 @@ pub struct Node {
     numbers: std::collections::HashMap<B256, u64>,
     /// Seconds added to the wall clock (`evm_increaseTime`).
     time_offset: i64,
+    /// The cheats since the last block, waiting at the head of the next one (DESIGN §8).
+    pending: PendingSystem,
     /// The next block's timestamp, once (`evm_setNextBlockTimestamp`).
     next_timestamp: Option<u64>,
     _temp: Option<tempfile::TempDir>,
@@ -86,6 +89,7 @@ impl Node {
             tip_gas_used: 0,
             numbers: std::collections::HashMap::new(),
             time_offset: 0,
+            pending: PendingSystem::default(),
             next_timestamp: None,
             _temp: temp,
         };
@@ -226,6 +230,9 @@ impl Node {
             self.senders.remove(id);
         }
         let applied = applied?;
+        if !self.pending.is_empty() && block.txs.first().map(Tx::id) == Some(self.pending.id(block.header.number)) {
+            self.pending = PendingSystem::default();
+        }
         self.history.record(block);
         self.numbers.insert(applied.hash, block.header.number);
         self.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
@@ -233,14 +240,45 @@ impl Node {
         Ok(Committed { header: block.header.clone(), hash: applied.hash, ids: applied.ids })
     }
 
-    /// Commits a block holding one system tx with `moves` (a cheat), deploying `codes`.
-    pub fn commit_system(&mut self, mut moves: Vec<Move>, codes: Vec<Bytes>) -> Result<Committed, NodeError> {
-        sort_canonical(&mut moves);
-        let header = self.next_header();
-        let tx = Tx::System(SystemTx { block: header.number, index: 0, moves });
-        let outcome = Outcome { codes, ..Outcome::system() };
-        let block = self.ledger.seal(&header, vec![tx], vec![outcome]);
-        self.commit(&block, &[])
+    /// Sets each key to its value and keeps `codes` for the `c` keys that name them: a cheat.
+    /// Nothing is mined: the writes merge into the pending system tx (DESIGN §8), which reads at
+    /// the tip see applied and the next block carries as its tx 0. Returns that tx's id.
+    pub fn cheat(&mut self, writes: Vec<(StateKey, B256)>, codes: Vec<Bytes>) -> Result<TxId, NodeError> {
+        let mut pending = self.pending.clone();
+        for (key, value) in writes {
+            pending.set(key, value, self.ledger.output(&key)?);
+        }
+        for code in codes {
+            pending.add_code(code);
+        }
+        self.pending = pending;
+        Ok(self.pending.id(self.ledger.len()))
+    }
+
+    /// The pending system tx and its outcome, as block `number` would carry them (`None`: no
+    /// cheat is pending).
+    pub fn pending_system(&self, number: u64) -> Option<(SystemTx, Outcome)> {
+        (!self.pending.is_empty()).then(|| (self.pending.tx(number), self.pending.outcome()))
+    }
+
+    /// What a snapshot keeps of the node besides its height: the pending cheats and the clock.
+    pub fn snapshot(&self) -> NodeSnapshot {
+        NodeSnapshot {
+            height: self.height(),
+            pending: self.pending.clone(),
+            time_offset: self.time_offset,
+            next_timestamp: self.next_timestamp,
+        }
+    }
+
+    /// Returns to `snapshot`: the blocks above its height undone, its pending cheats and clock
+    /// restored.
+    pub fn restore(&mut self, snapshot: &NodeSnapshot) -> Result<(), NodeError> {
+        self.rollback_to(snapshot.height)?;
+        self.pending = snapshot.pending.clone();
+        self.time_offset = snapshot.time_offset;
+        self.next_timestamp = snapshot.next_timestamp;
+        Ok(())
     }
 
     /// Undoes the blocks above `height`.
@@ -250,21 +288,40 @@ impl Node {
         self.numbers.retain(|_, n| *n <= height);
         self.tip_gas_used = self.gas_used(self.height())?;
         self.next_timestamp = None;
+        self.pending = PendingSystem::default();
         Ok(())
     }
 
     /// The output of `key` after block `height` (the tip's when `height` is at or above it).
     pub fn output_at(&self, key: &StateKey, height: u64) -> Result<Output, NodeError> {
         if height >= self.height() {
+            if let Some(output) = self.pending.output(key, self.pending.id(self.ledger.len())) {
+                return Ok(output);
+            }
             return Ok(self.ledger.output(key)?);
         }
         Ok(self.history.output_at(&self.ledger, key, height)?)
     }
 
-    /// The state after block `height`, as a runtime reads it.
+    /// The latest state with the pending cheats applied: what the next block's txs run on.
+    pub fn tip_view(&self) -> OverlayView<'_> {
+        let mut view = OverlayView::new(&self.ledger);
+        if let Some((tx, outcome)) = self.pending_system(self.ledger.len()) {
+            view.apply(Tx::System(tx.clone()).id(), &tx.moves, &outcome.codes);
+        }
+        view
+    }
+
+    /// Code by hash: the chain's code table, or code a pending cheat deploys.
+    pub fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.ledger.code(hash).or_else(|| self.pending.code(hash))
+    }
+
+    /// The state after block `height`, as a runtime reads it (at the tip, with the pending cheats
+    /// applied).
     pub fn view_at(&self, height: u64) -> StateAt<'_> {
         if height >= self.height() {
-            StateAt::Tip(&self.ledger)
+            StateAt::Tip(self.tip_view())
         } else {
             StateAt::Past(HistoricView { ledger: &self.ledger, history: &self.history, height })
         }
@@ -303,7 +360,7 @@ impl Node {
         if hash.is_zero() || hash == alloy_primitives::KECCAK256_EMPTY {
             return Ok(Bytes::new());
         }
-        self.ledger.code(&hash).ok_or(NodeError::Ledger(LedgerError::CodeNotFound(hash)))
+        self.code(&hash).ok_or(NodeError::Ledger(LedgerError::CodeNotFound(hash)))
     }
 
     /// Storage `slot` of `address` after block `height`.
@@ -322,10 +379,24 @@ impl Node {
     }
 }
 
-/// The state after some block: the tip's (the UTXO set) or a past one's (through the history).
+/// What a snapshot (`evm_snapshot`) keeps: the height, the pending cheats and the clock.
+#[derive(Clone, Debug)]
+pub struct NodeSnapshot {
+    /// The tip's height.
+    pub height: u64,
+    /// The cheats not yet mined.
+    pub pending: PendingSystem,
+    /// Seconds added to the wall clock.
+    pub time_offset: i64,
+    /// The next block's timestamp, if one was set.
+    pub next_timestamp: Option<u64>,
+}
+
+/// The state after some block: the tip's (the UTXO set with the pending cheats) or a past one's
+/// (through the history).
 pub enum StateAt<'a> {
     /// The latest state.
-    Tip(&'a Ledger),
+    Tip(OverlayView<'a>),
     /// The state after a past block.
     Past(HistoricView<'a>),
 }
@@ -333,13 +404,13 @@ pub enum StateAt<'a> {
 impl StateView for StateAt<'_> {
     fn output(&self, key: &StateKey) -> Result<Output, manaflow_types::MissingState> {
         match self {
-            StateAt::Tip(ledger) => StateView::output(*ledger, key),
+            StateAt::Tip(view) => view.output(key),
             StateAt::Past(view) => view.output(key),
         }
     }
     fn code(&self, hash: &B256) -> Result<Bytes, manaflow_types::MissingState> {
         match self {
-            StateAt::Tip(ledger) => StateView::code(*ledger, hash),
+            StateAt::Tip(view) => view.code(hash),
             StateAt::Past(view) => view.code(hash),
         }
     }

@@ -48,7 +48,14 @@ impl Node {
     pub fn build(&self, header: &Header, txs: Vec<Admitted>) -> Built {
         let mut view = OverlayView::new(self.ledger());
         let (mut included, mut refused, mut deferred) = (Vec::new(), Vec::new(), Vec::new());
-        let mut block_txs = Vec::new();
+        let (mut block_txs, mut outcomes) = (Vec::new(), Vec::new());
+        // The pending cheats lead the block, as its tx 0 (DESIGN §8).
+        if let Some((system, outcome)) = self.pending_system(header.number) {
+            let system = Tx::System(system);
+            view.apply(system.id(), system.moves(), &outcome.codes);
+            block_txs.push(system);
+            outcomes.push(outcome);
+        }
         let mut gas_left = header.gas_limit;
         for tx in txs {
             if tx.call.gas_limit > gas_left {
@@ -65,7 +72,7 @@ impl Node {
                 Err(e) => refused.push((tx, e)),
             }
         }
-        let outcomes = included.iter().map(|(_, exec)| outcome_of(exec)).collect();
+        outcomes.extend(included.iter().map(|(_, exec)| outcome_of(exec)));
         let block = self.ledger().seal(header, block_txs, outcomes);
         Built { block, included, refused, deferred }
     }
@@ -75,7 +82,7 @@ impl Node {
     /// inclusion needs. Nothing is written.
     pub fn simulate_pending(&self, pending: &[Admitted], call: &Call) -> Result<Execution, ExecError> {
         let header = self.next_header();
-        let mut view = OverlayView::new(self.ledger());
+        let mut view = self.tip_view();
         for tx in pending {
             if let Ok((_, execution)) = self.sequence(tx, &header, &view) {
                 view.apply(tx.hash, &execution.moves, &execution.codes);
