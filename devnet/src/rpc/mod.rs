@@ -1,13 +1,16 @@
-//! The web3 JSON-RPC: JSON-RPC 2.0 requests and batches ([`dispatch`]), the methods by family
-//! (`eth_`/`net_`/`web3_` in [`eth`], signing in [`sign`], Anvil/Hardhat dev methods in [`dev`],
-//! the model's `manaflow_` methods in [`model`]), filters ([`filters`]) and the warp server
-//! with WebSocket subscriptions ([`server`]).
+//! The web3 JSON-RPC: JSON-RPC 2.0 requests and batches ([`handle_body`]), every method in one
+//! table with its typed params ([`methods`], read by [`params`]), the handlers by family
+//! (`eth_`/`net_`/`web3_` in [`eth`], Anvil/Hardhat dev methods in [`dev`], the model's
+//! `manaflow_` methods in [`model`], native txs for wallets in [`wallet`]), filters
+//! ([`filters`]), signing ([`sign`]) and the warp server with WebSocket subscriptions
+//! ([`server`]).
 
 pub mod convert;
 pub mod dev;
 pub mod error;
 pub mod eth;
 pub mod filters;
+pub mod methods;
 pub mod model;
 pub mod params;
 pub mod server;
@@ -41,22 +44,11 @@ impl Rpc {
         Self { coordinator, accounts, filters: Mutex::new(Filters::default()) }
     }
 
-    /// Runs one method.
+    /// Runs one method (params that are not an array are refused before the method is looked
+    /// up).
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let params = params::Params::new(params)?;
-        if let Some(result) = eth::call(self, method, &params).await {
-            return result;
-        }
-        if let Some(result) = dev::call(self, method, &params).await {
-            return result;
-        }
-        if let Some(result) = model::call(self, method, &params) {
-            return result;
-        }
-        if let Some(result) = wallet::call(self, method, &params).await {
-            return result;
-        }
-        Err(RpcError::method_not_found(method))
+        methods::dispatch(self, method, params).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Typed positional params ([`FromParams`], one [`FromParam`] per param), with errors that name
 //! the param that was wrong, and block tags.
 //!
-//! The rules every method follows:
+//! The rules every method follows (the table in [`crate::rpc::methods`] declares the types):
 //! - params are a JSON array, or absent/null (no params);
 //! - a required param that is absent or null is `missing param {n} ({name})`, one that does not
 //!   parse is `param {n} ({name}): {why}` (both −32602), `n` counting from 1;
@@ -57,24 +57,6 @@ impl Params {
     /// The params as the tuple `T` of declared types, the param at index `i` named `names[i]`.
     pub fn parse<T: FromParams>(self, names: &[&'static str]) -> Result<T, RpcError> {
         T::from_params(self, names)
-    }
-
-    /// Param `index` (named `name` in errors), which must be present.
-    pub fn get<T: DeserializeOwned>(&self, index: usize, name: &str) -> Result<T, RpcError> {
-        match self.opt(index, name)? {
-            Some(value) => Ok(value),
-            None => Err(RpcError::invalid_params(format!("missing param {} ({name})", index + 1))),
-        }
-    }
-
-    /// Param `index`, absent or null allowed.
-    pub fn opt<T: DeserializeOwned>(&self, index: usize, name: &str) -> Result<Option<T>, RpcError> {
-        match self.0.get(index) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => serde_json::from_value(value.clone())
-                .map(Some)
-                .map_err(|e| RpcError::invalid_params(format!("param {} ({name}): {e}", index + 1))),
-        }
     }
 }
 
