@@ -14,10 +14,9 @@
 //! - `read`: called with the node read-locked (`handler(rpc, &node, params…)`);
 //! - `blocking`: as `sync`, through [`blocking`], for long work (mining, cheats);
 //! - `blocking_read`: as `read`, through [`blocking`], for long reads (executing, scanning
-//!   blocks, replaying the chain).
-//!
-//! (`eth_subscribe` and `eth_unsubscribe` are answered by the WebSocket session in
-//! [`crate::rpc::server`].)
+//!   blocks, replaying the chain);
+//! - `session`: a WebSocket session method (`handler(rpc, &mut session, params…)`), answered
+//!   only by [`dispatch_session`] (elsewhere it is an unknown method).
 //!
 //! The table is sorted by name (a test checks it), and names each alias on a line of its own.
 
@@ -28,11 +27,12 @@ use manaflow_types::Mark;
 use serde_json::Value;
 
 use crate::rpc::error::RpcError;
-use crate::rpc::params::Params;
+use crate::rpc::params::{Lazy, Params};
+use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
 use crate::rpc::{Rpc, blocking, dev, eth, model, wallet};
 
-/// Expands the table into [`METHODS`] and [`dispatch`].
+/// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
     // How each mode runs a handler (in `dispatch`).
     (@run async $handler:path, $rpc:ident, $method:ident, $params:ident, $($param:ident: $ty:ty),*) => {{
@@ -56,19 +56,46 @@ macro_rules! methods {
         let ($($param,)*) = methods!(@parse $params, $($param: $ty),*)?;
         blocking(|| $handler($rpc, &$rpc.coordinator.node(), $($param),*))
     }};
+    (@run session $handler:path, $rpc:ident, $method:ident, $params:ident, $($param:ident: $ty:ty),*) => {
+        Err(RpcError::method_not_found($method))
+    };
+    // Session methods (in `dispatch_session`); the others are left to `dispatch`.
+    (@session session $name:literal $handler:path, $rpc:ident, $session:ident, $method:ident, $params:ident,
+        $($param:ident: $ty:ty),*) => {
+        if $method == $name {
+            let params = Params::lenient($params);
+            return Some(methods!(@parse params, $($param: $ty),*)
+                .and_then(|($($param,)*)| $handler($rpc, $session, $($param),*)));
+        }
+    };
+    (@session $mode:ident $name:literal $handler:path, $($rest:tt)*) => {};
     (@parse $params:ident, $($param:ident: $ty:ty),*) => {
         $params.parse::<($($ty,)*)>(&[$(stringify!($param)),*])
     };
     ($($name:literal ($($param:ident: $ty:ty),* $(,)?) => $mode:ident $handler:path,)+) => {
-        /// Every method the node answers, sorted.
+        /// Every method the node answers (over HTTP and WebSocket; the `session` ones over
+        /// WebSocket only), sorted.
         pub const METHODS: &[&str] = &[$($name),+];
 
-        /// Runs `method` with `params`; an unknown method is −32601.
+        /// Runs `method` with `params`; an unknown method (or a session method outside a
+        /// session) is −32601.
         pub async fn dispatch(rpc: &Rpc, method: &str, params: Params) -> Result<Value, RpcError> {
             match method {
                 $($name => methods!(@run $mode $handler, rpc, method, params, $($param: $ty),*),)+
                 _ => Err(RpcError::method_not_found(method)),
             }
+        }
+
+        /// Runs `method` if it is a WebSocket session method (reading `params` leniently: any
+        /// non-array is no params); `None` for any other method.
+        pub fn dispatch_session(
+            rpc: &Rpc,
+            session: &mut Session,
+            method: &str,
+            params: Value,
+        ) -> Option<Result<Value, RpcError>> {
+            $(methods!(@session $mode $name $handler, rpc, session, method, params, $($param: $ty),*);)+
+            None
         }
     };
 }
@@ -129,8 +156,10 @@ methods! {
     "eth_sign" (address: Address, message: Bytes) => read eth::send::sign,
     "eth_signTypedData" (address: Address, typed_data: Value) => read eth::send::sign_typed,
     "eth_signTypedData_v4" (address: Address, typed_data: Value) => read eth::send::sign_typed,
+    "eth_subscribe" (subscription_kind: SubscriptionKind, filter: Lazy<Filter>) => session subscriptions::subscribe,
     "eth_syncing" () => read eth::state::syncing,
     "eth_uninstallFilter" (filter_id: U256) => read eth::logs::uninstall_filter,
+    "eth_unsubscribe" (subscription_id: Lazy<U256>) => session subscriptions::unsubscribe,
     "evm_increaseTime" (seconds: Value) => sync dev::increase_time,
     "evm_mine" (timestamp_or_options: Option<Value>) => blocking dev::evm_mine,
     "evm_revert" (snapshot_id: U64) => sync dev::revert,
@@ -168,6 +197,7 @@ methods! {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use tokio::sync::mpsc;
 
     use super::*;
     use crate::coordinator::Coordinator;
@@ -184,13 +214,23 @@ mod tests {
     async fn every_listed_method_is_answered() {
         let (coordinator, miner) = Coordinator::start(Config::test()).expect("a node");
         let rpc = Rpc::new(coordinator.clone());
+        let (notify, _outbox) = mpsc::unbounded_channel();
+        let mut session = Session::new(notify);
         for &method in METHODS {
-            if let Err(e) = rpc.call(method, json!([])).await {
+            let answer = match dispatch_session(&rpc, &mut session, method, json!([])) {
+                Some(answer) => answer,
+                None => rpc.call(method, json!([])).await,
+            };
+            if let Err(e) = answer {
                 assert_ne!(e.code, -32601, "{method}: {e:?}");
             }
         }
         let unknown = rpc.call("eth_noSuchMethod", json!([])).await.unwrap_err();
         assert_eq!(unknown.code, -32601);
+        let outside = rpc.call("eth_subscribe", json!(["newHeads"])).await.unwrap_err();
+        assert_eq!(outside.code, -32601, "session methods are unknown outside a session");
+        assert!(dispatch_session(&rpc, &mut session, "eth_chainId", json!([])).is_none());
+        drop(session);
         coordinator.shutdown();
         miner.join().expect("the miner stops");
     }
