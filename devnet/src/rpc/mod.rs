@@ -1,17 +1,21 @@
-//! The web3 JSON-RPC: JSON-RPC 2.0 requests and batches ([`dispatch`]), the methods by family
-//! (`eth_`/`net_`/`web3_` in [`eth`], signing in [`sign`], Anvil/Hardhat dev methods in [`dev`],
-//! the model's `manaflow_` methods in [`model`]), filters ([`filters`]) and the warp server
-//! with WebSocket subscriptions ([`server`]).
+//! The web3 JSON-RPC: JSON-RPC 2.0 requests and batches ([`handle_body`]), every method in one
+//! table with its typed params ([`methods`], read by [`params`]), the handlers by family
+//! (`eth_`/`net_`/`web3_` in [`eth`], Anvil/Hardhat dev methods in [`dev`], the model's
+//! `manaflow_` methods in [`model`], native txs for wallets in [`wallet`], WebSocket
+//! subscriptions in [`subscriptions`]), filters ([`filters`]), signing ([`sign`]) and the warp
+//! transport ([`server`]), which reaches all this only through [`server::Handler`].
 
 pub mod convert;
 pub mod dev;
 pub mod error;
 pub mod eth;
 pub mod filters;
+pub mod methods;
 pub mod model;
 pub mod params;
 pub mod server;
 pub mod sign;
+pub mod subscriptions;
 pub mod wallet;
 
 use std::sync::Arc;
@@ -23,6 +27,7 @@ use crate::coordinator::Coordinator;
 use crate::genesis::DevAccount;
 pub use error::RpcError;
 use filters::Filters;
+use subscriptions::Session;
 
 /// What every method handler reaches.
 pub struct Rpc {
@@ -41,22 +46,27 @@ impl Rpc {
         Self { coordinator, accounts, filters: Mutex::new(Filters::default()) }
     }
 
-    /// Runs one method.
+    /// Runs one method (params that are not an array are refused before the method is looked
+    /// up).
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let params = params::Params::new(params)?;
-        if let Some(result) = eth::call(self, method, &params).await {
-            return result;
-        }
-        if let Some(result) = dev::call(self, method, &params).await {
-            return result;
-        }
-        if let Some(result) = model::call(self, method, &params) {
-            return result;
-        }
-        if let Some(result) = wallet::call(self, method, &params).await {
-            return result;
-        }
-        Err(RpcError::method_not_found(method))
+        methods::dispatch(self, method, params).await
+    }
+}
+
+impl server::Handler for Rpc {
+    type Session = Session;
+
+    async fn handle_body(&self, body: &[u8]) -> Option<Value> {
+        handle_body(self, body).await
+    }
+
+    fn open_session(&self, notify: tokio::sync::mpsc::UnboundedSender<String>) -> Session {
+        Session::new(notify)
+    }
+
+    async fn handle_message(&self, session: &mut Session, text: &str) -> Option<Value> {
+        handle_message(self, session, text).await
     }
 }
 
@@ -105,12 +115,33 @@ pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
 }
 
 /// Answers a request body: one request or a batch. Returns `None` when nothing is to be sent
-/// back (a batch of notifications).
+/// back (a notification, or a batch of them).
 pub async fn handle_body(rpc: &Rpc, body: &[u8]) -> Option<Value> {
-    let value: Value = match serde_json::from_slice(body) {
+    match serde_json::from_slice(body) {
+        Ok(value) => handle_value(rpc, value).await,
+        Err(e) => Some(response(Value::Null, Err(RpcError::parse(e)))),
+    }
+}
+
+/// Answers one WebSocket message in `session`: a session method (`eth_subscribe`,
+/// `eth_unsubscribe`) named by a request object is answered by the session, whatever the
+/// object's `jsonrpc` and `id`; anything else as [`handle_body`] answers it.
+pub async fn handle_message(rpc: &Rpc, session: &mut Session, text: &str) -> Option<Value> {
+    let request: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(e) => return Some(response(Value::Null, Err(RpcError::parse(e)))),
     };
+    let method = request.get("method").and_then(Value::as_str).unwrap_or_default();
+    let params = request.get("params").cloned().unwrap_or(Value::Null);
+    if let Some(result) = methods::dispatch_session(rpc, session, method, params) {
+        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        return Some(response(id, result));
+    }
+    handle_value(rpc, request).await
+}
+
+/// Answers a parsed request body: one request or a batch.
+async fn handle_value(rpc: &Rpc, value: Value) -> Option<Value> {
     match value {
         Value::Array(requests) if requests.is_empty() => {
             Some(response(Value::Null, Err(RpcError::invalid_request("empty batch"))))

@@ -1,6 +1,7 @@
 //! `manaflow_` methods that show the model: a tx's moves, one output of the UTXO set by key, the
 //! set's size and commitment, and a block validated forwards or in reverse, step by step.
 
+use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256, U256};
 use manaflow_evm::EvmVerifier;
 use manaflow_ledger::{ForwardStep, MemoryChain, ReverseStep, validate_reverse};
@@ -10,24 +11,15 @@ use serde_json::{Value, json};
 use crate::node::Node;
 use crate::rpc::Rpc;
 use crate::rpc::error::RpcError;
-use crate::rpc::params::{Params, height_of_tag};
+use crate::rpc::params::{self, FromParam, height_of_tag};
 
-/// Runs `method` if it is one of this family.
-pub fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> {
-    let node = rpc.coordinator.node();
-    let result = match method {
-        "manaflow_getMoves" => p.get::<B256>(0, "tx hash").and_then(|hash| moves_of(&node, hash)),
-        "manaflow_getOutput" => get_output(&node, p),
-        "manaflow_utxoSet" => Ok(json!({
-            "height": node.height(),
-            "size": node.ledger().utxo_size(),
-            "commitment": node.ledger().commitment(),
-        })),
-        // Replays the chain: off the async worker.
-        "manaflow_validateBlock" => crate::rpc::blocking(|| validate_block(&node, p)),
-        _ => return None,
-    };
-    Some(result)
+/// `manaflow_utxoSet`: the UTXO set's height, size and commitment.
+pub fn utxo_set(_rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
+    Ok(json!({
+        "height": node.height(),
+        "size": node.ledger().utxo_size(),
+        "commitment": node.ledger().commitment(),
+    }))
 }
 
 /// A move as JSON: its key, the output it references, prev → next, and what kind of move.
@@ -45,7 +37,9 @@ pub fn move_json(m: &Move) -> Value {
     })
 }
 
-fn moves_of(node: &Node, hash: B256) -> Result<Value, RpcError> {
+/// `manaflow_getMoves`: a mined tx's kind and moves.
+pub fn get_moves(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
+    let hash = tx_hash;
     let loc = node.ledger().locate(&hash).ok_or_else(|| RpcError::server(format!("transaction {hash} not found")))?;
     let block = node.ledger().block(loc.block).map_err(RpcError::internal)?;
     let tx = &block.txs[loc.index as usize];
@@ -58,15 +52,18 @@ fn moves_of(node: &Node, hash: B256) -> Result<Value, RpcError> {
     }))
 }
 
-fn parse_mark(text: &str) -> Result<Mark, RpcError> {
-    match text {
-        "b" | "balance" => Ok(Mark::Balance),
-        "n" | "nonce" => Ok(Mark::Nonce),
-        "c" | "code" => Ok(Mark::Code),
-        "s" | "storage" => Ok(Mark::Storage),
-        other => Err(RpcError::invalid_params(format!(
-            "param 2 (mark): {other:?} is not a state mark; use b (balance), n (nonce), c (code) or s (storage)"
-        ))),
+/// A state mark param: a string, `b`/`balance`, `n`/`nonce`, `c`/`code` or `s`/`storage`.
+impl FromParam for Mark {
+    fn from_param(value: Option<Value>, at: params::Position) -> Result<Self, RpcError> {
+        match String::from_param(value, at)?.as_str() {
+            "b" | "balance" => Ok(Mark::Balance),
+            "n" | "nonce" => Ok(Mark::Nonce),
+            "c" | "code" => Ok(Mark::Code),
+            "s" | "storage" => Ok(Mark::Storage),
+            other => Err(at.invalid(format!(
+                "{other:?} is not a state mark; use b (balance), n (nonce), c (code) or s (storage)"
+            ))),
+        }
     }
 }
 
@@ -79,10 +76,15 @@ fn output_json(key: &StateKey, output: &Output) -> Value {
     })
 }
 
-fn get_output(node: &Node, p: &Params) -> Result<Value, RpcError> {
-    let address: Address = p.get(0, "address")?;
-    let mark = parse_mark(&p.get::<String>(1, "mark")?)?;
-    let slot: U256 = p.opt(2, "slot")?.unwrap_or_default();
+/// `manaflow_getOutput`: the output of the UTXO set at a key (`slot` only for storage).
+pub fn get_output(
+    _rpc: &Rpc,
+    node: &Node,
+    address: Address,
+    mark: Mark,
+    slot: Option<U256>,
+) -> Result<Value, RpcError> {
+    let slot = slot.unwrap_or_default();
     let key = match mark {
         Mark::Storage => StateKey::storage(address, B256::from(slot)),
         _ => StateKey { addr: address, mark, slot: B256::ZERO },
@@ -99,9 +101,16 @@ fn in_block(position: &Position, block: u64) -> bool {
     position.block == block
 }
 
-fn validate_block(node: &Node, p: &Params) -> Result<Value, RpcError> {
-    let number = height_of_tag(node, p.get(0, "block")?)?;
-    let direction: String = p.opt(1, "direction")?.unwrap_or_else(|| "forward".into());
+/// `manaflow_validateBlock`: replays the chain validating it `"forward"` (the default) or in
+/// `"reverse"`; the verdict and the steps of `block`.
+pub fn validate_block(
+    _rpc: &Rpc,
+    node: &Node,
+    block: BlockNumberOrTag,
+    direction: Option<String>,
+) -> Result<Value, RpcError> {
+    let number = height_of_tag(node, block)?;
+    let direction = direction.unwrap_or_else(|| "forward".into());
     let blocks = node.ledger().blocks().map_err(RpcError::internal)?;
     let verifier = EvmVerifier::new(crate::node::chain_runtime(node.config().hardfork));
     let mut steps = Vec::new();

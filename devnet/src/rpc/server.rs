@@ -1,57 +1,76 @@
-//! The HTTP and WebSocket server (warp on tokio), on one port: POST carries JSON-RPC requests
-//! and batches; a WebSocket upgrade carries the same plus `eth_subscribe` (`newHeads`, `logs`).
-//! CORS is open (`*`) and request bodies are limited, as Anvil's.
+//! The HTTP and WebSocket transport (warp on tokio), on one port: POST carries JSON-RPC
+//! requests and batches; a WebSocket upgrade carries the same plus what a session answers
+//! (subscriptions, whose notifications it sends back on the same socket). CORS is open (`*`) and
+//! request bodies are limited, as Anvil's.
+//!
+//! The transport knows nothing of the node: it moves bytes to and from a [`Handler`] (the node's
+//! is [`crate::rpc::Rpc`]) and answers transport failures (a body too large, a wrong HTTP method)
+//! with JSON-RPC errors itself.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 
-use alloy_primitives::U256;
-use alloy_rpc_types_eth::Filter;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use warp::Filter as _;
 use warp::http::StatusCode;
 use warp::ws::{Message, WebSocket};
 
-use crate::coordinator::NewBlock;
-use crate::rpc::convert::ChainBlock;
 use crate::rpc::error::RpcError;
-use crate::rpc::{Rpc, handle_body, response};
+use crate::rpc::response;
 
-/// Serves `rpc` on `listener` until `shutdown` completes.
-pub async fn serve(
-    rpc: Arc<Rpc>,
+/// What the transport serves: answers to request bodies, and WebSocket sessions.
+pub trait Handler: Send + Sync + 'static {
+    /// The state of one WebSocket connection (its subscriptions), dropped when it closes.
+    type Session: Send + 'static;
+
+    /// Answers a request body (one request or a batch); `None` when nothing is to be sent
+    /// back.
+    fn handle_body(&self, body: &[u8]) -> impl Future<Output = Option<Value>> + Send;
+
+    /// Opens the session of a new WebSocket connection; notifications it sends to `notify` go
+    /// out on the socket as text.
+    fn open_session(&self, notify: mpsc::UnboundedSender<String>) -> Self::Session;
+
+    /// Answers one WebSocket text message in `session`; `None` when nothing is to be sent back.
+    fn handle_message(&self, session: &mut Self::Session, text: &str) -> impl Future<Output = Option<Value>> + Send;
+}
+
+/// Serves `handler` on `listener` until `shutdown` completes.
+pub async fn serve<H: Handler>(
+    handler: Arc<H>,
     listener: tokio::net::TcpListener,
     max_body_bytes: u64,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let with_rpc = warp::any().map(move || Arc::clone(&rpc));
+    let with_handler = warp::any().map(move || Arc::clone(&handler));
     let websocket = warp::ws()
-        .and(with_rpc.clone())
-        .map(|ws: warp::ws::Ws, rpc: Arc<Rpc>| ws.on_upgrade(move |socket| session(rpc, socket)));
-    let http =
-        warp::post().and(warp::header::optional::<u64>("content-length")).and(warp::body::stream()).and(with_rpc).then(
-            move |length: Option<u64>, body, rpc: Arc<Rpc>| async move {
-                let (status, answer) = match read_body(length, body, max_body_bytes).await {
-                    Ok(body) => (StatusCode::OK, handle_body(&rpc, &body).await.unwrap_or(Value::Null)),
-                    Err(BodyError::TooLarge) => (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        response(
-                            Value::Null,
-                            Err(RpcError::invalid_request(format!(
-                                "the request body is larger than the limit of {max_body_bytes} bytes"
-                            ))),
-                        ),
+        .and(with_handler.clone())
+        .map(|ws: warp::ws::Ws, handler: Arc<H>| ws.on_upgrade(move |socket| session(handler, socket)));
+    let http = warp::post()
+        .and(warp::header::optional::<u64>("content-length"))
+        .and(warp::body::stream())
+        .and(with_handler)
+        .then(move |length: Option<u64>, body, handler: Arc<H>| async move {
+            let (status, answer) = match read_body(length, body, max_body_bytes).await {
+                Ok(body) => (StatusCode::OK, handler.handle_body(&body).await.unwrap_or(Value::Null)),
+                Err(BodyError::TooLarge) => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    response(
+                        Value::Null,
+                        Err(RpcError::invalid_request(format!(
+                            "the request body is larger than the limit of {max_body_bytes} bytes"
+                        ))),
                     ),
-                    Err(BodyError::Broken(e)) => {
-                        (StatusCode::BAD_REQUEST, response(Value::Null, Err(RpcError::invalid_request(e))))
-                    }
-                };
-                warp::reply::with_status(warp::reply::json(&answer), status)
-            },
-        );
+                ),
+                Err(BodyError::Broken(e)) => {
+                    (StatusCode::BAD_REQUEST, response(Value::Null, Err(RpcError::invalid_request(e))))
+                }
+            };
+            warp::reply::with_status(warp::reply::json(&answer), status)
+        });
     let cors = warp::cors().allow_any_origin().allow_methods(vec!["POST", "GET", "OPTIONS"]).allow_headers(vec![
         "content-type",
         "authorization",
@@ -132,14 +151,8 @@ async fn rejection(rejection: warp::Rejection, limit: u64) -> Result<impl warp::
     Ok(warp::reply::with_status(warp::reply::json(&response(Value::Null, Err(error))), status))
 }
 
-/// What one subscription sends.
-enum Subscription {
-    NewHeads,
-    Logs(Box<Filter>),
-}
-
-/// One WebSocket connection: requests in, responses and subscription notifications out.
-async fn session(rpc: Arc<Rpc>, socket: WebSocket) {
+/// One WebSocket connection: messages in, answers and the session's notifications out.
+async fn session<H: Handler>(handler: Arc<H>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut outbox) = mpsc::unbounded_channel::<String>();
     let writer = tokio::spawn(async move {
@@ -149,111 +162,18 @@ async fn session(rpc: Arc<Rpc>, socket: WebSocket) {
             }
         }
     });
-    let mut subscriptions: HashMap<U256, tokio::task::JoinHandle<()>> = HashMap::new();
-    let mut last_id = 0u64;
+    let mut session = handler.open_session(out.clone());
     while let Some(Ok(message)) = stream.next().await {
         if message.is_close() {
             break;
         }
         let Ok(text) = message.to_str() else { continue };
-        let request: Value = match serde_json::from_str(text) {
-            Ok(value) => value,
-            Err(e) => {
-                let _ = out.send(response(Value::Null, Err(RpcError::parse(e))).to_string());
-                continue;
-            }
-        };
-        let method = request.get("method").and_then(Value::as_str).unwrap_or_default().to_string();
-        let id = request.get("id").cloned().unwrap_or(Value::Null);
-        let params = request.get("params").cloned().unwrap_or(Value::Null);
-        let answer = match method.as_str() {
-            "eth_subscribe" => match subscription(&params) {
-                Ok(kind) => {
-                    last_id += 1;
-                    let sub_id = U256::from(last_id);
-                    // Subscribed before answering, so no block committed after the answer is missed.
-                    let blocks = rpc.coordinator.subscribe();
-                    let task = tokio::spawn(forward(blocks, kind, sub_id, out.clone()));
-                    subscriptions.insert(sub_id, task);
-                    response(id, Ok(json!(sub_id)))
-                }
-                Err(e) => response(id, Err(e)),
-            },
-            "eth_unsubscribe" => {
-                let sub_id = params.get(0).cloned().and_then(|v| serde_json::from_value::<U256>(v).ok());
-                let removed = sub_id.and_then(|s| subscriptions.remove(&s));
-                let found = removed.map(|task| task.abort()).is_some();
-                response(id, Ok(json!(found)))
-            }
-            _ => match handle_body(&rpc, text.as_bytes()).await {
-                Some(answer) => answer,
-                None => continue,
-            },
-        };
+        let Some(answer) = handler.handle_message(&mut session, text).await else { continue };
         if out.send(answer.to_string()).is_err() {
             break;
         }
     }
-    for task in subscriptions.into_values() {
-        task.abort();
-    }
+    drop(session);
     drop(out);
     let _ = writer.await;
-}
-
-fn subscription(params: &Value) -> Result<Subscription, RpcError> {
-    match params.get(0).and_then(Value::as_str) {
-        Some("newHeads") => Ok(Subscription::NewHeads),
-        Some("logs") => {
-            let filter = match params.get(1) {
-                Some(value) => serde_json::from_value(value.clone())
-                    .map_err(|e| RpcError::invalid_params(format!("param 2 (filter): {e}")))?,
-                None => Filter::default(),
-            };
-            Ok(Subscription::Logs(Box::new(filter)))
-        }
-        Some(other) => Err(RpcError::invalid_params(format!(
-            "subscription {other:?} is not supported; use \"newHeads\" or \"logs\""
-        ))),
-        None => Err(RpcError::invalid_params("param 1 (subscription kind) is missing")),
-    }
-}
-
-async fn forward(
-    mut blocks: tokio::sync::broadcast::Receiver<Arc<NewBlock>>,
-    kind: Subscription,
-    id: U256,
-    out: mpsc::UnboundedSender<String>,
-) {
-    loop {
-        let new: Arc<NewBlock> = match blocks.recv().await {
-            Ok(new) => new,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "a subscriber fell behind; blocks were skipped");
-                continue;
-            }
-            Err(_) => return,
-        };
-        let block = ChainBlock { block: new.block.clone(), hash: new.hash };
-        let results: Vec<Value> = match &kind {
-            Subscription::NewHeads => vec![json!(block.header())],
-            Subscription::Logs(filter) => block
-                .logs()
-                .into_iter()
-                .flatten()
-                .filter(|log| filter.matches(&log.inner))
-                .map(|log| json!(log))
-                .collect(),
-        };
-        for result in results {
-            let note = json!({
-                "jsonrpc": "2.0",
-                "method": "eth_subscription",
-                "params": {"subscription": id, "result": result},
-            });
-            if out.send(note.to_string()).is_err() {
-                return;
-            }
-        }
-    }
 }

@@ -19,52 +19,51 @@ use crate::node::Node;
 use crate::rpc::Rpc;
 use crate::rpc::error::RpcError;
 use crate::rpc::eth::{request_call, submit_error};
-use crate::rpc::params::Params;
-use crate::wallet::{Masking, UnsignedNative, prepare_after};
+use crate::wallet::{Masking, UnsignedNative, fees, prepare_after};
 
-/// The second parameter of both methods.
+/// The second param of both methods: how to mask the moves, and whether the tx is open.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Options {
+pub struct Options {
     #[serde(default)]
     masking: Option<Masking>,
     #[serde(default)]
     open: bool,
 }
 
-/// Runs `method` if it is one of this family.
-pub async fn call(rpc: &Rpc, method: &str, p: &Params) -> Option<Result<Value, RpcError>> {
-    let result = match method {
-        "manaflow_prepareTransaction" => crate::rpc::blocking(|| {
-            let node = rpc.coordinator.node();
-            prepared(rpc, &node, p).map(|unsigned| {
-                let hash = unsigned.signing_hash();
-                json!({"call": unsigned.call, "moves": unsigned.moves, "signingHash": hash})
-            })
-        }),
-        "manaflow_sendTransaction" => send(rpc, p).await,
-        _ => return None,
-    };
-    Some(result)
+/// `manaflow_prepareTransaction`: `{call, moves, signingHash}` for the sender to sign.
+pub fn prepare_transaction(
+    rpc: &Rpc,
+    node: &Node,
+    transaction: TransactionRequest,
+    options: Option<Options>,
+) -> Result<Value, RpcError> {
+    prepared(rpc, node, &transaction, options.unwrap_or_default()).map(|unsigned| {
+        let hash = unsigned.signing_hash();
+        json!({"call": unsigned.call, "moves": unsigned.moves, "signingHash": hash})
+    })
 }
 
 /// The request prepared as a native tx, its nonce the sender's next.
-fn prepared(rpc: &Rpc, node: &Node, p: &Params) -> Result<UnsignedNative, RpcError> {
-    let request: TransactionRequest = p.get(0, "transaction")?;
-    let options: Options = p.opt(1, "options")?.unwrap_or_default();
+fn prepared(
+    rpc: &Rpc,
+    node: &Node,
+    request: &TransactionRequest,
+    options: Options,
+) -> Result<UnsignedNative, RpcError> {
     let from = request.from.ok_or_else(|| RpcError::invalid_params("the transaction needs a from address"))?;
     if matches!(request.to, Some(TxKind::Create) | None) && request.input.input().is_none_or(|i| i.is_empty()) {
         return Err(RpcError::invalid_params("the transaction needs a to address or init code"));
     }
-    let mut call = request_call(node, &request, node.height())?;
+    let mut call = request_call(node, request, node.height())?;
     call.tx_type = 2;
     call.nonce = match request.nonce {
         Some(nonce) => nonce,
         None => rpc.coordinator.pending_nonce_from(from, call.nonce),
     };
     if request.max_fee_per_gas.is_none() && request.gas_price.is_none() {
-        let tip = request.max_priority_fee_per_gas.unwrap_or(1_000_000_000);
-        call.max_fee_per_gas = u128::from(node.next_base_fee()) * 2 + tip;
+        let tip = request.max_priority_fee_per_gas.unwrap_or(fees::PRIORITY_FEE);
+        call.max_fee_per_gas = fees::max_fee(node.next_base_fee(), tip);
         call.max_priority_fee_per_gas = Some(tip);
     }
     let masking = options.masking.unwrap_or(Masking::Full);
@@ -73,11 +72,17 @@ fn prepared(rpc: &Rpc, node: &Node, p: &Params) -> Result<UnsignedNative, RpcErr
     prepare_after(node, &pending, &call, &masking, options.open).map_err(|e| RpcError::server(e.to_string()))
 }
 
-async fn send(rpc: &Rpc, p: &Params) -> Result<Value, RpcError> {
-    let request: TransactionRequest = p.get(0, "transaction")?;
-    let from = request.from.ok_or_else(|| RpcError::invalid_params("the transaction needs a from address"))?;
+/// `manaflow_sendTransaction`: prepares the tx, signs it with the sender's dev key and submits
+/// it; its hash.
+pub async fn send_transaction(
+    rpc: &Rpc,
+    transaction: TransactionRequest,
+    options: Option<Options>,
+) -> Result<Value, RpcError> {
+    let from = transaction.from.ok_or_else(|| RpcError::invalid_params("the transaction needs a from address"))?;
     let key = rpc.key_of(from)?;
-    let unsigned = crate::rpc::blocking(|| prepared(rpc, &rpc.coordinator.node(), p))?;
+    let options = options.unwrap_or_default();
+    let unsigned = crate::rpc::blocking(|| prepared(rpc, &rpc.coordinator.node(), &transaction, options))?;
     let raw = unsigned.sign(key).encode_2718();
     rpc.coordinator.submit(&raw).await.map(|hash| json!(hash)).map_err(submit_error)
 }

@@ -1,0 +1,146 @@
+//! WebSocket subscriptions (`eth_subscribe` to `newHeads` or `logs`, `eth_unsubscribe`): the
+//! methods a [`Session`] answers, one per connection, each subscription a task forwarding the
+//! coordinator's new blocks as `eth_subscription` notifications.
+//!
+//! These methods keep the lenient reading they have always had: they are answered for a request
+//! object whatever its `jsonrpc` and `id`, params that are not an array count as none, and
+//! `eth_unsubscribe` answers `false` for any id it cannot read. Over HTTP, and inside a batch,
+//! they are unknown methods.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alloy_primitives::U256;
+use alloy_rpc_types_eth::Filter;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::coordinator::NewBlock;
+use crate::rpc::Rpc;
+use crate::rpc::convert::ChainBlock;
+use crate::rpc::error::RpcError;
+use crate::rpc::params::{FromParam, Lazy, Position};
+
+/// One WebSocket connection's subscriptions; dropping it ends them.
+pub struct Session {
+    /// Where notifications go (the connection's outbox).
+    notify: mpsc::UnboundedSender<String>,
+    /// The forwarding task of each subscription.
+    subscriptions: HashMap<U256, tokio::task::JoinHandle<()>>,
+    last_id: u64,
+}
+
+impl Session {
+    /// A session sending its notifications, as JSON text, to `notify`.
+    pub fn new(notify: mpsc::UnboundedSender<String>) -> Self {
+        Self { notify, subscriptions: HashMap::new(), last_id: 0 }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for task in self.subscriptions.values() {
+            task.abort();
+        }
+    }
+}
+
+/// What a subscription sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubscriptionKind {
+    /// Each new block's header.
+    NewHeads,
+    /// The logs of each new block a filter matches.
+    Logs,
+}
+
+/// `"newHeads"` or `"logs"`; anything but a string is missing, as it has always been.
+impl FromParam for SubscriptionKind {
+    fn from_param(value: Option<Value>, at: Position) -> Result<Self, RpcError> {
+        match value {
+            Some(Value::String(kind)) => match kind.as_str() {
+                "newHeads" => Ok(Self::NewHeads),
+                "logs" => Ok(Self::Logs),
+                other => Err(RpcError::invalid_params(format!(
+                    "subscription {other:?} is not supported; use \"newHeads\" or \"logs\""
+                ))),
+            },
+            _ => Err(RpcError::invalid_params(format!("param {} ({}) is missing", at.number, at.label()))),
+        }
+    }
+}
+
+/// What one subscription forwards.
+enum Subscription {
+    NewHeads,
+    Logs(Box<Filter>),
+}
+
+/// `eth_subscribe`: starts forwarding `kind` (for `logs`, those `filter` matches: all when
+/// absent; the filter is read only for `logs`); the subscription id.
+pub fn subscribe(
+    rpc: &Rpc,
+    session: &mut Session,
+    kind: SubscriptionKind,
+    filter: Lazy<Filter>,
+) -> Result<Value, RpcError> {
+    let subscription = match kind {
+        SubscriptionKind::NewHeads => Subscription::NewHeads,
+        SubscriptionKind::Logs => Subscription::Logs(Box::new(filter.read()?.unwrap_or_default())),
+    };
+    session.last_id += 1;
+    let id = U256::from(session.last_id);
+    // Subscribed before answering, so no block committed after the answer is missed.
+    let blocks = rpc.coordinator.subscribe();
+    let task = tokio::spawn(forward(blocks, subscription, id, session.notify.clone()));
+    session.subscriptions.insert(id, task);
+    Ok(json!(id))
+}
+
+/// `eth_unsubscribe`: ends a subscription of this session; whether it existed (`false` for an
+/// id that is not one).
+pub fn unsubscribe(_rpc: &Rpc, session: &mut Session, subscription_id: Lazy<U256>) -> Result<Value, RpcError> {
+    let id = subscription_id.read().ok().flatten();
+    let removed = id.and_then(|id| session.subscriptions.remove(&id));
+    let found = removed.map(|task| task.abort()).is_some();
+    Ok(json!(found))
+}
+
+async fn forward(
+    mut blocks: broadcast::Receiver<Arc<NewBlock>>,
+    kind: Subscription,
+    id: U256,
+    out: mpsc::UnboundedSender<String>,
+) {
+    loop {
+        let new: Arc<NewBlock> = match blocks.recv().await {
+            Ok(new) => new,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "a subscriber fell behind; blocks were skipped");
+                continue;
+            }
+            Err(_) => return,
+        };
+        let block = ChainBlock { block: new.block.clone(), hash: new.hash };
+        let results: Vec<Value> = match &kind {
+            Subscription::NewHeads => vec![json!(block.header())],
+            Subscription::Logs(filter) => block
+                .logs()
+                .into_iter()
+                .flatten()
+                .filter(|log| filter.matches(&log.inner))
+                .map(|log| json!(log))
+                .collect(),
+        };
+        for result in results {
+            let note = json!({
+                "jsonrpc": "2.0",
+                "method": "eth_subscription",
+                "params": {"subscription": id, "result": result},
+            });
+            if out.send(note.to_string()).is_err() {
+                return;
+            }
+        }
+    }
+}
