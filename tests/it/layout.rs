@@ -93,6 +93,9 @@ fn the_devnet_rooms_import_each_other_without_circles() {
             continue;
         }
         let text = std::fs::read_to_string(&file).expect("readable");
+        // Code only: a doc comment may name another room without depending on it.
+        let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        let text = code;
         for (i, _) in text.match_indices("crate::") {
             let name: String =
                 text[i + "crate::".len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();

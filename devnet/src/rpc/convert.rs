@@ -48,6 +48,17 @@ impl ChainBlock {
         self.block.txs.iter().enumerate().filter(|(_, tx)| !matches!(tx, Tx::System(_))).map(|(i, _)| i)
     }
 
+    /// The RPC's index of the tx at ledger index `index`: system txs are not listed, so
+    /// `transactionIndex` counts the listed txs before it (DESIGN §8).
+    pub fn rpc_index(&self, index: usize) -> u64 {
+        self.listed_indices().take_while(|&i| i < index).count() as u64
+    }
+
+    /// The ledger index of the listed tx the RPC numbers `rpc_index`.
+    pub fn ledger_index(&self, rpc_index: usize) -> Option<usize> {
+        self.listed_indices().nth(rpc_index)
+    }
+
     /// The RPC block as JSON: with tx hashes, or with full txs (native ones as
     /// [`ChainBlock::native_json`] gives them).
     pub fn block_json(&self, chain_id: u64, full: bool) -> Result<Value, RpcError> {
@@ -78,7 +89,13 @@ impl ChainBlock {
         let h = &self.block.header;
         native_json(
             native,
-            Some(Place { hash: self.hash, number: h.number, timestamp: h.timestamp, index, base_fee: h.base_fee }),
+            Some(Place {
+                hash: self.hash,
+                number: h.number,
+                timestamp: h.timestamp,
+                index: self.rpc_index(index) as usize,
+                base_fee: h.base_fee,
+            }),
         )
     }
 
@@ -101,7 +118,7 @@ impl ChainBlock {
                         "logs": logs[i],
                         "logsBloom": receipt.logs_bloom,
                         "transactionHash": native.id(),
-                        "transactionIndex": U64::from(i as u64),
+                        "transactionIndex": U64::from(self.rpc_index(i)),
                         "blockHash": self.hash,
                         "blockNumber": U64::from(self.number()),
                         "gasUsed": U64::from(receipt.gas_used),
@@ -194,7 +211,7 @@ impl ChainBlock {
             inner: alloy_consensus::transaction::Recovered::new_unchecked(envelope, sender),
             block_hash: Some(self.hash),
             block_number: Some(self.number()),
-            transaction_index: Some(index as u64),
+            transaction_index: Some(self.rpc_index(index)),
             effective_gas_price: Some(price),
             block_timestamp: Some(self.block.header.timestamp),
         })
@@ -220,7 +237,7 @@ impl ChainBlock {
                             block_number: Some(self.number()),
                             block_timestamp: Some(self.block.header.timestamp),
                             transaction_hash: Some(id),
-                            transaction_index: Some(i as u64),
+                            transaction_index: Some(self.rpc_index(i)),
                             log_index: Some(log_index),
                             removed: false,
                         };
@@ -261,7 +278,7 @@ impl ChainBlock {
                 Ok(alloy_rpc_types_eth::TransactionReceipt {
                     inner: ReceiptEnvelope::from_typed(ty, inner),
                     transaction_hash: self.block.txs[i].id(),
-                    transaction_index: Some(i as u64),
+                    transaction_index: Some(self.rpc_index(i)),
                     block_hash: Some(self.hash),
                     block_number: Some(self.number()),
                     gas_used: receipt.gas_used,

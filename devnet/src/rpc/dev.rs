@@ -168,7 +168,7 @@ pub fn node_info(_rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
 pub fn metadata(_rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
     let tip = node.tip();
     Ok(json!({
-        "clientVersion": format!("manaflow/v{}", env!("CARGO_PKG_VERSION")),
+        "clientVersion": crate::rpc::eth::state::client_version_string(),
         "chainId": node.chain_id(),
         "instanceId": node.ledger().header(0).map(|h| h.hash()).unwrap_or_default(),
         "latestBlockNumber": node.height(),

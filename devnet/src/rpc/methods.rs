@@ -201,7 +201,7 @@ mod tests {
 
     use super::*;
     use crate::coordinator::Coordinator;
-    use crate::node::Config;
+    use crate::config::Config;
 
     #[test]
     fn the_table_is_sorted_without_duplicates() {

@@ -48,12 +48,12 @@ fn tx_count(block: Option<ChainBlock>) -> Value {
 
 /// `eth_getTransactionByBlockNumberAndIndex`: null when there is no such block or tx.
 pub fn tx_by_number_and_index(_rpc: &Rpc, node: &Node, block: BlockNumberOrTag, index: U64) -> Result<Value, RpcError> {
-    tx_in_block(node, block_opt(node, height_of_tag(node, block).ok())?, index.to())
+    tx_at_rpc_index(node, block_opt(node, height_of_tag(node, block).ok())?, index.to())
 }
 
 /// `eth_getTransactionByBlockHashAndIndex`: null when there is no such block or tx.
 pub fn tx_by_hash_and_index(_rpc: &Rpc, node: &Node, block_hash: B256, index: U64) -> Result<Value, RpcError> {
-    tx_in_block(node, block_opt(node, node.number_of(&block_hash))?, index.to())
+    tx_at_rpc_index(node, block_opt(node, node.number_of(&block_hash))?, index.to())
 }
 
 /// `eth_getUncleCountByBlockNumber` and `…ByBlockHash`: no uncles on a devnet (the block is not
@@ -71,6 +71,16 @@ fn block_opt(node: &Node, height: Option<u64>) -> Result<Option<ChainBlock>, Rpc
     height.map(|h| ChainBlock::read(node, h)).transpose()
 }
 
+/// The listed tx the RPC numbers `index` in `block` (system txs are not listed).
+fn tx_at_rpc_index(node: &Node, block: Option<ChainBlock>, index: usize) -> Result<Value, RpcError> {
+    let ledger_index = block.as_ref().and_then(|b| b.ledger_index(index));
+    match (block, ledger_index) {
+        (Some(block), Some(i)) => block.transaction_json(i, node.chain_id()),
+        _ => Ok(Value::Null),
+    }
+}
+
+/// The tx at ledger index `index` of `block`, if it is listed.
 fn tx_in_block(node: &Node, block: Option<ChainBlock>, index: usize) -> Result<Value, RpcError> {
     match block {
         Some(block) if block.listed_indices().any(|i| i == index) => block.transaction_json(index, node.chain_id()),

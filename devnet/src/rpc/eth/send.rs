@@ -2,7 +2,7 @@
 //! an impersonated sender), and messages and EIP-712 typed data signed with a dev key.
 
 use alloy_consensus::{TxEip1559, TxEip2930, TxLegacy};
-use alloy_primitives::{Address, Bytes, TxKind, keccak256};
+use alloy_primitives::{Address, Bytes, TxKind};
 use alloy_rpc_types_eth::TransactionRequest;
 use manaflow_evm::impersonation_signature;
 use serde_json::{Value, json};

@@ -12,9 +12,17 @@ use crate::rpc::Rpc;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::height_of;
 
-/// `web3_clientVersion`: `manaflow/v{version}`.
+/// What the node calls itself: `anvil-compatible manaflow/v{version}`. Hardhat's network
+/// helpers (`loadFixture`, `time`, `mine`, …) accept only a client whose version starts with
+/// `hardhat`, `zksync` or `anvil`, and then use Anvil's method names, which this node answers; the
+/// rest of the string names manaflow and its version.
+pub fn client_version_string() -> String {
+    format!("anvil-compatible manaflow/v{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `web3_clientVersion`: [`client_version_string`].
 pub fn client_version(_rpc: &Rpc, _node: &Node) -> Result<Value, RpcError> {
-    Ok(json!(format!("manaflow/v{}", env!("CARGO_PKG_VERSION"))))
+    Ok(json!(client_version_string()))
 }
 
 /// `web3_sha3`: the keccak-256 of `data`.
