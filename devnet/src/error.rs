@@ -49,7 +49,7 @@ pub enum NodeError {
     Setup(#[from] SetupError),
     /// Sequencing refused the tx (a native tx that no longer fits the state).
     #[error(transparent)]
-    Refused(Refusal),
+    Refused(Box<Refusal>),
     /// The validator refused a block the coordinator built (its txs were dropped).
     #[error(transparent)]
     BlockRefused(Arc<NodeError>),
@@ -212,20 +212,8 @@ pub enum Refusal {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FillError {
     /// A signed field disagrees with what execution (or the live output) gives.
-    #[error(
-        "stale {field} for {key}: the tx signs {signed} but the state gives {actual}; \
-         re-sign against the current state, or leave this field masked for the coordinator to fill"
-    )]
-    Stale {
-        /// The key.
-        key: StateKey,
-        /// `intx`, `prev` or `next`.
-        field: &'static str,
-        /// The signed value.
-        signed: B256,
-        /// The value the state gives.
-        actual: B256,
-    },
+    #[error(transparent)]
+    Stale(Box<StaleField>),
     /// Execution touches a key the tx does not list, and the tx is not open.
     #[error(
         "execution touches {key}, which the tx does not list, and the tx is not open: \
@@ -250,7 +238,24 @@ impl From<Refusal> for NodeError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
             Refusal::Exec(e) => NodeError::Exec(e),
-            other => NodeError::Refused(other),
+            other => NodeError::Refused(Box::new(other)),
         }
     }
+}
+
+/// A field a native tx signed that the state no longer gives.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "stale {field} for {key}: the tx signs {signed} but the state gives {actual}; \
+     re-sign against the current state, or leave this field masked for the coordinator to fill"
+)]
+pub struct StaleField {
+    /// The key.
+    pub key: StateKey,
+    /// `intx`, `prev` or `next`.
+    pub field: &'static str,
+    /// The signed value.
+    pub signed: B256,
+    /// The value the state gives.
+    pub actual: B256,
 }

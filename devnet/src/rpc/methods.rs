@@ -200,8 +200,8 @@ mod tests {
     use tokio::sync::mpsc;
 
     use super::*;
-    use crate::coordinator::Coordinator;
     use crate::config::Config;
+    use crate::coordinator::Coordinator;
 
     #[test]
     fn the_table_is_sorted_without_duplicates() {

@@ -13,7 +13,7 @@
 
 use manaflow_types::{Mask, Move, NativeTx, StateView};
 
-pub use crate::error::FillError;
+pub use crate::error::{FillError, StaleField};
 
 /// Whether `tx` is fully signed: every listed move signs all three fields, and it is not open.
 pub fn is_fully_signed(tx: &NativeTx) -> bool {
@@ -31,7 +31,7 @@ fn check_signed(declared: &Move, actual: &Move) -> Result<(), FillError> {
     ];
     for (bit, field, signed, got) in fields {
         if declared.mask.signs(bit) && signed != got {
-            return Err(FillError::Stale { key: declared.key(), field, signed, actual: got });
+            return Err(FillError::Stale(Box::new(StaleField { key: declared.key(), field, signed, actual: got })));
         }
     }
     Ok(())
@@ -105,7 +105,7 @@ mod tests {
 
         let stale = Move { mask: Mask::SIGNED, ..Move::write(pool, word(9), word(99), word(90)) };
         let err = fill(&tx(vec![stale], false), &executed).expect_err("a stale prev");
-        assert!(matches!(err, FillError::Stale { field: "prev", .. }), "{err}");
+        assert!(matches!(&err, FillError::Stale(stale) if stale.field == "prev"), "{err}");
     }
 
     #[test]

@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 
 use super::{DEFAULT_PRIORITY_FEE, estimate, exec_error, request_call};
 use crate::admission::Admitted;
-use crate::wallet::fees;
 use crate::error::SubmitError;
 use crate::node::Node;
 use crate::rpc::error::RpcError;
 use crate::rpc::sign::{UnsignedTx, sign_message, sign_typed_data};
 use crate::rpc::{Rpc, blocking};
+use crate::wallet::fees;
 
 /// `eth_sendRawTransaction`: submits a signed tx; its hash.
 pub async fn send_raw(rpc: &Rpc, signed_transaction: Bytes) -> Result<Value, RpcError> {
