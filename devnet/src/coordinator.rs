@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,8 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::admission::{Admitted, admit, precheck};
 use crate::config::Config;
-use crate::error::{Dropped, NodeError, SetupError, SubmitError};
+use crate::dump::StateDump;
+use crate::error::{Dropped, NodeError, SetupError, StateError, SubmitError};
 use crate::mempool::{Mempool, Pooled};
 use crate::node::{Committed, Node, NodeSnapshot};
 use crate::sequencing::Refusal;
@@ -106,8 +107,11 @@ pub struct Coordinator {
     impersonated: Mutex<HashSet<Address>>,
     /// The chain id txs must carry.
     chain_id: u64,
-    /// The block gas limit no tx may exceed.
-    gas_limit: u64,
+    /// The block gas limit no tx may exceed (kept beside the node's, so admission reads it
+    /// without the node's lock).
+    gas_limit: AtomicU64,
+    /// Whether every sender counts as impersonated (`anvil_autoImpersonateAccount`).
+    impersonate_all: AtomicBool,
     /// The thread pool big blocks are validated on.
     wide: rayon::ThreadPool,
     /// Why recent txs were refused at sequencing, newest last (bounded).
@@ -140,7 +144,8 @@ impl Coordinator {
             snapshots: Mutex::new(Vec::new()),
             impersonated: Mutex::new(HashSet::new()),
             chain_id,
-            gas_limit,
+            gas_limit: AtomicU64::new(gas_limit),
+            impersonate_all: AtomicBool::new(false),
             wide: rayon::ThreadPoolBuilder::new()
                 .thread_name(|i| format!("manaflow-validate-{i}"))
                 .build()
@@ -218,7 +223,7 @@ impl Coordinator {
     pub async fn submit(&self, raw: &[u8]) -> Result<TxId, SubmitError> {
         // The recovery (the costly part) runs without holding the node, so the miner's commit
         // never waits on it.
-        let tx = admit(raw, self.chain_id, self.gas_limit)?;
+        let tx = admit(raw, self.chain_id, self.gas_limit.load(Ordering::Acquire))?;
         let state_nonce = precheck(&self.node.read(), &tx)?;
         self.pool_tx(tx, state_nonce).await
     }
@@ -389,6 +394,39 @@ impl Coordinator {
         }
     }
 
+    /// Removes pooled tx `hash` (`anvil_dropTransaction`); its waiting sender is told. Returns
+    /// whether it was pooled.
+    pub fn drop_tx(&self, hash: &TxId) -> bool {
+        let removed = self.pool.lock().remove(hash);
+        match removed {
+            Some(pooled) => {
+                if let Some(waiter) = pooled.waiter {
+                    let _ = waiter.send(Err(Dropped::Removed));
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Empties the pool (`anvil_dropAllTransactions`); waiting senders are told.
+    pub fn drop_all_txs(&self) {
+        for pooled in self.pool.lock().clear() {
+            if let Some(waiter) = pooled.waiter {
+                let _ = waiter.send(Err(Dropped::Removed));
+            }
+        }
+    }
+
+    /// The pooled txs as geth's `txpool_` methods show them: (pending, queued), each by sender
+    /// in nonce order (see [`Mempool::partition`]).
+    pub fn pool_content(&self) -> (Vec<Admitted>, Vec<Admitted>) {
+        let node = self.node.read();
+        let pool = self.pool.lock();
+        let (pending, queued) = pool.partition(|sender| node.nonce(sender).unwrap_or_default());
+        (pending.into_iter().cloned().collect(), queued.into_iter().cloned().collect())
+    }
+
     /// `sender`'s pooled txs, in nonce order.
     pub fn pooled_from(&self, sender: Address) -> Vec<Admitted> {
         let mut txs: Vec<Admitted> = self.pool.lock().iter().filter(|tx| tx.call.caller == sender).cloned().collect();
@@ -432,6 +470,36 @@ impl Coordinator {
         self.node.write().cheat(writes, codes)
     }
 
+    /// The latest state (with the pending cheats) as a dump in Anvil's format
+    /// (`anvil_dumpState`, `--dump-state`).
+    pub fn dump_state(&self) -> Result<StateDump, NodeError> {
+        let mut node = self.node.write();
+        let values = node.tip_values()?;
+        Ok(StateDump::of(values, |hash| node.code(hash), node.height()))
+    }
+
+    /// Loads `dump` into the pending system tx that the next block carries (`anvil_loadState`,
+    /// `--load-state`): nothing is mined and the block number does not change. Returns the
+    /// pending tx's id.
+    pub fn load_state(&self, dump: &StateDump) -> Result<TxId, StateError> {
+        let load = dump.writes()?;
+        Ok(self.cheat(load.writes, load.codes)?)
+    }
+
+    /// Back to a fresh genesis (`anvil_reset` without a fork): every block after it undone, the
+    /// pending cheats, the clock, the pool and the snapshots dropped.
+    pub fn reset(&self) -> Result<(), NodeError> {
+        let genesis = NodeSnapshot { height: 0, pending: Default::default(), time_offset: 0, next_timestamp: None };
+        self.node.write().restore(&genesis)?;
+        self.snapshots.lock().clear();
+        for pooled in self.pool.lock().clear() {
+            if let Some(waiter) = pooled.waiter {
+                let _ = waiter.send(Err(Dropped::Reverted));
+            }
+        }
+        Ok(())
+    }
+
     /// Records the chain's height, its pending cheats and its clock; returns the snapshot's id
     /// (`evm_snapshot`).
     pub fn snapshot(&self) -> u64 {
@@ -470,6 +538,20 @@ impl Coordinator {
 
     /// Whether `address` is impersonated.
     pub fn is_impersonated(&self, address: &Address) -> bool {
-        self.impersonated.lock().contains(address)
+        self.impersonate_all.load(Ordering::Acquire) || self.impersonated.lock().contains(address)
+    }
+
+    /// Lets every sender send unsigned, or only those impersonated one by one
+    /// (`anvil_autoImpersonateAccount`).
+    pub fn impersonate_all(&self, on: bool) {
+        self.impersonate_all.store(on, Ordering::Release);
+    }
+
+    /// Sets the block gas limit of the next blocks, for admission and for building
+    /// (`evm_setBlockGasLimit`).
+    pub fn set_gas_limit(&self, gas_limit: u64) {
+        let mut node = self.node.write();
+        node.set_gas_limit(gas_limit);
+        self.gas_limit.store(gas_limit, Ordering::Release);
     }
 }

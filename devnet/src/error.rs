@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use alloy_primitives::Address;
 use manaflow_evm::EnvelopeError;
 use manaflow_ledger::LedgerError;
 use manaflow_types::check::UnsignedNonce;
@@ -167,6 +168,9 @@ pub enum Dropped {
     /// Another tx with the same sender and nonce and a higher fee took its place.
     #[error("replaced by transaction {0}")]
     Replaced(TxId),
+    /// `anvil_dropTransaction` or `anvil_dropAllTransactions` removed it from the pool.
+    #[error("dropped from the pool by anvil_dropTransaction")]
+    Removed,
     /// `evm_revert` emptied the pool.
     #[error("dropped by evm_revert")]
     Reverted,
@@ -258,4 +262,38 @@ pub struct StaleField {
     pub signed: B256,
     /// The value the state gives.
     pub actual: B256,
+}
+
+/// Why a state dump could not be made, read or loaded.
+#[derive(Debug, Error)]
+pub enum StateError {
+    /// Not JSON of Anvil's state format.
+    #[error("the state dump is not JSON of Anvil's state format: {0}")]
+    Json(#[source] serde_json::Error),
+    /// Gzip failed.
+    #[error("the state dump does not gunzip: {0}")]
+    Gzip(#[source] std::io::Error),
+    /// Decompresses past the bound.
+    #[error("the state dump decompresses to more than {0} bytes")]
+    TooLarge(u64),
+    /// Storage on an account the model cannot hold it on.
+    #[error(
+        "account {0} has storage but neither a nonce nor code: the model keeps storage only on accounts \
+         that exist (DESIGN §2); give it a nonce or code, or leave its storage out"
+    )]
+    StorageWithoutAccount(Address),
+    /// A state file could not be read or written.
+    #[error("cannot {action} the state file {}: {source}", path.display())]
+    File {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The node could not read or change its state.
+    #[error(transparent)]
+    Node(#[from] NodeError),
 }

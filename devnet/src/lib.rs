@@ -7,6 +7,7 @@
 //!   latest state a tx passes to be pooled;
 //! - [`mempool`] and [`coordinator`]: the bounded pool ordered by sender nonce, mining
 //!   (automine, interval, on demand), cheats as system txs, snapshots;
+//! - [`dump`]: state dumps in Anvil's format (dump, load), loaded as the pending cheats;
 //! - [`sequencing`]: pooled txs executed into a block (native txs filled or checked);
 //! - [`node`]: the validating ledger (every block validated before it counts), the clock and
 //!   base fee, the pending cheats ([`pending`]) and past-block state ([`history`]);
@@ -29,6 +30,7 @@
 pub mod admission;
 pub mod config;
 pub mod coordinator;
+pub mod dump;
 pub mod error;
 pub mod genesis;
 pub mod history;
@@ -45,7 +47,7 @@ pub mod wallet;
 pub use admission::{Admitted, Kind};
 pub use config::{ChainConfig, Config, MiningConfig, ServerConfig};
 pub use coordinator::{Coordinator, MiningMode};
-pub use error::{Dropped, NativeError, NodeError, SetupError, SubmitError};
+pub use error::{Dropped, NativeError, NodeError, SetupError, StateError, SubmitError};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};
 pub use node::{Node, chain_runtime};
 pub use sequencing::Mined;

@@ -169,6 +169,45 @@ impl<W> Mempool<W> {
         self.by_sender.iter().any(|(sender, txs)| txs.contains_key(&state_nonce(*sender)))
     }
 
+    /// Removes tx `hash` (returned, so its waiter can be told); a later nonce of its sender then
+    /// waits for the gap to fill again.
+    pub fn remove(&mut self, hash: &TxId) -> Option<Pooled<W>> {
+        if !self.hashes.remove(hash) {
+            return None;
+        }
+        let (sender, nonce) = self
+            .by_sender
+            .iter()
+            .find_map(|(sender, txs)| txs.iter().find(|(_, p)| p.tx.hash == *hash).map(|(n, _)| (*sender, *n)))?;
+        let txs = self.by_sender.get_mut(&sender)?;
+        let removed = txs.remove(&nonce);
+        if txs.is_empty() {
+            self.by_sender.remove(&sender);
+        }
+        removed
+    }
+
+    /// The pooled txs split as geth's `txpool_` methods show them: *pending* (ready: every nonce
+    /// from the sender's state nonce up to theirs is pooled) and *queued* (waiting on a gap),
+    /// each by sender in nonce order.
+    pub fn partition(&self, mut state_nonce: impl FnMut(Address) -> u64) -> (Vec<&Admitted>, Vec<&Admitted>) {
+        let (mut pending, mut queued) = (Vec::new(), Vec::new());
+        let mut senders: Vec<&Address> = self.by_sender.keys().collect();
+        senders.sort();
+        for sender in senders {
+            let mut next = state_nonce(*sender);
+            for (nonce, pooled) in &self.by_sender[sender] {
+                if *nonce == next {
+                    pending.push(&pooled.tx);
+                    next += 1;
+                } else {
+                    queued.push(&pooled.tx);
+                }
+            }
+        }
+        (pending, queued)
+    }
+
     /// Removes every tx (returned, so their waiters can be told).
     pub fn clear(&mut self) -> Vec<Pooled<W>> {
         self.hashes.clear();
@@ -191,6 +230,24 @@ mod tests {
             call: Call { caller, nonce, gas_limit: 21_000, max_fee_per_gas: fee, ..Call::default() },
             kind: crate::admission::Kind::Ethereum,
         }
+    }
+
+    #[test]
+    fn removing_a_tx_reopens_its_gap_and_partition_shows_it() {
+        let mut pool = Mempool::<()>::new(10);
+        let (first, second, other) = (tx(1, 0, 1), tx(1, 1, 1), tx(2, 5, 1));
+        for t in [&first, &second, &other] {
+            pool.insert(t.clone(), 0, None).unwrap();
+        }
+        let (pending, queued) = pool.partition(|_| 0);
+        assert_eq!(pending.iter().map(|t| t.hash).collect::<Vec<_>>(), [first.hash, second.hash]);
+        assert_eq!(queued.iter().map(|t| t.hash).collect::<Vec<_>>(), [other.hash]);
+        assert_eq!(pool.remove(&first.hash).map(|p| p.tx.hash), Some(first.hash));
+        assert!(pool.remove(&first.hash).is_none(), "removed once");
+        let (pending, queued) = pool.partition(|_| 0);
+        assert!(pending.is_empty());
+        assert_eq!(queued.len(), 2, "the sender's next nonce now waits on the gap");
+        assert_eq!(pool.len(), 2);
     }
 
     #[test]

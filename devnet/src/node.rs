@@ -49,6 +49,12 @@ pub struct Node {
     time_offset: i64,
     /// The cheats since the last block, waiting at the head of the next one (DESIGN §8).
     pending: PendingSystem,
+    /// What the next blocks name as their coinbase (`anvil_setCoinbase`).
+    coinbase: Address,
+    /// The next block's base fee, once (`anvil_setNextBlockBaseFeePerGas`).
+    next_base_fee: Option<u64>,
+    /// The next block's prevrandao, once (`hardhat_setPrevRandao`).
+    next_prevrandao: Option<B256>,
     /// The next block's timestamp, once (`evm_setNextBlockTimestamp`).
     next_timestamp: Option<u64>,
     _temp: Option<tempfile::TempDir>,
@@ -90,6 +96,9 @@ impl Node {
             numbers: std::collections::HashMap::new(),
             time_offset: 0,
             pending: PendingSystem::default(),
+            coinbase: Address::ZERO,
+            next_base_fee: None,
+            next_prevrandao: None,
             next_timestamp: None,
             _temp: temp,
         };
@@ -122,6 +131,7 @@ impl Node {
             gas_limit: self.config.gas_limit,
             base_fee: self.config.base_fee,
             blob_base_fee: 1,
+            coinbase: self.coinbase,
             ..Header::default()
         }
     }
@@ -145,6 +155,15 @@ impl Node {
     /// inspection, not for hot paths).
     pub fn outputs(&mut self) -> Result<Vec<(StateKey, Output)>, NodeError> {
         Ok(self.ledger.outputs()?)
+    }
+
+    /// Every written key's value at the tip, the pending cheats applied, in key order (what a
+    /// state dump lists).
+    pub fn tip_values(&mut self) -> Result<Vec<(StateKey, B256)>, NodeError> {
+        let mut values: std::collections::BTreeMap<StateKey, B256> =
+            self.ledger.outputs()?.into_iter().map(|(key, out)| (key, out.value)).collect();
+        values.extend(self.pending.writes());
+        Ok(values.into_iter().collect())
     }
 
     /// The chain's configuration.
@@ -179,6 +198,9 @@ impl Node {
 
     /// The base fee of the next block: EIP-1559 from the tip (a chain started at 0 stays at 0).
     pub fn next_base_fee(&self) -> u64 {
+        if let Some(fee) = self.next_base_fee {
+            return fee;
+        }
         let tip = self.tip();
         if self.config.base_fee == 0 {
             return 0;
@@ -209,12 +231,35 @@ impl Node {
         Ok(())
     }
 
+    /// Sets the gas limit of the next blocks (`evm_setBlockGasLimit`); a tx may not ask for more.
+    pub fn set_gas_limit(&mut self, gas_limit: u64) {
+        self.config.gas_limit = gas_limit;
+    }
+
+    /// Sets the coinbase the next blocks name (`anvil_setCoinbase`); fees are burned all the same
+    /// (DESIGN §3), so it changes what `COINBASE` reads, not balances.
+    pub fn set_coinbase(&mut self, coinbase: Address) {
+        self.coinbase = coinbase;
+    }
+
+    /// Sets the next block's base fee (`anvil_setNextBlockBaseFeePerGas`); later ones follow
+    /// EIP-1559 from it.
+    pub fn set_next_base_fee(&mut self, base_fee: u64) {
+        self.next_base_fee = Some(base_fee);
+    }
+
+    /// Sets the next block's prevrandao (`hardhat_setPrevRandao`).
+    pub fn set_next_prevrandao(&mut self, prevrandao: B256) {
+        self.next_prevrandao = Some(prevrandao);
+    }
+
     /// The header template of the next block.
     pub fn next_header(&self) -> Header {
         Header {
             number: self.ledger.len(),
             timestamp: self.next_timestamp(),
             base_fee: self.next_base_fee(),
+            prevrandao: self.next_prevrandao.unwrap_or_default(),
             ..self.template()
         }
     }
@@ -237,6 +282,8 @@ impl Node {
         self.numbers.insert(applied.hash, block.header.number);
         self.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
         self.next_timestamp = None;
+        self.next_base_fee = None;
+        self.next_prevrandao = None;
         Ok(Committed { header: block.header.clone(), hash: applied.hash, ids: applied.ids })
     }
 

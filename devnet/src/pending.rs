@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{B256, Bytes, keccak256};
-use manaflow_types::{Move, Outcome, Output, StateKey, SystemTx, Tx, TxId, sort_canonical};
+use manaflow_types::{Mark, Move, Outcome, Output, StateKey, SystemTx, Tx, TxId, sort_canonical};
 
 /// The cheats since the last block, merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,14 +50,23 @@ impl PendingSystem {
         Tx::System(self.tx(number)).id()
     }
 
-    /// The tx's outcome: the code its `c` writes deploy.
+    /// The tx's outcome: the code its `c` writes deploy (a `c` key set to the code it already
+    /// holds is a read, and deploys nothing).
     pub fn outcome(&self) -> Outcome {
-        Outcome { codes: self.codes.values().cloned().collect(), ..Outcome::system() }
+        let deployed =
+            |hash: &B256| self.writes.values().any(|m| m.mark == Mark::Code && m.is_write() && m.next == *hash);
+        let codes = self.codes.iter().filter(|(hash, _)| deployed(hash)).map(|(_, code)| code.clone()).collect();
+        Outcome { codes, ..Outcome::system() }
     }
 
     /// The output `key` has once the tx is applied, if the tx writes it (`id`: the tx's id).
     pub fn output(&self, key: &StateKey, id: TxId) -> Option<Output> {
         self.writes.get(key).map(|m| Output { intx: id, value: m.next })
+    }
+
+    /// Each key the tx writes with the value it leaves.
+    pub fn writes(&self) -> impl Iterator<Item = (StateKey, B256)> + '_ {
+        self.writes.iter().map(|(key, m)| (*key, m.next))
     }
 
     /// Code the tx deploys, by hash.

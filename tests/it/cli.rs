@@ -169,6 +169,34 @@ fn the_node_prints_anvils_banner_serves_json_rpc_and_stops_on_sigterm() {
 }
 
 #[test]
+fn dump_state_on_exit_and_load_state_at_start_carry_the_state_across_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let x = "0x5151515151515151515151515151515151515151";
+    let mut node = start_node(&["--port", "0", "--dump-state", file.to_str().unwrap()]);
+    let set = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"anvil_setBalance","params":["{x}","0x2a"]}}"#);
+    assert!(post(node.port, &set)["error"].is_null());
+    sigterm(&node.child);
+    assert!(node.child.wait().unwrap().success());
+    let dumped: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(dumped["accounts"][x]["balance"], "0x2a", "the pending cheat is in the dump");
+    assert_eq!(dumped["best_block_number"], 0);
+
+    let mut loaded = start_node(&["--port", "0", "--load-state", file.to_str().unwrap()]);
+    let get = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["{x}","latest"]}}"#);
+    assert_eq!(post(loaded.port, &get)["result"], "0x2a");
+    let number = post(loaded.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}"#);
+    assert_eq!(number["result"], "0x0", "a load mines nothing");
+    sigterm(&loaded.child);
+    assert!(loaded.child.wait().unwrap().success());
+
+    let out = manaflow().args(["--port", "0", "--load-state", "/nonexistent/state.json"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read the state file /nonexistent/state.json"), "{stderr}");
+}
+
+#[test]
 fn node_flags_set_the_chain_and_the_data_dir_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("chain");

@@ -1,13 +1,16 @@
 //! Anvil's dev methods (the table in [`crate::rpc::methods`] lists each under its `anvil_` and
 //! `hardhat_` names) and Hardhat's `evm_` methods: state cheats (each a system tx with its own
-//! moves, mined in a block of its own, so the UTXO set stays the single truth), mining control,
-//! snapshots, the clock and impersonation.
+//! moves, merged into the pending system tx the next block carries, so the UTXO set stays the
+//! single truth), mining control, snapshots, the clock, impersonation and the next blocks'
+//! settings (gas limit, coinbase, base fee, prevrandao).
 
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
 use manaflow_types::StateKey;
 use serde_json::{Value, json};
 
 use crate::coordinator::MiningMode;
+use crate::dump::StateDump;
+use crate::error::StateError;
 use crate::node::Node;
 use crate::rpc::Rpc;
 use crate::rpc::error::RpcError;
@@ -174,4 +177,102 @@ pub fn metadata(_rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
         "latestBlockNumber": node.height(),
         "latestBlockHash": tip.hash(),
     }))
+}
+
+/// `evm_setBlockGasLimit` (and `anvil_`/`hardhat_setBlockGasLimit`): the next blocks' gas limit;
+/// `true`.
+pub fn set_block_gas_limit(rpc: &Rpc, gas_limit: U256) -> Result<Value, RpcError> {
+    let gas_limit: u64 = gas_limit
+        .try_into()
+        .ok()
+        .filter(|gas| *gas >= 21_000)
+        .ok_or_else(|| RpcError::invalid_params(format!("gas limit {gas_limit}: give 21000 to 2^64 - 1")))?;
+    rpc.coordinator.set_gas_limit(gas_limit);
+    Ok(json!(true))
+}
+
+/// `anvil_setCoinbase`: the coinbase the next blocks name (what `COINBASE` reads; fees are
+/// burned whatever it is).
+pub fn set_coinbase(rpc: &Rpc, address: Address) -> Result<Value, RpcError> {
+    rpc.coordinator.with_node(|node| node.set_coinbase(address));
+    Ok(Value::Null)
+}
+
+/// `anvil_setNextBlockBaseFeePerGas`: the next block's base fee (later blocks follow EIP-1559
+/// from it).
+pub fn set_next_block_base_fee(rpc: &Rpc, base_fee: U256) -> Result<Value, RpcError> {
+    let base_fee: u64 = base_fee
+        .try_into()
+        .map_err(|_| RpcError::invalid_params(format!("base fee {base_fee} is above 2^64 - 1 wei")))?;
+    rpc.coordinator.with_node(|node| node.set_next_base_fee(base_fee));
+    Ok(Value::Null)
+}
+
+/// `hardhat_setPrevRandao` (and `anvil_setPrevRandao`): the next block's prevrandao; `true`.
+pub fn set_prev_randao(rpc: &Rpc, prevrandao: B256) -> Result<Value, RpcError> {
+    rpc.coordinator.with_node(|node| node.set_next_prevrandao(prevrandao));
+    Ok(json!(true))
+}
+
+/// `anvil_setMinGasPrice`: refused, as Anvil refuses it, since EIP-1559 prices every block by its
+/// base fee (use `anvil_setNextBlockBaseFeePerGas`).
+pub fn set_min_gas_price(_rpc: &Rpc, _gas_price: U256) -> Result<Value, RpcError> {
+    Err(RpcError::invalid_params(
+        "anvil_setMinGasPrice is not supported when EIP-1559 is active; use anvil_setNextBlockBaseFeePerGas",
+    ))
+}
+
+/// `anvil_autoImpersonateAccount`: every sender may send without a key (`true`), or only the
+/// accounts impersonated one by one (`false`).
+pub fn auto_impersonate(rpc: &Rpc, enabled: bool) -> Result<Value, RpcError> {
+    rpc.coordinator.impersonate_all(enabled);
+    Ok(Value::Null)
+}
+
+/// `anvil_setLoggingEnabled`: turns the node's request logging on or off (`RUST_LOG` still
+/// chooses the level).
+pub fn set_logging_enabled(rpc: &Rpc, enabled: bool) -> Result<Value, RpcError> {
+    rpc.logging.store(enabled, std::sync::atomic::Ordering::Release);
+    Ok(Value::Null)
+}
+
+/// `evm_setIntervalMining`: a block every `milliseconds` (Hardhat's unit), or, with 0, mining only
+/// on request.
+pub fn set_interval_mining_ms(rpc: &Rpc, milliseconds: u64) -> Result<Value, RpcError> {
+    let mode = match milliseconds {
+        0 => MiningMode::Manual,
+        ms => MiningMode::Interval(std::time::Duration::from_millis(ms)),
+    };
+    rpc.coordinator.set_mode(mode);
+    Ok(Value::Null)
+}
+
+/// `anvil_dumpState`: the latest state (pending cheats applied) in Anvil's format, as hex of
+/// gzipped JSON.
+pub fn dump_state(rpc: &Rpc) -> Result<Value, RpcError> {
+    let dump = rpc.coordinator.dump_state().map_err(RpcError::server)?;
+    Ok(json!(dump.to_gzip().map_err(RpcError::internal)?))
+}
+
+/// `anvil_loadState`: merges a dump (gzipped or plain JSON, as Anvil writes them) into the
+/// pending cheats the next block carries; `true`.
+pub fn load_state(rpc: &Rpc, state: Bytes) -> Result<Value, RpcError> {
+    let dump = StateDump::decode(&state).map_err(RpcError::invalid_params)?;
+    match rpc.coordinator.load_state(&dump) {
+        Ok(_) => Ok(json!(true)),
+        Err(e @ StateError::StorageWithoutAccount(_)) => Err(RpcError::invalid_params(e)),
+        Err(e) => Err(RpcError::server(e)),
+    }
+}
+
+/// `anvil_reset` (and `hardhat_reset`): back to a fresh genesis. Forking is not supported: a
+/// `forking` option is refused, naming it.
+pub fn reset(rpc: &Rpc, options: Option<Value>) -> Result<Value, RpcError> {
+    if let Some(forking) = options.as_ref().and_then(|o| o.get("forking")).filter(|f| !f.is_null()) {
+        return Err(RpcError::invalid_params(format!(
+            "forking is not supported by this devnet (got {forking}); call anvil_reset without it for a fresh genesis"
+        )));
+    }
+    rpc.coordinator.reset().map_err(RpcError::server)?;
+    Ok(Value::Null)
 }

@@ -30,7 +30,7 @@ use crate::rpc::error::RpcError;
 use crate::rpc::params::{Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, dev, eth, model, wallet};
+use crate::rpc::{Rpc, blocking, dev, eth, model, txpool, wallet};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -101,15 +101,27 @@ macro_rules! methods {
 }
 
 methods! {
+    "anvil_autoImpersonateAccount" (enabled: bool) => sync dev::auto_impersonate,
+    "anvil_dropAllTransactions" () => sync txpool::drop_all_transactions,
+    "anvil_dropTransaction" (tx_hash: B256) => sync txpool::drop_transaction,
+    "anvil_dumpState" () => blocking dev::dump_state,
     "anvil_getAutomine" () => sync dev::get_automine,
     "anvil_impersonateAccount" (address: Address) => sync dev::impersonate,
+    "anvil_loadState" (state: Bytes) => blocking dev::load_state,
     "anvil_metadata" () => read dev::metadata,
     "anvil_mine" (blocks: Option<U64>, interval: Option<U64>) => blocking dev::mine,
     "anvil_nodeInfo" () => read dev::node_info,
+    "anvil_reset" (options: Option<Value>) => blocking dev::reset,
     "anvil_setBalance" (address: Address, balance: U256) => blocking dev::set_balance,
+    "anvil_setBlockGasLimit" (gas_limit: U256) => sync dev::set_block_gas_limit,
     "anvil_setCode" (address: Address, code: Bytes) => blocking dev::set_code,
+    "anvil_setCoinbase" (address: Address) => sync dev::set_coinbase,
     "anvil_setIntervalMining" (seconds: u64) => sync dev::set_interval_mining,
+    "anvil_setLoggingEnabled" (enabled: bool) => sync dev::set_logging_enabled,
+    "anvil_setMinGasPrice" (gas_price: U256) => sync dev::set_min_gas_price,
+    "anvil_setNextBlockBaseFeePerGas" (base_fee: U256) => sync dev::set_next_block_base_fee,
     "anvil_setNonce" (address: Address, nonce: U256) => blocking dev::set_nonce,
+    "anvil_setPrevRandao" (prevrandao: B256) => sync dev::set_prev_randao,
     "anvil_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "anvil_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
     "eth_accounts" () => read eth::state::accounts,
@@ -133,6 +145,7 @@ methods! {
     "eth_getFilterChanges" (filter_id: U256) => blocking_read eth::logs::filter_changes,
     "eth_getFilterLogs" (filter_id: U256) => blocking_read eth::logs::filter_logs,
     "eth_getLogs" (filter: Filter) => blocking_read eth::logs::get_logs,
+    "eth_getRawTransactionByHash" (tx_hash: B256) => read eth::blocks::raw_tx_by_hash,
     "eth_getStorageAt" (address: Address, slot: U256, block: Option<BlockId>) => read eth::state::storage_at,
     "eth_getTransactionByBlockHashAndIndex" (block_hash: B256, index: U64) => read eth::blocks::tx_by_hash_and_index,
     "eth_getTransactionByBlockNumberAndIndex" (block: BlockNumberOrTag, index: U64)
@@ -164,17 +177,27 @@ methods! {
     "evm_mine" (timestamp_or_options: Option<Value>) => blocking dev::evm_mine,
     "evm_revert" (snapshot_id: U64) => sync dev::revert,
     "evm_setAutomine" (enabled: bool) => sync dev::set_automine,
+    "evm_setBlockGasLimit" (gas_limit: U256) => sync dev::set_block_gas_limit,
+    "evm_setIntervalMining" (milliseconds: u64) => sync dev::set_interval_mining_ms,
     "evm_setNextBlockTimestamp" (timestamp: Value) => sync dev::set_next_block_timestamp,
     "evm_snapshot" () => sync dev::snapshot,
+    "hardhat_dropTransaction" (tx_hash: B256) => sync txpool::drop_transaction,
     "hardhat_getAutomine" () => sync dev::get_automine,
     "hardhat_impersonateAccount" (address: Address) => sync dev::impersonate,
     "hardhat_metadata" () => read dev::metadata,
     "hardhat_mine" (blocks: Option<U64>, interval: Option<U64>) => blocking dev::mine,
     "hardhat_nodeInfo" () => read dev::node_info,
+    "hardhat_reset" (options: Option<Value>) => blocking dev::reset,
     "hardhat_setBalance" (address: Address, balance: U256) => blocking dev::set_balance,
+    "hardhat_setBlockGasLimit" (gas_limit: U256) => sync dev::set_block_gas_limit,
     "hardhat_setCode" (address: Address, code: Bytes) => blocking dev::set_code,
+    "hardhat_setCoinbase" (address: Address) => sync dev::set_coinbase,
     "hardhat_setIntervalMining" (seconds: u64) => sync dev::set_interval_mining,
+    "hardhat_setLoggingEnabled" (enabled: bool) => sync dev::set_logging_enabled,
+    "hardhat_setMinGasPrice" (gas_price: U256) => sync dev::set_min_gas_price,
+    "hardhat_setNextBlockBaseFeePerGas" (base_fee: U256) => sync dev::set_next_block_base_fee,
     "hardhat_setNonce" (address: Address, nonce: U256) => blocking dev::set_nonce,
+    "hardhat_setPrevRandao" (prevrandao: B256) => sync dev::set_prev_randao,
     "hardhat_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "hardhat_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
     "manaflow_getMoves" (tx_hash: B256) => read model::get_moves,
@@ -190,6 +213,9 @@ methods! {
     "net_peerCount" () => read eth::state::net_peer_count,
     "net_version" () => read eth::state::net_version,
     "personal_sign" (message: Bytes, address: Address) => read eth::send::personal_sign,
+    "txpool_content" () => sync txpool::content,
+    "txpool_inspect" () => sync txpool::inspect,
+    "txpool_status" () => sync txpool::status,
     "web3_clientVersion" () => read eth::state::client_version,
     "web3_sha3" (data: Bytes) => read eth::state::sha3,
 }

@@ -16,6 +16,7 @@ pub mod params;
 pub mod server;
 pub mod sign;
 pub mod subscriptions;
+pub mod txpool;
 pub mod wallet;
 
 use std::sync::Arc;
@@ -37,13 +38,21 @@ pub struct Rpc {
     pub accounts: Vec<DevAccount>,
     /// Installed filters.
     pub filters: Mutex<Filters>,
+    /// Whether requests are logged (`anvil_setLoggingEnabled`; on by default, `RUST_LOG` picks
+    /// the level).
+    pub logging: std::sync::atomic::AtomicBool,
 }
 
 impl Rpc {
     /// Handlers over `coordinator`.
     pub fn new(coordinator: Arc<Coordinator>) -> Self {
         let accounts = coordinator.node().accounts().to_vec();
-        Self { coordinator, accounts, filters: Mutex::new(Filters::default()) }
+        Self {
+            coordinator,
+            accounts,
+            filters: Mutex::new(Filters::default()),
+            logging: std::sync::atomic::AtomicBool::new(true),
+        }
     }
 
     /// Runs one method (params that are not an array are refused before the method is looked
@@ -103,12 +112,17 @@ pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
     };
     let params = request.remove("params").unwrap_or(Value::Null);
     let span = tracing::debug_span!("rpc", %method);
+    let logging = rpc.logging.load(std::sync::atomic::Ordering::Acquire);
     let result = {
         let _enter = span.enter();
-        tracing::trace!(?params, "request");
+        if logging {
+            tracing::trace!(?params, "request");
+        }
         rpc.call(&method, params).await
     };
-    if let Err(e) = &result {
+    if let Err(e) = &result
+        && logging
+    {
         tracing::debug!(%method, code = e.code, "error: {}", e.message);
     }
     (!is_notification).then(|| response(id, result))

@@ -123,6 +123,35 @@ pub struct NodeArgs {
     /// Print nothing but errors.
     #[arg(long)]
     pub silent: bool,
+    /// Write the latest state to FILE (Anvil's JSON format) when the node stops.
+    #[arg(long, value_name = "FILE")]
+    pub dump_state: Option<std::path::PathBuf>,
+    /// Load the state in FILE (Anvil's JSON format, plain or gzipped) at start, as the cheats the
+    /// first block carries.
+    #[arg(long, value_name = "FILE")]
+    pub load_state: Option<std::path::PathBuf>,
+    /// Both: load FILE at start if it exists, and write it when the node stops.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dump_state", "load_state"])]
+    pub state: Option<std::path::PathBuf>,
+    /// Also write the dump file every this many seconds (with --dump-state or --state).
+    #[arg(short = 's', long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub state_interval: Option<u64>,
+}
+
+impl NodeArgs {
+    /// The file to load the state from at start, if any (`--state` only when it exists).
+    pub fn state_to_load(&self) -> Option<&std::path::Path> {
+        match (&self.load_state, &self.state) {
+            (Some(path), _) => Some(path),
+            (None, Some(path)) if path.exists() => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The file to dump the state to, if any.
+    pub fn state_to_dump(&self) -> Option<&std::path::Path> {
+        self.dump_state.as_deref().or(self.state.as_deref())
+    }
 }
 
 fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {

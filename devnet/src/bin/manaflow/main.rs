@@ -6,6 +6,7 @@ mod banner;
 mod bench;
 mod cli;
 mod repl;
+mod state;
 
 use std::process::ExitCode;
 
@@ -31,15 +32,26 @@ fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
     let silent = config.silent;
     let banner_config = config.clone();
     let devnet = manaflow::spawn(config)?;
+    if let Some(path) = args.state_to_load() {
+        state::load(&devnet, path)?;
+    }
     if !silent {
         banner::print(&banner_config, &devnet);
     }
+    let dumper = match (args.state_to_dump(), args.state_interval) {
+        (Some(path), Some(seconds)) => Some(state::Periodic::start(&devnet, path, seconds)?),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(wait_for_signal())?;
     if !silent {
         // A harness may have stopped reading our stdout: a closed pipe is no reason to fail.
         use std::io::Write;
         let _ = writeln!(std::io::stdout(), "\nShutting down…");
+    }
+    drop(dumper);
+    if let Some(path) = args.state_to_dump() {
+        state::dump(&devnet, path)?;
     }
     devnet.shutdown();
     Ok(())

@@ -3,6 +3,7 @@
 
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{B256, U64};
+use manaflow_types::Tx;
 use serde_json::{Value, json};
 
 use crate::node::Node;
@@ -102,6 +103,20 @@ pub fn tx_by_hash(rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcErr
         },
         None => Ok(Value::Null),
     }
+}
+
+/// `eth_getRawTransactionByHash`: the signed bytes of a mined or pooled tx (for a native tx, its
+/// `0x4d` envelope with its moves); null when unknown or for a system tx, which has no envelope.
+pub fn raw_tx_by_hash(rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
+    if let Some(loc) = node.ledger().locate(&tx_hash) {
+        let block = node.ledger().block(loc.block).map_err(RpcError::internal)?;
+        return Ok(match block.txs.get(loc.index as usize) {
+            Some(Tx::Ethereum(eth)) => json!(eth.raw),
+            Some(Tx::Native(native)) => json!(alloy_primitives::Bytes::from(native.encode_2718())),
+            _ => Value::Null,
+        });
+    }
+    Ok(rpc.coordinator.pooled(&tx_hash).map_or(Value::Null, |tx| json!(tx.raw)))
 }
 
 /// `eth_getTransactionReceipt`: null until the tx is mined.
