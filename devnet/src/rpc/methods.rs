@@ -130,6 +130,8 @@ methods! {
     "eth_call" (transaction: TransactionRequest, block: Option<BlockId>) => blocking_read eth::call::call,
     "eth_chainId" () => read eth::state::chain_id,
     "eth_coinbase" () => read eth::state::coinbase,
+    "eth_createAccessList" (transaction: TransactionRequest, block: Option<BlockId>)
+        => blocking_read eth::access::create_access_list,
     "eth_estimateGas" (transaction: TransactionRequest, block: Option<BlockId>)
         => blocking_read eth::call::estimate_gas,
     "eth_feeHistory" (block_count: U64, newest_block: BlockNumberOrTag, reward_percentiles: Option<Vec<f64>>)
@@ -145,6 +147,7 @@ methods! {
     "eth_getFilterChanges" (filter_id: U256) => blocking_read eth::logs::filter_changes,
     "eth_getFilterLogs" (filter_id: U256) => blocking_read eth::logs::filter_logs,
     "eth_getLogs" (filter: Filter) => blocking_read eth::logs::get_logs,
+    "eth_getProof" (address: Address, storage_keys: Value, block: Option<Value>) => sync eth::access::get_proof,
     "eth_getRawTransactionByHash" (tx_hash: B256) => read eth::blocks::raw_tx_by_hash,
     "eth_getStorageAt" (address: Address, slot: U256, block: Option<BlockId>) => read eth::state::storage_at,
     "eth_getTransactionByBlockHashAndIndex" (block_hash: B256, index: U64) => read eth::blocks::tx_by_hash_and_index,

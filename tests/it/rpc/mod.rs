@@ -4,6 +4,7 @@
 //! balances to the wei, receipts, logs, errors (code, message, data) and the chain left unchanged
 //! by every refused request.
 
+mod access;
 mod cheats;
 mod concurrency;
 mod context;

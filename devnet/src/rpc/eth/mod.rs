@@ -3,6 +3,7 @@
 //! signing in [`send`]. Each method is a function taking its typed params; the table in
 //! [`crate::rpc::methods`] names them.
 
+pub mod access;
 pub mod blocks;
 pub mod call;
 pub mod logs;
