@@ -2,7 +2,7 @@
 //! each remembers the first block it has not reported yet. A filter not polled for five
 //! minutes is removed, as geth and Anvil do.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{B256, U256};
@@ -22,7 +22,8 @@ enum Kind {
     Blocks,
     Logs(Box<Filter>),
     /// The pooled txs already reported.
-    PendingTxs(HashSet<B256>),
+    /// From the pool's mark: every tx pooled since (mined at once or not).
+    PendingTxs(u64),
 }
 
 struct Installed {
@@ -62,10 +63,10 @@ impl Filters {
         self.install(Kind::Blocks, tip)
     }
 
-    /// A pending-tx filter, reporting txs pooled after `pooled` (the pool now). In automine a
-    /// tx is mined before it can be polled, so only manual or interval mining shows any.
-    pub fn install_pending(&mut self, pooled: Vec<B256>) -> U256 {
-        self.install(Kind::PendingTxs(pooled.into_iter().collect()), 0)
+    /// A pending-tx filter, reporting every tx pooled from the pool's mark `from` on, whether
+    /// automine mined it at once or not.
+    pub fn install_pending(&mut self, from: u64) -> U256 {
+        self.install(Kind::PendingTxs(from), 0)
     }
 
     /// Removes filter `id`; whether it existed.
@@ -89,7 +90,12 @@ impl Filters {
     }
 
     /// What happened since filter `id` was last polled.
-    pub fn changes(&mut self, node: &Node, id: U256, pooled: impl FnOnce() -> Vec<B256>) -> Result<Value, RpcError> {
+    pub fn changes(
+        &mut self,
+        node: &Node,
+        id: U256,
+        pooled_since: impl FnOnce(u64) -> (Vec<B256>, u64),
+    ) -> Result<Value, RpcError> {
         let tip = node.height();
         let installed = self.get(id)?;
         installed.polled = Instant::now();
@@ -101,8 +107,9 @@ impl Filters {
                     (from..=tip).map(|h| ChainBlock::read(node, h).map(|b| b.hash)).collect::<Result<Vec<_>, _>>()?;
                 Ok(json!(hashes))
             }
-            Kind::PendingTxs(reported) => {
-                let fresh: Vec<B256> = pooled().into_iter().filter(|hash| reported.insert(*hash)).collect();
+            Kind::PendingTxs(mark) => {
+                let (fresh, next) = pooled_since(*mark);
+                *mark = next;
                 Ok(json!(fresh))
             }
             Kind::Logs(filter) => {

@@ -1,4 +1,5 @@
-//! WebSocket subscriptions (`eth_subscribe` to `newHeads` or `logs`, `eth_unsubscribe`): the
+//! WebSocket subscriptions (`eth_subscribe` to `newHeads`, `logs` or `newPendingTransactions`,
+//! `eth_unsubscribe`): the
 //! methods a [`Session`] answers, one per connection, each subscription a task forwarding the
 //! coordinator's new blocks as `eth_subscription` notifications.
 //!
@@ -10,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::Filter;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
@@ -52,6 +53,8 @@ pub enum SubscriptionKind {
     NewHeads,
     /// The logs of each new block a filter matches.
     Logs,
+    /// The hash of each tx pooled (mined at once or not).
+    NewPendingTransactions,
 }
 
 /// `"newHeads"` or `"logs"`; anything but a string is missing, as it has always been.
@@ -61,8 +64,9 @@ impl FromParam for SubscriptionKind {
             Some(Value::String(kind)) => match kind.as_str() {
                 "newHeads" => Ok(Self::NewHeads),
                 "logs" => Ok(Self::Logs),
+                "newPendingTransactions" => Ok(Self::NewPendingTransactions),
                 other => Err(RpcError::invalid_params(format!(
-                    "subscription {other:?} is not supported; use \"newHeads\" or \"logs\""
+                    "subscription {other:?} is not supported; use \"newHeads\", \"logs\" or \"newPendingTransactions\""
                 ))),
             },
             _ => Err(RpcError::invalid_params(format!("param {} ({}) is missing", at.number, at.label()))),
@@ -87,6 +91,15 @@ pub fn subscribe(
     let subscription = match kind {
         SubscriptionKind::NewHeads => Subscription::NewHeads,
         SubscriptionKind::Logs => Subscription::Logs(Box::new(filter.read()?.unwrap_or_default())),
+        SubscriptionKind::NewPendingTransactions => {
+            session.last_id += 1;
+            let id = U256::from(session.last_id);
+            // Subscribed before answering, so no tx pooled after the answer is missed.
+            let pooled = rpc.coordinator.subscribe_pooled();
+            let task = tokio::spawn(forward_pooled(pooled, id, session.notify.clone()));
+            session.subscriptions.insert(id, task);
+            return Ok(json!(id));
+        }
     };
     session.last_id += 1;
     let id = U256::from(session.last_id);
@@ -141,6 +154,28 @@ async fn forward(
             if out.send(note.to_string()).is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// Forwards the hash of each tx pooled to subscription `id`.
+async fn forward_pooled(mut pooled: broadcast::Receiver<B256>, id: U256, out: mpsc::UnboundedSender<String>) {
+    loop {
+        let hash = match pooled.recv().await {
+            Ok(hash) => hash,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "a pending-tx subscriber fell behind; hashes were skipped");
+                continue;
+            }
+            Err(_) => return,
+        };
+        let note = json!({
+            "jsonrpc": "2.0",
+            "method": "eth_subscription",
+            "params": {"subscription": id, "result": hash},
+        });
+        if out.send(note.to_string()).is_err() {
+            return;
         }
     }
 }

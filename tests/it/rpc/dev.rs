@@ -397,6 +397,19 @@ async fn a_pending_transaction_filter_reports_pooled_txs() {
 }
 
 #[tokio::test]
+async fn a_pending_transaction_filter_reports_txs_automine_mined_at_once() {
+    let devnet = start();
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    let id = p.new_pending_transactions_filter(false).await.unwrap();
+    let first = send_ok(&p, TransactionRequest::default().from(a).to(b).value(U256::from(1u64))).await;
+    let second = send_ok(&p, TransactionRequest::default().from(a).to(b).value(U256::from(2u64))).await;
+    let changes = p.get_filter_changes::<B256>(id).await.unwrap();
+    assert_eq!(changes, vec![first.transaction_hash, second.transaction_hash], "mined, yet each was pooled");
+    assert!(p.get_filter_changes::<B256>(id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn interval_mining_mines_on_its_own_and_stops_when_asked() {
     let interval = std::time::Duration::from_millis(100);
     let devnet = start_with(manaflow::Config::test().with_block_time(interval));

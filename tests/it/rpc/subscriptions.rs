@@ -1,4 +1,5 @@
-//! `eth_subscribe` over WebSocket through alloy's WS provider: `newHeads` and `logs`.
+//! `eth_subscribe` over WebSocket through alloy's WS provider: `newHeads`, `logs` and
+//! `newPendingTransactions`.
 
 use std::time::Duration;
 
@@ -37,6 +38,24 @@ async fn new_heads_delivers_each_mined_block() {
     let header = tokio::time::timeout(WAIT, heads.recv()).await.expect("a head in time").expect("a header");
     assert_eq!(Some(header.hash), receipt.block_hash);
     assert_eq!(header.gas_used, 21_000);
+}
+
+#[tokio::test]
+async fn new_pending_transactions_delivers_every_pooled_tx_automine_or_not() {
+    let devnet = start();
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    let ws = ProviderBuilder::new().connect_ws(WsConnect::new(devnet.ws_url())).await.expect("a WebSocket");
+    let mut pending = ws.subscribe_pending_transactions().await.expect("eth_subscribe newPendingTransactions");
+    let mined = send_ok(&p, alloy_rpc_types_eth::TransactionRequest::default().from(a).to(b)).await;
+    let hash = tokio::time::timeout(WAIT, pending.recv()).await.expect("a hash in time").expect("a hash");
+    assert_eq!(hash, mined.transaction_hash, "automine mined it, and it was announced as pooled");
+
+    let _: Value = rpc(&p, "evm_setAutomine", json!([false])).await;
+    let pooled =
+        p.send_transaction(alloy_rpc_types_eth::TransactionRequest::default().from(a).to(b)).await.expect("pooled");
+    let hash = tokio::time::timeout(WAIT, pending.recv()).await.expect("a hash in time").expect("a hash");
+    assert_eq!(hash, *pooled.tx_hash());
 }
 
 #[tokio::test]

@@ -57,7 +57,7 @@ pub fn new_block_filter(rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
 
 /// `eth_newPendingTransactionFilter`: installs a filter of newly pooled tx hashes; its id.
 pub fn new_pending_transaction_filter(rpc: &Rpc, _node: &Node) -> Result<Value, RpcError> {
-    Ok(json!(rpc.filters.lock().install_pending(rpc.coordinator.pooled_hashes())))
+    Ok(json!(rpc.filters.lock().install_pending(rpc.coordinator.pooled_mark())))
 }
 
 /// `eth_uninstallFilter`: whether the filter existed.
@@ -67,7 +67,7 @@ pub fn uninstall_filter(rpc: &Rpc, _node: &Node, filter_id: U256) -> Result<Valu
 
 /// `eth_getFilterChanges`: what happened since the filter was last polled.
 pub fn filter_changes(rpc: &Rpc, node: &Node, filter_id: U256) -> Result<Value, RpcError> {
-    rpc.filters.lock().changes(node, filter_id, || rpc.coordinator.pooled_hashes())
+    rpc.filters.lock().changes(node, filter_id, |from| rpc.coordinator.pooled_since(from))
 }
 
 /// `eth_getFilterLogs`: every log a log filter matches.

@@ -17,6 +17,8 @@ use manaflow_types::{Block, StateKey, TxId};
 use parking_lot::{Condvar, Mutex, RwLock, RwLockUpgradableReadGuard};
 use tokio::sync::{broadcast, oneshot};
 
+mod pool;
+
 use crate::admission::{Admitted, admit, precheck};
 use crate::config::Config;
 use crate::dump::StateDump;
@@ -24,6 +26,7 @@ use crate::error::{Dropped, NodeError, SetupError, StateError, SubmitError};
 use crate::mempool::{Mempool, Pooled};
 use crate::node::{Committed, Node, NodeSnapshot};
 use crate::sequencing::Refusal;
+use pool::PooledLog;
 
 /// When blocks are mined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +106,10 @@ pub struct Coordinator {
     signal: Mutex<bool>,
     stop: AtomicBool,
     blocks: broadcast::Sender<Arc<NewBlock>>,
+    /// Every tx pooled, as it is pooled (`newPendingTransactions`).
+    pooled_feed: broadcast::Sender<TxId>,
+    /// The txs pooled lately, numbered in order, for pending-tx filters (`pool::PooledLog`).
+    pooled_log: Mutex<PooledLog>,
     snapshots: Mutex<Vec<NodeSnapshot>>,
     impersonated: Mutex<HashSet<Address>>,
     /// The chain id txs must carry.
@@ -133,6 +140,7 @@ impl Coordinator {
         let (chain_id, gas_limit) = (config.chain.chain_id, config.chain.gas_limit);
         let node = Node::open(config.chain)?;
         let (blocks, _) = broadcast::channel(1024);
+        let (pooled_feed, _) = broadcast::channel(4096);
         let coordinator = Arc::new(Self {
             node: RwLock::new(node),
             pool: Mutex::new(Mempool::new(capacity)),
@@ -141,6 +149,8 @@ impl Coordinator {
             signal: Mutex::new(false),
             stop: AtomicBool::new(false),
             blocks,
+            pooled_feed,
+            pooled_log: Mutex::new(PooledLog::default()),
             snapshots: Mutex::new(Vec::new()),
             impersonated: Mutex::new(HashSet::new()),
             chain_id,
@@ -244,6 +254,7 @@ impl Coordinator {
             (None, None)
         };
         let inserted = self.pool.lock().insert(tx, state_nonce, waiter)?;
+        self.record_pooled(hash);
         if let Some(old) = inserted.replaced
             && let Some(waiter) = old.waiter
         {
@@ -392,39 +403,6 @@ impl Coordinator {
             }
             refusals.push_back((tx.hash, error.clone()));
         }
-    }
-
-    /// Removes pooled tx `hash` (`anvil_dropTransaction`); its waiting sender is told. Returns
-    /// whether it was pooled.
-    pub fn drop_tx(&self, hash: &TxId) -> bool {
-        let removed = self.pool.lock().remove(hash);
-        match removed {
-            Some(pooled) => {
-                if let Some(waiter) = pooled.waiter {
-                    let _ = waiter.send(Err(Dropped::Removed));
-                }
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Empties the pool (`anvil_dropAllTransactions`); waiting senders are told.
-    pub fn drop_all_txs(&self) {
-        for pooled in self.pool.lock().clear() {
-            if let Some(waiter) = pooled.waiter {
-                let _ = waiter.send(Err(Dropped::Removed));
-            }
-        }
-    }
-
-    /// The pooled txs as geth's `txpool_` methods show them: (pending, queued), each by sender
-    /// in nonce order (see [`Mempool::partition`]).
-    pub fn pool_content(&self) -> (Vec<Admitted>, Vec<Admitted>) {
-        let node = self.node.read();
-        let pool = self.pool.lock();
-        let (pending, queued) = pool.partition(|sender| node.nonce(sender).unwrap_or_default());
-        (pending.into_iter().cloned().collect(), queued.into_iter().cloned().collect())
     }
 
     /// `sender`'s pooled txs, in nonce order.
