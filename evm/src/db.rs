@@ -98,7 +98,10 @@ impl DatabaseRef for ViewDb<'_> {
         if let Some(code) = analyzed::get(&code_hash) {
             return Ok(code);
         }
-        let code = Bytecode::new_raw(self.view.code(&code_hash)?);
+        // Code that is neither valid EOF-prefixed nor a well-formed delegation (as a cheat can
+        // set) runs as legacy bytes rather than stopping the node.
+        let raw = self.view.code(&code_hash)?;
+        let code = Bytecode::new_raw_checked(raw.clone()).unwrap_or_else(|_| Bytecode::new_legacy(raw));
         analyzed::insert(code_hash, code.clone());
         Ok(code)
     }

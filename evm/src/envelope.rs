@@ -83,6 +83,7 @@ fn decode_checked(raw: &[u8], chain_id: u64) -> Result<(TxEnvelope, B256), Envel
         TxEnvelope::Legacy(tx) => tx.tx().signature_hash(),
         TxEnvelope::Eip2930(tx) => tx.tx().signature_hash(),
         TxEnvelope::Eip1559(tx) => tx.tx().signature_hash(),
+        TxEnvelope::Eip7702(tx) => tx.tx().signature_hash(),
         other => return Err(EnvelopeError::UnsupportedType { ty: other.ty(), name: "unsupported" }),
     };
     Ok((envelope, prehash))
@@ -93,10 +94,8 @@ fn decode_checked(raw: &[u8], chain_id: u64) -> Result<(TxEnvelope, B256), Envel
 pub fn decode_envelope(raw: &[u8]) -> Result<TxEnvelope, EnvelopeError> {
     use alloy_eips::eip2718::Decodable2718;
     // Types this chain does not support are refused by name, whatever their contents.
-    match raw.first() {
-        Some(3) => return Err(EnvelopeError::UnsupportedType { ty: 3, name: "EIP-4844 blob transaction" }),
-        Some(4) => return Err(EnvelopeError::UnsupportedType { ty: 4, name: "EIP-7702 set-code transaction" }),
-        _ => {}
+    if raw.first() == Some(&3) {
+        return Err(EnvelopeError::UnsupportedType { ty: 3, name: "EIP-4844 blob transaction" });
     }
     let mut buf = raw;
     let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| EnvelopeError::Decode(e.to_string()))?;
@@ -104,7 +103,7 @@ pub fn decode_envelope(raw: &[u8]) -> Result<TxEnvelope, EnvelopeError> {
         return Err(EnvelopeError::Decode(format!("{} trailing bytes after the transaction", buf.len())));
     }
     match envelope.ty() {
-        0..=2 => Ok(envelope),
+        0..=2 | 4 => Ok(envelope),
         ty => Err(EnvelopeError::UnsupportedType { ty, name: "unsupported" }),
     }
 }
@@ -133,6 +132,7 @@ pub fn envelope_call(tx: &TxEnvelope, sender: Address) -> Call {
         nonce: tx.nonce(),
         chain_id: tx.chain_id(),
         access_list: tx.access_list().cloned().unwrap_or_default(),
+        authorization_list: tx.authorization_list().map(<[_]>::to_vec).unwrap_or_default(),
     }
 }
 
@@ -150,5 +150,6 @@ pub fn native_call(tx: &NativeTx, sender: Address) -> Call {
         nonce: tx.call.nonce,
         chain_id: Some(tx.call.chain_id),
         access_list: Default::default(),
+        authorization_list: Vec::new(),
     }
 }

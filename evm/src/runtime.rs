@@ -72,7 +72,7 @@ impl std::str::FromStr for Hardfork {
 
 /// The call as revm's tx environment (for comparing with revm itself).
 pub fn tx_env(call: &Call) -> TxEnv {
-    TxEnv {
+    let mut env = TxEnv {
         tx_type: call.tx_type,
         caller: call.caller,
         gas_limit: call.gas_limit,
@@ -88,7 +88,11 @@ pub fn tx_env(call: &Call) -> TxEnv {
         chain_id: call.chain_id,
         access_list: call.access_list.clone(),
         ..TxEnv::default()
+    };
+    if !call.authorization_list.is_empty() {
+        env.set_signed_authorization(call.authorization_list.clone());
     }
+    env
 }
 
 /// revm, configured for one hardfork, producing move sets; with a guest VM, contracts whose code

@@ -2,6 +2,7 @@
 //! its outcome and move set. The EVM and the WASM runtime produce the same kind of moves.
 
 use alloy_eips::eip2930::AccessList;
+use alloy_eips::eip7702::SignedAuthorization;
 use alloy_primitives::{Address, Bytes, Log, U256};
 use thiserror::Error;
 
@@ -13,7 +14,7 @@ use crate::state::{MissingState, StateView};
 /// What a tx asks a runtime to do, its sender already recovered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Call {
-    /// EIP-2718 type (0 legacy, 1 EIP-2930, 2 EIP-1559).
+    /// EIP-2718 type (0 legacy, 1 EIP-2930, 2 EIP-1559, 4 EIP-7702).
     pub tx_type: u8,
     /// The sender.
     pub caller: Address,
@@ -35,6 +36,9 @@ pub struct Call {
     pub chain_id: Option<u64>,
     /// EIP-2930 access list.
     pub access_list: AccessList,
+    /// EIP-7702 authorizations (type 4 only): each sets its authority's code to a delegation to
+    /// an address, or is skipped if invalid, as the EIP says.
+    pub authorization_list: Vec<SignedAuthorization>,
 }
 
 impl Call {

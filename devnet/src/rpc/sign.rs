@@ -1,7 +1,7 @@
 //! Signing with the dev accounts' keys: messages (`personal_sign`, `eth_sign`, EIP-191), typed
 //! data (`eth_signTypedData_v4`, EIP-712) and the txs of `eth_sendTransaction`.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxEnvelope, TxLegacy};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxEnvelope, TxLegacy};
 use alloy_dyn_abi::TypedData;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, Signature, eip191_hash_message};
@@ -55,6 +55,8 @@ pub enum UnsignedTx {
     Eip2930(TxEip2930),
     /// Type 2.
     Eip1559(TxEip1559),
+    /// Type 4 (EIP-7702).
+    Eip7702(TxEip7702),
 }
 
 impl UnsignedTx {
@@ -64,6 +66,7 @@ impl UnsignedTx {
             Self::Legacy(tx) => tx.signature_hash(),
             Self::Eip2930(tx) => tx.signature_hash(),
             Self::Eip1559(tx) => tx.signature_hash(),
+            Self::Eip7702(tx) => tx.signature_hash(),
         }
     }
 
@@ -73,6 +76,7 @@ impl UnsignedTx {
             Self::Legacy(tx) => tx.into_signed(signature).into(),
             Self::Eip2930(tx) => tx.into_signed(signature).into(),
             Self::Eip1559(tx) => tx.into_signed(signature).into(),
+            Self::Eip7702(tx) => tx.into_signed(signature).into(),
         };
         Bytes::from(envelope.encoded_2718())
     }

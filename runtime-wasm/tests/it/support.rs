@@ -57,6 +57,7 @@ impl Sandbox {
             nonce: self.nonces.get(&from).copied().unwrap_or(0),
             chain_id: Some(CHAIN_ID),
             access_list: Default::default(),
+            authorization_list: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@ mod context;
 mod contracts;
 mod create2;
 mod dev;
+mod eip7702;
 mod errors;
 mod native;
 mod restart;

@@ -19,7 +19,10 @@ pub fn request_call(node: &Node, request: &TransactionRequest, height: u64) -> R
     let nonce = node.nonce_at(caller, height).map_err(RpcError::internal)?;
     let max_fee = request.max_fee_per_gas.or(request.gas_price).unwrap_or_default();
     let tip = request.max_priority_fee_per_gas;
-    let tx_type = if request.max_fee_per_gas.is_some() || tip.is_some() {
+    let authorizations = request.authorization_list.clone().unwrap_or_default();
+    let tx_type = if !authorizations.is_empty() {
+        4
+    } else if request.max_fee_per_gas.is_some() || tip.is_some() {
         2
     } else if request.access_list.is_some() {
         1
@@ -37,10 +40,11 @@ pub fn request_call(node: &Node, request: &TransactionRequest, height: u64) -> R
         input: request.input.input().cloned().unwrap_or_default(),
         gas_limit: request.gas.unwrap_or(node.config().gas_limit).min(node.config().gas_limit),
         max_fee_per_gas: max_fee.max(tip.unwrap_or_default()),
-        max_priority_fee_per_gas: if tx_type == 2 { Some(tip.unwrap_or_default()) } else { None },
+        max_priority_fee_per_gas: if tx_type >= 2 { Some(tip.unwrap_or_default()) } else { None },
         nonce,
         chain_id: Some(node.chain_id()),
         access_list: request.access_list.clone().unwrap_or_default(),
+        authorization_list: authorizations,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Sending and signing: raw signed txs, txs the node signs for its dev accounts (or marks for
 //! an impersonated sender), and messages and EIP-712 typed data signed with a dev key.
 
-use alloy_consensus::{TxEip1559, TxEip2930, TxLegacy};
+use alloy_consensus::{TxEip1559, TxEip2930, TxEip7702, TxLegacy};
 use alloy_primitives::{Address, Bytes, TxKind};
 use alloy_rpc_types_eth::TransactionRequest;
 use manaflow_evm::impersonation_signature;
@@ -67,6 +67,27 @@ pub async fn send_transaction(rpc: &Rpc, request: TransactionRequest) -> Result<
                 access_list: access_list.clone(),
                 input,
             }),
+            (None, access_list) if !call.authorization_list.is_empty() => {
+                let tip = request.max_priority_fee_per_gas.unwrap_or(DEFAULT_PRIORITY_FEE);
+                let max_fee = request.max_fee_per_gas.unwrap_or(fees::max_fee(node.next_base_fee(), tip));
+                let TxKind::Call(to) = to else {
+                    return Err(RpcError::invalid_params(
+                        "an EIP-7702 transaction cannot create a contract: give a `to` address",
+                    ));
+                };
+                UnsignedTx::Eip7702(TxEip7702 {
+                    chain_id,
+                    nonce,
+                    gas_limit,
+                    max_fee_per_gas: max_fee,
+                    max_priority_fee_per_gas: tip.min(max_fee),
+                    to,
+                    value,
+                    access_list: access_list.clone().unwrap_or_default(),
+                    authorization_list: call.authorization_list.clone(),
+                    input,
+                })
+            }
             (None, access_list) => {
                 let tip = request.max_priority_fee_per_gas.unwrap_or(DEFAULT_PRIORITY_FEE);
                 let max_fee = request.max_fee_per_gas.unwrap_or(fees::max_fee(node.next_base_fee(), tip));
