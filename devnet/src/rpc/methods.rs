@@ -137,6 +137,7 @@ methods! {
     "eth_feeHistory" (block_count: U64, newest_block: BlockNumberOrTag, reward_percentiles: Option<Vec<f64>>)
         => blocking_read eth::call::fee_history,
     "eth_gasPrice" () => read eth::state::gas_price,
+    "eth_getAccount" (address: Address, block: Option<BlockId>) => blocking eth::state::get_account,
     "eth_getBalance" (address: Address, block: Option<BlockId>) => read eth::state::balance,
     "eth_getBlockByHash" (block_hash: B256, full_transactions: Option<bool>) => read eth::blocks::by_hash,
     "eth_getBlockByNumber" (block: BlockNumberOrTag, full_transactions: Option<bool>) => read eth::blocks::by_number,

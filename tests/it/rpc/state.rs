@@ -105,3 +105,36 @@ async fn anvil_reset_returns_to_a_fresh_genesis() {
         send_ok(&p, alloy_rpc_types_eth::TransactionRequest::default().from(a).to(b).value(U256::from(1u64))).await;
     assert_eq!(receipt.block_number, Some(1));
 }
+
+#[tokio::test]
+async fn eth_get_account_gives_balance_nonce_code_hash_and_the_storage_trie_root() {
+    let devnet = start();
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    let token = deploy_token(&p, a).await;
+    token_transfer(&p, token, a, b, 1234).await;
+
+    let account: Value = rpc(&p, "eth_getAccount", json!([token, "latest"])).await;
+    let code = p.get_code_at(token).await.unwrap();
+    assert_eq!(account["codeHash"], json!(alloy_primitives::keccak256(&code)));
+    assert_eq!(account["nonce"], "0x1");
+    // The trie root of the token's non-zero slots (OpenZeppelin's layout: two balances, the
+    // total supply at 2, the short name and symbol at 3 and 4), as Ethereum would commit to them.
+    let mut storage = Vec::new();
+    let slots = [2u8, 3, 4].map(B256::with_last_byte);
+    for slot in [erc20_balance_slot(a), erc20_balance_slot(b)].into_iter().chain(slots) {
+        let value = p.get_storage_at(token, U256::from_be_bytes(slot.0)).await.unwrap();
+        assert!(!value.is_zero());
+        storage.push((slot, value));
+    }
+    assert_eq!(account["storageRoot"], json!(alloy_trie::root::storage_root_unhashed(storage)));
+
+    let plain: Value = rpc(&p, "eth_getAccount", json!([b, "latest"])).await;
+    assert_eq!(plain["balance"], json!(balance(&p, b).await));
+    assert_eq!(plain["codeHash"], json!(alloy_primitives::KECCAK256_EMPTY));
+    assert_eq!(plain["storageRoot"], json!(alloy_trie::EMPTY_ROOT_HASH));
+    // At genesis the token did not exist.
+    let before: Value = rpc(&p, "eth_getAccount", json!([token, "0x0"])).await;
+    assert_eq!(before["storageRoot"], json!(alloy_trie::EMPTY_ROOT_HASH));
+    assert_eq!(before["nonce"], "0x0");
+}

@@ -134,3 +134,35 @@ pub fn storage_at(
     let height = height_of(node, block)?;
     node.storage_at(address, B256::from(slot), height).map(|v| json!(v)).map_err(RpcError::internal)
 }
+
+/// `eth_getAccount`: `address`'s balance, nonce, code hash and storage root after `block`. The
+/// storage root is the Merkle-Patricia root Ethereum would give the account's storage, computed
+/// from its slots in the UTXO set (a scan of the set: this chain commits to its state with a
+/// multiset hash, not a trie).
+pub fn get_account(rpc: &Rpc, address: Address, block: Option<BlockId>) -> Result<Value, RpcError> {
+    rpc.coordinator.with_node(|node| {
+        let height = height_of(node, block)?;
+        let slots: Vec<B256> = node
+            .tip_values()
+            .map_err(RpcError::internal)?
+            .into_iter()
+            .filter(|(key, _)| key.addr == address && key.mark == manaflow_types::Mark::Storage)
+            .map(|(key, _)| key.slot)
+            .collect();
+        let mut storage = Vec::with_capacity(slots.len());
+        for slot in slots {
+            let value = node.storage_at(address, slot, height).map_err(RpcError::internal)?;
+            if !value.is_zero() {
+                storage.push((slot, U256::from_be_bytes(value.0)));
+            }
+        }
+        let code = node.code_at(address, height).map_err(RpcError::internal)?;
+        let code_hash = if code.is_empty() { alloy_primitives::KECCAK256_EMPTY } else { keccak256(&code) };
+        Ok(json!({
+            "balance": node.balance_at(address, height).map_err(RpcError::internal)?,
+            "nonce": U64::from(node.nonce_at(address, height).map_err(RpcError::internal)?),
+            "codeHash": code_hash,
+            "storageRoot": alloy_trie::root::storage_root_unhashed(storage),
+        }))
+    })
+}
