@@ -151,6 +151,18 @@ impl<'a> OverlayView<'a> {
     }
 }
 
+impl OverlayView<'_> {
+    /// Sets `key`'s output outright (a simulation's state override).
+    pub fn set(&mut self, key: StateKey, output: Output) {
+        self.writes.insert(key, output);
+    }
+
+    /// Makes `code` readable by its hash (a simulation's code override).
+    pub fn add_code(&mut self, code: Bytes) {
+        self.codes.insert(alloy_primitives::keccak256(&code), code);
+    }
+}
+
 impl StateView for OverlayView<'_> {
     fn output(&self, key: &StateKey) -> Result<Output, MissingState> {
         match self.writes.get(key) {

@@ -173,6 +173,8 @@ methods! {
     "eth_sign" (address: Address, message: Bytes) => read eth::send::sign,
     "eth_signTypedData" (address: Address, typed_data: Value) => read eth::send::sign_typed,
     "eth_signTypedData_v4" (address: Address, typed_data: Value) => read eth::send::sign_typed,
+    "eth_simulateV1" (payload: alloy_rpc_types_eth::simulate::SimulatePayload, block: Option<BlockId>)
+        => blocking_read eth::simulate::simulate_v1,
     "eth_subscribe" (subscription_kind: SubscriptionKind, filter: Lazy<Filter>) => session subscriptions::subscribe,
     "eth_syncing" () => read eth::state::syncing,
     "eth_uninstallFilter" (filter_id: U256) => read eth::logs::uninstall_filter,

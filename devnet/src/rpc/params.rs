@@ -129,7 +129,8 @@ required!(
     BlockId,
     BlockNumberOrTag,
     TransactionRequest,
-    Filter
+    Filter,
+    alloy_rpc_types_eth::simulate::SimulatePayload
 );
 
 /// A param kept as given and read only when the handler asks (`eth_subscribe` reads its filter

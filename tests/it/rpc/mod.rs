@@ -18,6 +18,7 @@ mod restart;
 mod reverts;
 mod settings;
 mod signing;
+mod simulate;
 mod state;
 mod subscriptions;
 mod support;

@@ -8,6 +8,7 @@ pub mod blocks;
 pub mod call;
 pub mod logs;
 pub mod send;
+pub mod simulate;
 pub mod state;
 
 pub use call::{estimate, exec_error, request_call};
