@@ -67,41 +67,42 @@ pub async fn send_transaction(rpc: &Rpc, request: TransactionRequest) -> Result<
                 access_list: access_list.clone(),
                 input,
             }),
-            (None, access_list) if !call.authorization_list.is_empty() => {
-                let tip = request.max_priority_fee_per_gas.unwrap_or(DEFAULT_PRIORITY_FEE);
-                let max_fee = request.max_fee_per_gas.unwrap_or(fees::max_fee(node.next_base_fee(), tip));
-                let TxKind::Call(to) = to else {
-                    return Err(RpcError::invalid_params(
-                        "an EIP-7702 transaction cannot create a contract: give a `to` address",
-                    ));
-                };
-                UnsignedTx::Eip7702(TxEip7702 {
-                    chain_id,
-                    nonce,
-                    gas_limit,
-                    max_fee_per_gas: max_fee,
-                    max_priority_fee_per_gas: tip.min(max_fee),
-                    to,
-                    value,
-                    access_list: access_list.clone().unwrap_or_default(),
-                    authorization_list: call.authorization_list.clone(),
-                    input,
-                })
-            }
             (None, access_list) => {
                 let tip = request.max_priority_fee_per_gas.unwrap_or(DEFAULT_PRIORITY_FEE);
                 let max_fee = request.max_fee_per_gas.unwrap_or(fees::max_fee(node.next_base_fee(), tip));
-                UnsignedTx::Eip1559(TxEip1559 {
-                    chain_id,
-                    nonce,
-                    gas_limit,
-                    max_fee_per_gas: max_fee,
-                    max_priority_fee_per_gas: tip.min(max_fee),
-                    to,
-                    value,
-                    access_list: access_list.clone().unwrap_or_default(),
-                    input,
-                })
+                let (max_priority_fee_per_gas, access_list) =
+                    (tip.min(max_fee), access_list.clone().unwrap_or_default());
+                if call.authorization_list.is_empty() {
+                    UnsignedTx::Eip1559(TxEip1559 {
+                        chain_id,
+                        nonce,
+                        gas_limit,
+                        max_fee_per_gas: max_fee,
+                        max_priority_fee_per_gas,
+                        to,
+                        value,
+                        access_list,
+                        input,
+                    })
+                } else {
+                    let TxKind::Call(to) = to else {
+                        return Err(RpcError::invalid_params(
+                            "an EIP-7702 transaction cannot create a contract: give a `to` address",
+                        ));
+                    };
+                    UnsignedTx::Eip7702(TxEip7702 {
+                        chain_id,
+                        nonce,
+                        gas_limit,
+                        max_fee_per_gas: max_fee,
+                        max_priority_fee_per_gas,
+                        to,
+                        value,
+                        access_list,
+                        authorization_list: call.authorization_list.clone(),
+                        input,
+                    })
+                }
             }
         })
     })?;
