@@ -90,7 +90,11 @@ async fn an_unsubscribed_subscription_gets_nothing_more() {
     let p = provider(&devnet, 0);
     let ws = ProviderBuilder::new().connect_ws(WsConnect::new(devnet.ws_url())).await.expect("a WebSocket");
     let mut heads = ws.subscribe_blocks().await.expect("newHeads");
-    ws.unsubscribe(*heads.local_id()).await.expect("eth_unsubscribe");
+    // A plain request that waits for its answer: alloy's own `unsubscribe` does not wait, and its
+    // late answer can land on the next request's id. The server numbers a connection's
+    // subscriptions from 1.
+    let removed: bool = ws.raw_request("eth_unsubscribe".into(), json!(["0x1"])).await.expect("eth_unsubscribe");
+    assert!(removed, "the connection's first subscription existed");
     let _: Value = rpc(&p, "evm_mine", json!([])).await;
     let nothing = tokio::time::timeout(Duration::from_millis(300), heads.recv()).await;
     assert!(!matches!(nothing, Ok(Ok(_))), "no head after eth_unsubscribe: {nothing:?}");
