@@ -33,21 +33,22 @@ pub struct DbError(#[from] pub MissingState);
 
 impl revm::database_interface::DBErrorMarker for DbError {}
 
-/// The database revm runs against.
-pub(crate) struct ViewDb<'a> {
+/// The database revm runs against: a state view, with the outputs each load found (opaque; it
+/// appears in [`crate::EvmContext`], the context inspectors see).
+pub struct ViewDb<'a> {
     view: &'a dyn StateView,
     chain: &'a dyn ChainContext,
     header: &'a Header,
-    pub loads: RefCell<Loads>,
+    pub(crate) loads: RefCell<Loads>,
 }
 
 impl<'a> ViewDb<'a> {
-    pub fn new(view: &'a dyn StateView, chain: &'a dyn ChainContext, header: &'a Header) -> Self {
+    pub(crate) fn new(view: &'a dyn StateView, chain: &'a dyn ChainContext, header: &'a Header) -> Self {
         Self { view, chain, header, loads: RefCell::default() }
     }
 
     /// The output of `key`, as the view has it.
-    pub fn output(&self, key: &StateKey) -> Result<Output, DbError> {
+    pub(crate) fn output(&self, key: &StateKey) -> Result<Output, DbError> {
         Ok(self.view.output(key)?)
     }
 }

@@ -29,6 +29,7 @@ mod senders;
 mod trace;
 mod verifier;
 
+pub use db::ViewDb;
 pub use envelope::{
     SignedEthTx, decode_envelope, decode_on_chain, decode_signed, decode_with_sender, envelope_call,
     impersonated_sender, impersonation_signature, native_call,
@@ -36,7 +37,7 @@ pub use envelope::{
 pub use error::EnvelopeError;
 pub use manaflow_types::{Call, ExecError, Execution, Rejection, Runtime, Status};
 pub use receipt::{Receipt, block_receipts};
-pub use runtime::{EvmRuntime, Hardfork, tx_env};
+pub use runtime::{EvmContext, EvmRuntime, Hardfork, tx_env};
 pub use senders::KnownSenders;
 pub use trace::{Access, AccessSink, Touch};
 pub use verifier::{EvmVerifier, outcome_of};

@@ -11,10 +11,11 @@ use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction, Outpu
 use revm::context::{BlockEnv, CfgEnv, ContextSetters, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::context_interface::local::FrameStack;
+use revm::database_interface::WrapDatabaseRef;
 use revm::handler::EthPrecompiles;
 use revm::handler::instructions::EthInstructions;
 use revm::handler::{EthFrame, ExecuteEvm};
-use revm::inspector::InspectorHandler;
+use revm::inspector::{Inspector, InspectorHandler, NoOpInspector};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::hardfork::SpecId;
 use revm::{Context, MainContext};
@@ -30,6 +31,10 @@ use crate::guest::GuestFrames;
 use crate::handler::BurnFeesHandler;
 use crate::moves;
 use crate::trace::{AccessSink, Tracer};
+
+/// The context an inspector given to [`EvmRuntime::execute_inspected`] sees: revm's mainnet
+/// context over the state view being executed against.
+pub type EvmContext<'db> = Context<BlockEnv, TxEnv, CfgEnv, WrapDatabaseRef<&'db ViewDb<'db>>>;
 
 /// The hardforks the devnet runs. Prague by default, set explicitly (revm's own default is
 /// newer).
@@ -156,7 +161,7 @@ impl Runtime for EvmRuntime {
         chain: &dyn ChainContext,
         view: &dyn StateView,
     ) -> Result<Execution, ExecError> {
-        self.run(call, header, chain, view, None)
+        self.run(call, header, chain, view, None, NoOpInspector).0
     }
 }
 
@@ -170,17 +175,39 @@ impl EvmRuntime {
         view: &dyn StateView,
         sink: AccessSink<'_>,
     ) -> Result<Execution, ExecError> {
-        self.run(call, header, chain, view, Some(sink))
+        self.run(call, header, chain, view, Some(sink), NoOpInspector).0
     }
 
-    fn run(
+    /// As [`Runtime::execute`], with `inspector` watching the execution (a tracer of
+    /// revm-inspectors, say); the inspector is handed back with the result. The move set is the
+    /// one [`Runtime::execute`] gives, unless the inspector changes the execution (as an inspector
+    /// that inserts logs does: logs make no moves).
+    pub fn execute_inspected<I>(
+        &self,
+        call: &Call,
+        header: &Header,
+        chain: &dyn ChainContext,
+        view: &dyn StateView,
+        inspector: I,
+    ) -> (Result<Execution, ExecError>, I)
+    where
+        I: for<'db> Inspector<EvmContext<'db>, EthInterpreter>,
+    {
+        self.run(call, header, chain, view, None, inspector)
+    }
+
+    fn run<I>(
         &self,
         call: &Call,
         header: &Header,
         chain: &dyn ChainContext,
         view: &dyn StateView,
         sink: Option<AccessSink<'_>>,
-    ) -> Result<Execution, ExecError> {
+        extra: I,
+    ) -> (Result<Execution, ExecError>, I)
+    where
+        I: for<'db> Inspector<EvmContext<'db>, EthInterpreter>,
+    {
         let db = ViewDb::new(view, chain, header);
         let ctx = Context::mainnet()
             .with_ref_db(&db)
@@ -192,7 +219,7 @@ impl EvmRuntime {
         let spec = self.hardfork.spec();
         let mut evm = revm::context::Evm {
             ctx,
-            inspector: (ContextRecorder::default(), Tracer::new(sink)),
+            inspector: (ContextRecorder::default(), (Tracer::new(sink), extra)),
             instruction: EthInstructions::new_mainnet_with_spec(spec),
             precompiles: EthPrecompiles::new(spec),
             frame_stack: FRAMES
@@ -206,12 +233,27 @@ impl EvmRuntime {
         let result = handler.inspect_run(&mut evm);
         let guest_halt = handler.guests.and_then(|g| g.top_halt);
         let state = evm.finalize();
-        let result = result.map_err(|e| convert_error(e, call, header))?;
         let context = std::mem::take(&mut evm.inspector.0.reads);
         let frames = std::mem::take(&mut evm.frame_stack);
         FRAMES.with(|cell| *cell.borrow_mut() = Some(frames));
-        drop(evm);
-        let set = moves::build(&db, &state, &context).map_err(|DbError(missing)| ExecError::Missing(missing))?;
+        let revm::context::Evm { inspector: (_, (_, extra)), .. } = evm;
+        let execution = result
+            .map_err(|e| convert_error(e, call, header))
+            .and_then(|result| Self::execution(call, header, &db, &state, &context, result, guest_halt));
+        (execution, extra)
+    }
+
+    /// The execution `result` left, with the move set of what it loaded and left.
+    fn execution(
+        call: &Call,
+        header: &Header,
+        db: &ViewDb<'_>,
+        state: &revm::state::EvmState,
+        context: &std::collections::BTreeMap<manaflow_types::StateKey, manaflow_types::Word>,
+        result: ExecutionResult,
+        guest_halt: Option<String>,
+    ) -> Result<Execution, ExecError> {
+        let set = moves::build(db, state, context).map_err(|DbError(missing)| ExecError::Missing(missing))?;
         let gas_used = result.tx_gas_used();
         let (status, logs, output, created) = match result {
             ExecutionResult::Success { logs, output, .. } => match output {

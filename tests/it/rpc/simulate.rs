@@ -68,6 +68,78 @@ async fn calls_run_in_simulated_blocks_with_overrides_and_nothing_is_written() {
     assert_eq!(balance(&p, rich).await, U256::ZERO);
 }
 
+/// Code that sends its call value on to `to` (a plain `CALL`, no data), then stops or, with
+/// `revert`, reverts.
+fn forwarder(to: Address, revert: bool) -> Bytes {
+    let mut code = vec![0x60, 0, 0x60, 0, 0x60, 0, 0x60, 0, 0x34, 0x73];
+    code.extend_from_slice(to.as_slice());
+    code.extend_from_slice(&[0x5a, 0xf1, 0x50]);
+    code.extend_from_slice(if revert { &[0x60, 0, 0x60, 0, 0xfd] } else { &[0x00] });
+    Bytes::from(code)
+}
+
+/// A `traceTransfers` log: (emitter, topics, value).
+fn transfer_log(log: &Value) -> (String, Vec<String>, U256) {
+    let topics = log["topics"].as_array().expect("topics").iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+    let data: Bytes = serde_json::from_value(log["data"].clone()).expect("data");
+    (log["address"].as_str().expect("address").to_lowercase(), topics, U256::from_be_slice(&data))
+}
+
+#[tokio::test]
+async fn trace_transfers_lists_every_ether_transfer_that_was_not_reverted() {
+    let devnet = start();
+    let a = devnet.accounts()[0].address;
+    let p = provider(&devnet, 0);
+    let sink = address!("0x5151515151515151515151515151515151515151");
+    let forward = address!("0xf0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0");
+    let reverter = address!("0xeded0000000000000000000000000000000000ed");
+    let through_reverter = address!("0xeded0000000000000000000000000000000000ee");
+    let payload = json!({
+        "traceTransfers": true,
+        "blockStateCalls": [{
+            "stateOverrides": {
+                (forward.to_string()): {"code": forwarder(sink, false)},
+                (reverter.to_string()): {"code": forwarder(sink, true)},
+                (through_reverter.to_string()): {"code": forwarder(reverter, false)},
+            },
+            "calls": [
+                {"from": a, "to": forward, "value": "0x5"},
+                {"from": a, "to": through_reverter, "value": "0x3"},
+                {"from": a, "to": reverter, "value": "0x2"},
+            ]
+        }]
+    });
+    let blocks: Value = rpc(&p, "eth_simulateV1", json!([payload, "latest"])).await;
+    let calls = blocks[0]["calls"].as_array().expect("calls");
+    let word = |who: Address| format!("{:#x}", who.into_word());
+    let transfer_topic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef".to_owned();
+    let emitter = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee".to_owned();
+    let logs = |i: usize| calls[i]["logs"].as_array().expect("logs").iter().map(transfer_log).collect::<Vec<_>>();
+
+    // The tx's own transfer, then the forwarded one, in execution order.
+    assert_eq!(
+        logs(0),
+        vec![
+            (emitter.clone(), vec![transfer_topic.clone(), word(a), word(forward)], U256::from(5)),
+            (emitter.clone(), vec![transfer_topic.clone(), word(forward), word(sink)], U256::from(5)),
+        ]
+    );
+    // The inner frame reverted: its transfer is gone, the outer one stays.
+    assert_eq!(calls[1]["status"], "0x1");
+    assert_eq!(logs(1), vec![(emitter, vec![transfer_topic, word(a), word(through_reverter)], U256::from(3))]);
+    // The whole call reverted: no logs at all.
+    assert_eq!(calls[2]["status"], "0x0");
+    assert!(logs(2).is_empty());
+
+    // Without the flag, an ether transfer makes no log.
+    let plain = json!({"blockStateCalls": [{
+        "stateOverrides": {(forward.to_string()): {"code": forwarder(sink, false)}},
+        "calls": [{"from": a, "to": forward, "value": "0x5"}]
+    }]});
+    let blocks: Value = rpc(&p, "eth_simulateV1", json!([plain, "latest"])).await;
+    assert_eq!(blocks[0]["calls"][0]["logs"], json!([]));
+}
+
 #[tokio::test]
 async fn too_many_blocks_are_refused_with_the_bound() {
     let devnet = start();

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod send;
 pub mod simulate;
 pub mod state;
+pub mod transfer_logs;
 
 pub use call::{estimate, exec_error, request_call};
 pub use logs::logs;

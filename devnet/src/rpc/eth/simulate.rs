@@ -1,14 +1,17 @@
 //! `eth_simulateV1`: calls run in simulated blocks on top of a block, each block with its
 //! overrides (number, time, gas limit, coinbase, prevrandao, base fee) and state overrides
-//! (balance, nonce, code, storage), every call on the state the calls before it left. Nothing is
-//! written. Bounded: at most [`MAX_BLOCKS`] blocks and [`MAX_CALLS`] calls in all.
+//! (balance, nonce, code, storage), every call on the state the calls before it left. With
+//! `traceTransfers`, each ether transfer (the tx's own and every internal one that was not
+//! reverted) appears among the call's logs, in execution order, as an ERC20 `Transfer` log of
+//! the address `0xeeee…eeee`, as the spec says. Nothing is written. Bounded: at most [`MAX_BLOCKS`] blocks and [`MAX_CALLS`] calls in all.
 
 use alloy_eips::BlockId;
 use alloy_primitives::{B256, U64, U256, keccak256};
 use alloy_rpc_types_eth::simulate::{SimBlock, SimulatePayload};
-use manaflow_types::{Execution, Header, Output, OverlayView, Runtime, StateKey, StateView, Status};
+use manaflow_types::{Call, Execution, Header, Output, OverlayView, Runtime, StateKey, StateView, Status};
 use serde_json::{Value, json};
 
+use super::transfer_logs::TransferLogs;
 use super::{exec_error, request_call};
 use crate::node::Node;
 use crate::rpc::Rpc;
@@ -52,7 +55,8 @@ pub fn simulate_v1(
         }
         let header = block_header(&template, sim, payload.validation)?;
         override_state(&mut view, sim, header.number);
-        let (results, gas_used, hashes) = run_calls(node, &mut view, &header, sim, &parent_hash)?;
+        let run = Run { header: &header, parent_hash: &parent_hash, trace_transfers: payload.trace_transfers };
+        let (results, gas_used, hashes) = run_calls(node, &mut view, sim, &run)?;
         let hash = keccak256([parent_hash.as_slice(), &header.number.to_be_bytes()].concat());
         out.push(json!({
             "number": U64::from(header.number),
@@ -133,15 +137,34 @@ fn override_state(view: &mut OverlayView<'_>, sim: &SimBlock, number: u64) {
     }
 }
 
+/// How a simulated block's calls run.
+struct Run<'a> {
+    header: &'a Header,
+    parent_hash: &'a B256,
+    /// Whether ether transfers appear as logs.
+    trace_transfers: bool,
+}
+
+/// Runs `call` in the simulated block; with `traceTransfers`, its logs hold its ether transfers.
+fn execute(node: &Node, call: &Call, view: &OverlayView<'_>, run: &Run<'_>) -> Result<Execution, RpcError> {
+    let runtime = node.runtime();
+    let execution = if run.trace_transfers {
+        runtime.execute_inspected(call, run.header, node.ledger(), view, TransferLogs::default()).0
+    } else {
+        runtime.execute(call, run.header, node.ledger(), view)
+    };
+    execution.map_err(exec_error)
+}
+
 /// Runs a block's calls in order on `view`; each call's result, the block's gas and the calls'
 /// stand-in hashes.
 fn run_calls(
     node: &Node,
     view: &mut OverlayView<'_>,
-    header: &Header,
     sim: &SimBlock,
-    parent_hash: &B256,
+    run: &Run<'_>,
 ) -> Result<(Vec<Value>, u64, Vec<B256>), RpcError> {
+    let (header, parent_hash) = (run.header, run.parent_hash);
     let (mut results, mut hashes) = (Vec::new(), Vec::new());
     let (mut gas_used, mut log_index) = (0u64, 0u64);
     for (index, request) in sim.calls.iter().enumerate() {
@@ -156,7 +179,7 @@ fn run_calls(
         if request.gas.is_none() {
             call.gas_limit = header.gas_limit.saturating_sub(gas_used);
         }
-        let execution: Execution = node.runtime().execute(&call, header, node.ledger(), view).map_err(exec_error)?;
+        let execution = execute(node, &call, view, run)?;
         let hash =
             keccak256([parent_hash.as_slice(), &header.number.to_be_bytes(), &(index as u64).to_be_bytes()].concat());
         view.apply(hash, &execution.moves, &execution.codes);
