@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
-use manaflow_types::{Mark, StateKey};
+use alloy_consensus::constants::{EMPTY_OMMER_ROOT_HASH, EMPTY_ROOT_HASH};
+use alloy_primitives::{Address, B256, Bloom, Bytes, KECCAK256_EMPTY, U256, keccak256};
+use manaflow_types::{Header, Mark, StateKey};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::StateError;
@@ -49,15 +50,17 @@ pub struct DumpedAccount {
 /// `transactions`) are kept as they came, so a dump from Anvil passes through unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StateDump {
-    /// The block environment (Anvil's; not used here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The block environment of the latest block, as revm serializes it (Anvil requires the
+    /// field, though it may be `null`; a load here does not use it).
+    #[serde(default)]
     pub block: Option<serde_json::Value>,
     /// Every account, by address.
     pub accounts: BTreeMap<Address, DumpedAccount>,
     /// The latest block's number.
     #[serde(default, deserialize_with = "optional_u64")]
     pub best_block_number: Option<u64>,
-    /// Anvil's blocks (not used here).
+    /// Anvil's blocks (a dump from here holds the latest block's header; a load here does not
+    /// use them).
     #[serde(default)]
     pub blocks: Vec<serde_json::Value>,
     /// Anvil's transactions (not used here).
@@ -96,13 +99,58 @@ fn optional_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64
     }
 }
 
+/// The block environment of `header`, in the form revm serializes its `BlockEnv` (and Anvil
+/// writes in its dumps).
+fn block_env(header: &Header) -> serde_json::Value {
+    serde_json::json!({
+        "number": U256::from(header.number),
+        "beneficiary": header.coinbase,
+        "timestamp": U256::from(header.timestamp),
+        "gas_limit": header.gas_limit,
+        "basefee": header.base_fee,
+        "difficulty": U256::ZERO,
+        "prevrandao": header.prevrandao,
+        "blob_excess_gas_and_price": {"excess_blob_gas": 0, "blob_gasprice": header.blob_base_fee},
+        "slot_num": 0,
+    })
+}
+
+/// The block `header` heads, as an Anvil dump's `blocks` entry (Anvil refuses a dump whose
+/// `best_block_number` names no block of the dump). The fields Ethereum's header has and this
+/// chain's does not are those of an empty block; Anvil hashes the header its own way.
+fn anvil_block(header: &Header) -> serde_json::Value {
+    let quantity = |v: u64| format!("{v:#x}");
+    serde_json::json!({
+        "header": {
+            "parentHash": header.parent_hash,
+            "sha3Uncles": EMPTY_OMMER_ROOT_HASH,
+            "miner": header.coinbase,
+            "stateRoot": header.commitment,
+            "transactionsRoot": EMPTY_ROOT_HASH,
+            "receiptsRoot": EMPTY_ROOT_HASH,
+            "logsBloom": Bloom::ZERO,
+            "difficulty": "0x0",
+            "number": quantity(header.number),
+            "gasLimit": quantity(header.gas_limit),
+            "gasUsed": "0x0",
+            "timestamp": quantity(header.timestamp),
+            "extraData": "0x",
+            "mixHash": header.prevrandao,
+            "nonce": "0x0000000000000000",
+            "baseFeePerGas": quantity(header.base_fee),
+        },
+        "transactions": [],
+        "ommers": [],
+    })
+}
+
 impl StateDump {
     /// The dump of `outputs` (each written key's live value at the tip) with their `codes`, after
-    /// block `best_block_number`.
+    /// the block with header `tip`.
     pub fn of(
         outputs: impl IntoIterator<Item = (StateKey, B256)>,
         code: impl Fn(&B256) -> Option<Bytes>,
-        best_block_number: u64,
+        tip: &Header,
     ) -> Self {
         let mut accounts: BTreeMap<Address, DumpedAccount> = BTreeMap::new();
         for (key, value) in outputs {
@@ -124,7 +172,13 @@ impl StateDump {
         }
         // Keys written back to zero leave no account behind.
         accounts.retain(|_, a| *a != DumpedAccount::default());
-        Self { accounts, best_block_number: Some(best_block_number), ..Self::default() }
+        Self {
+            block: Some(block_env(tip)),
+            accounts,
+            best_block_number: Some(tip.number),
+            blocks: vec![anvil_block(tip)],
+            ..Self::default()
+        }
     }
 
     /// The writes a load makes, and the code they deploy: every account's balance, nonce and

@@ -197,6 +197,27 @@ fn dump_state_on_exit_and_load_state_at_start_carry_the_state_across_nodes() {
 }
 
 #[test]
+fn load_state_reads_the_file_anvil_dump_state_writes() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/it/fixtures/anvil-1.7.1-state.json");
+    let mut node = start_node(&["--port", "0", "--load-state", file]);
+    let read = |method: &str, params: &str| {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
+        post(node.port, &body)["result"].clone()
+    };
+    let x = "0x1111111111111111111111111111111111111111";
+    let y = "0x2222222222222222222222222222222222222222";
+    assert_eq!(read("eth_getBalance", &format!(r#"["{x}","latest"]"#)), "0x1234");
+    assert_eq!(read("eth_getTransactionCount", &format!(r#"["{x}","latest"]"#)), "0x7");
+    assert_eq!(read("eth_getCode", &format!(r#"["{y}","latest"]"#)), "0x60016000f3");
+    let slot = read("eth_getStorageAt", &format!(r#"["{y}","0x5","latest"]"#));
+    assert_eq!(slot, "0x000000000000000000000000000000000000000000000000000000000000abcd");
+    let sent = read("eth_getBalance", r#"["0x3333333333333333333333333333333333333333","latest"]"#);
+    assert_eq!(sent, "0x3e8");
+    sigterm(&node.child);
+    assert!(node.child.wait().unwrap().success());
+}
+
+#[test]
 fn node_flags_set_the_chain_and_the_data_dir_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("chain");

@@ -453,7 +453,7 @@ impl Coordinator {
     pub fn dump_state(&self) -> Result<StateDump, NodeError> {
         let mut node = self.node.write();
         let values = node.tip_values()?;
-        Ok(StateDump::of(values, |hash| node.code(hash), node.height()))
+        Ok(StateDump::of(values, |hash| node.code(hash), node.tip()))
     }
 
     /// Loads `dump` into the pending system tx that the next block carries (`anvil_loadState`,

@@ -57,6 +57,69 @@ async fn a_dump_loaded_into_a_fresh_node_answers_the_same_reads() {
     assert_eq!(token_balance(&q, token, b).await, U256::from(1200u64));
 }
 
+/// Anvil 1.7.1's answer to `anvil_dumpState` (see `tests/it/fixtures/README.md`).
+const ANVIL_DUMP: &str = include_str!("../fixtures/anvil-1.7.1-dump.hex");
+
+#[tokio::test]
+async fn a_dump_written_by_anvil_loads_with_every_account() {
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let dump = ANVIL_DUMP.trim();
+    assert!(rpc::<bool>(&p, "anvil_loadState", json!([dump])).await);
+
+    // What the steps that made the dump set.
+    let (x, y, z) = (
+        address!("0x1111111111111111111111111111111111111111"),
+        address!("0x2222222222222222222222222222222222222222"),
+        address!("0x3333333333333333333333333333333333333333"),
+    );
+    assert_eq!(balance(&p, x).await, U256::from(0x1234));
+    assert_eq!(nonce(&p, x).await, 7);
+    assert_eq!(p.get_code_at(y).await.unwrap(), Bytes::from_static(&[0x60, 0x01, 0x60, 0x00, 0xf3]));
+    assert_eq!(p.get_storage_at(y, U256::from(5)).await.unwrap(), U256::from(0xabcd));
+    assert_eq!(balance(&p, z).await, U256::from(1000));
+
+    // Every account of the dump, as Anvil wrote it, after the load has been mined.
+    let _: Value = rpc(&p, "evm_mine", json!([])).await;
+    let bytes = alloy_primitives::hex::decode(dump).unwrap();
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut json).unwrap();
+    let written: Value = serde_json::from_str(&json).unwrap();
+    let accounts = written["accounts"].as_object().expect("accounts");
+    assert_eq!(accounts.len(), 16, "ten dev accounts, the three set, the coinbase and two predeploys");
+    for (address, account) in accounts {
+        let address: Address = address.parse().unwrap();
+        let number = |v: &Value| U256::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+        assert_eq!(balance(&p, address).await, number(&account["balance"]), "{address} balance");
+        assert_eq!(nonce(&p, address).await, account["nonce"].as_u64().unwrap(), "{address} nonce");
+        let code: Bytes = serde_json::from_value(account["code"].clone()).unwrap();
+        assert_eq!(p.get_code_at(address).await.unwrap(), code, "{address} code");
+        for (slot, value) in account["storage"].as_object().unwrap() {
+            let read = p.get_storage_at(address, number(&json!(slot))).await.unwrap();
+            assert_eq!(read, number(value), "{address} slot {slot}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_dump_from_here_has_the_fields_anvil_requires() {
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let _: Value = rpc(&p, "evm_mine", json!([])).await;
+    let dump: Bytes = rpc(&p, "anvil_dumpState", json!([])).await;
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&dump[..]), &mut json).unwrap();
+    let dumped: Value = serde_json::from_str(&json).unwrap();
+    // Anvil refuses a dump without `block`, and one whose best block is not among `blocks`.
+    assert_eq!(dumped["block"]["number"], "0x1");
+    assert_eq!(dumped["block"]["gas_limit"], json!(30_000_000u64));
+    assert_eq!(dumped["best_block_number"], 1);
+    assert_eq!(dumped["blocks"][0]["header"]["number"], "0x1");
+    let latest = p.get_block_by_number(alloy_eips::BlockNumberOrTag::Latest).await.unwrap().unwrap();
+    assert_eq!(dumped["blocks"][0]["header"]["timestamp"], json!(format!("{:#x}", latest.header.timestamp)));
+    assert_eq!(dumped["blocks"][0]["transactions"], json!([]));
+}
+
 #[tokio::test]
 async fn plain_json_loads_and_storage_without_an_account_is_refused_naming_it() {
     let devnet = start();
