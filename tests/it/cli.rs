@@ -84,13 +84,13 @@ fn bench_wasm_reports_both_runtimes_side_by_side() {
 }
 
 /// A `manaflow` node started as a user starts it, its stdout read up to the banner's last line.
-struct RunningNode {
-    child: std::process::Child,
-    banner: String,
-    port: u16,
+pub(crate) struct RunningNode {
+    pub child: std::process::Child,
+    pub banner: String,
+    pub port: u16,
 }
 
-fn start_node(args: &[&str]) -> RunningNode {
+pub(crate) fn start_node(args: &[&str]) -> RunningNode {
     use std::io::BufRead;
     let mut child = manaflow()
         .args(args)
@@ -127,7 +127,7 @@ fn post(port: u16, body: &str) -> serde_json::Value {
     serde_json::from_str(json).unwrap()
 }
 
-fn sigterm(child: &std::process::Child) {
+pub(crate) fn sigterm(child: &std::process::Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }

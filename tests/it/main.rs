@@ -7,6 +7,7 @@
 //! pseudo-terminal, benchmarks) runs `manaflow`; everything else runs in this process.
 
 mod cli;
+mod hardhat;
 mod layout;
 mod lesson;
 mod native;

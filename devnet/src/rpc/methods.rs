@@ -187,7 +187,7 @@ methods! {
     "evm_setIntervalMining" (milliseconds: u64) => sync dev::set_interval_mining_ms,
     "evm_setNextBlockTimestamp" (timestamp: Value) => sync dev::set_next_block_timestamp,
     "evm_snapshot" () => sync dev::snapshot,
-    "hardhat_dropTransaction" (tx_hash: B256) => sync txpool::drop_transaction,
+    "hardhat_dropTransaction" (tx_hash: B256) => sync txpool::drop_transaction_hardhat,
     "hardhat_getAutomine" () => sync dev::get_automine,
     "hardhat_impersonateAccount" (address: Address) => sync dev::impersonate,
     "hardhat_metadata" () => read dev::metadata,

@@ -61,6 +61,12 @@ pub fn drop_transaction(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
     Ok(if rpc.coordinator.drop_tx(&tx_hash) { json!(tx_hash) } else { Value::Null })
 }
 
+/// `hardhat_dropTransaction`: as [`drop_transaction`], answering as Hardhat does: whether the
+/// tx was pooled (Hardhat's `dropTransaction` helper accepts only `true` or `false`).
+pub fn drop_transaction_hardhat(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
+    Ok(json!(rpc.coordinator.drop_tx(&tx_hash)))
+}
+
 /// `anvil_dropAllTransactions`: empties the pool.
 pub fn drop_all_transactions(rpc: &Rpc) -> Result<Value, RpcError> {
     rpc.coordinator.drop_all_txs();

@@ -57,6 +57,12 @@ async fn the_pool_shows_pending_and_queued_txs_and_drops_them_on_request() {
     let gone: Value = rpc(&p, "eth_getTransactionByHash", json!([hashes[0]])).await;
     assert_eq!(gone, Value::Null);
 
+    // Hardhat's name answers as Hardhat does (its helper accepts only a boolean).
+    let dropped: Value = rpc(&p, "hardhat_dropTransaction", json!([hashes[1]])).await;
+    assert_eq!(dropped, json!(true));
+    let again: Value = rpc(&p, "hardhat_dropTransaction", json!([hashes[1]])).await;
+    assert_eq!(again, json!(false));
+
     let _: Value = rpc(&p, "anvil_dropAllTransactions", json!([])).await;
     let status: Value = rpc(&p, "txpool_status", json!([])).await;
     assert_eq!(status, json!({"pending": "0x0", "queued": "0x0"}));
