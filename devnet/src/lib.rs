@@ -41,6 +41,7 @@ pub mod pending;
 pub mod repl_backend;
 pub mod rpc;
 pub mod sequencing;
+pub mod traces;
 mod spawn;
 pub mod wallet;
 

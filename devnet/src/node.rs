@@ -70,6 +70,14 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
+/// Code by hash as re-execution reads it: the chain's code table, or code a pending cheat
+/// deploys.
+impl manaflow_types::CodeSource for Node {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        Node::code(self, hash)
+    }
+}
+
 impl Node {
     /// Opens the chain in `config.data_dir` (resuming it) or in a new temp dir, with a genesis
     /// block if the chain is new.
@@ -144,6 +152,12 @@ impl Node {
     /// The runtime txs execute in.
     pub(crate) fn runtime(&self) -> &EvmRuntime {
         &self.runtime
+    }
+
+    /// The senders the coordinator recovered (or impersonated) on admission, which a replay of
+    /// a mined tx takes as given.
+    pub(crate) fn senders(&self) -> Arc<KnownSenders> {
+        Arc::clone(&self.senders)
     }
 
     /// The ledger (read access).
@@ -378,6 +392,13 @@ impl Node {
     /// (for the tip, as Anvil does) or of block `height` itself (for a past block). Nothing is
     /// written.
     pub fn simulate(&self, call: &Call, height: u64) -> Result<Execution, ExecError> {
+        let header = self.call_header(call, height);
+        let view = self.view_at(height);
+        self.runtime.execute(call, &header, &self.ledger, &view)
+    }
+
+    /// The header `call` runs in on the state after block `height` (see [`Node::simulate`]).
+    pub fn call_header(&self, call: &Call, height: u64) -> Header {
         let mut header = if height >= self.height() {
             self.next_header()
         } else {
@@ -387,8 +408,7 @@ impl Node {
             // A call without a price runs without a base fee, as geth's eth_call does.
             header.base_fee = 0;
         }
-        let view = self.view_at(height);
-        self.runtime.execute(call, &header, &self.ledger, &view)
+        header
     }
 
     /// The balance of `address` after block `height`.

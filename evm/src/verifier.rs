@@ -46,14 +46,29 @@ impl EvmVerifier {
         codes: &dyn CodeSource,
         sink: AccessSink<'_>,
     ) -> Result<Option<Execution>, Violation> {
-        let sender =
-            match tx {
-                Tx::Native(native) => Some(native.recover_sender().map_err(|e| {
-                    Violation::new(Position::of_tx(header.number, index), Rule::Signature, e.to_string())
-                })?),
-                _ => None,
-            };
-        self.reexecute(tx, index, sender, header, codes, Some(sink))
+        self.reexecute(tx, index, None, header, codes, Some(sink))
+    }
+
+    /// Re-executes `tx` (the `index`th of the block with `header`) against its declared moves
+    /// with `inspector` watching (a tracer of revm-inspectors, say): the tx as it ran when it was
+    /// mined, with no state but its own moves. `None` for a system tx, which does not execute.
+    pub fn replay<I>(
+        &self,
+        tx: &Tx,
+        index: u32,
+        header: &Header,
+        codes: &dyn CodeSource,
+        inspector: I,
+    ) -> Result<Option<(Execution, I)>, Violation>
+    where
+        I: for<'db> revm::inspector::Inspector<crate::EvmContext<'db>, revm::interpreter::interpreter::EthInterpreter>,
+    {
+        let Some(replay) = self.prepare(tx, index, None, header)? else { return Ok(None) };
+        let lookup = |hash: &B256| codes.code(hash);
+        let view = DeclaredView::new(tx.moves(), &lookup);
+        let (result, inspector) =
+            self.runtime.execute_inspected(&replay.call, header, &replay.context, &view, inspector);
+        Ok(Some((replay.finish(result)?, inspector)))
     }
 
     /// Runs `tx` against nothing but its declared `prev` values and code by hash.
@@ -66,8 +81,25 @@ impl EvmVerifier {
         codes: &dyn CodeSource,
         sink: Option<AccessSink<'_>>,
     ) -> Result<Option<Execution>, Violation> {
+        let Some(replay) = self.prepare(tx, index, sender, header)? else { return Ok(None) };
+        let lookup = |hash: &B256| codes.code(hash);
+        let view = DeclaredView::new(tx.moves(), &lookup);
+        let result = match sink {
+            Some(sink) => self.runtime.execute_traced(&replay.call, header, &replay.context, &view, sink),
+            None => self.runtime.execute(&replay.call, header, &replay.context, &view),
+        };
+        replay.finish(result).map(Some)
+    }
+
+    /// The call `tx` makes and the chain context its moves declare (`None`: a system tx).
+    fn prepare(
+        &self,
+        tx: &Tx,
+        index: u32,
+        sender: Option<Address>,
+        header: &Header,
+    ) -> Result<Option<Replay>, Violation> {
         let at_tx = Position::of_tx(header.number, index);
-        let fail = |why: String| Violation::new(at_tx, Rule::Reexecution, why);
         let call = match tx {
             Tx::System(_) => return Ok(None),
             Tx::Ethereum(eth) => match self.senders.as_ref().and_then(|known| known.get(&keccak256(&eth.raw))) {
@@ -77,12 +109,17 @@ impl EvmVerifier {
             .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
             .call(),
             Tx::Native(native) => {
-                let sender = sender.ok_or_else(|| Violation::new(at_tx, Rule::Signature, "no sender recovered"))?;
+                let sender = match sender {
+                    Some(sender) => sender,
+                    None => native
+                        .recover_sender()
+                        .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?,
+                };
                 native_call(native, sender)
             }
         };
-        let declared = tx.moves();
-        let hashes = declared
+        let hashes = tx
+            .moves()
             .iter()
             .filter(|m| m.mark == Mark::Context)
             .filter_map(|m| match parse_context_slot(&m.slot) {
@@ -90,15 +127,23 @@ impl EvmVerifier {
                 _ => None,
             })
             .collect();
-        let lookup = |hash: &B256| codes.code(hash);
-        let view = DeclaredView::new(declared, &lookup);
-        let context = DeclaredContext(hashes);
-        let result = match sink {
-            Some(sink) => self.runtime.execute_traced(&call, header, &context, &view, sink),
-            None => self.runtime.execute(&call, header, &context, &view),
-        };
+        Ok(Some(Replay { call, context: DeclaredContext(hashes), at_tx }))
+    }
+}
+
+/// A tx ready to re-execute: its call and the chain context its moves declare.
+struct Replay {
+    call: manaflow_types::Call,
+    context: DeclaredContext,
+    at_tx: Position,
+}
+
+impl Replay {
+    /// The execution, or the violation its failure is.
+    fn finish(&self, result: Result<Execution, ExecError>) -> Result<Execution, Violation> {
+        let fail = |why: String| Violation::new(self.at_tx, Rule::Reexecution, why);
         match result {
-            Ok(exec) => Ok(Some(exec)),
+            Ok(exec) => Ok(exec),
             Err(ExecError::Missing(missing)) => Err(fail(format!("re-execution needs {missing}"))),
             Err(ExecError::Rejected(rejection)) => Err(fail(format!("re-execution refuses the tx: {rejection}"))),
             Err(ExecError::Internal(e)) => Err(fail(e)),

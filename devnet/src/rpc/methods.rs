@@ -23,6 +23,7 @@
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::{Filter, TransactionRequest};
+use alloy_rpc_types_trace::geth::{GethDebugTracingCallOptions, GethDebugTracingOptions};
 use manaflow_types::Mark;
 use serde_json::Value;
 
@@ -30,7 +31,7 @@ use crate::rpc::error::RpcError;
 use crate::rpc::params::{Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, dev, eth, model, txpool, wallet};
+use crate::rpc::{Rpc, blocking, debug, dev, eth, model, txpool, wallet};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -124,6 +125,14 @@ methods! {
     "anvil_setPrevRandao" (prevrandao: B256) => sync dev::set_prev_randao,
     "anvil_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "anvil_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
+    "debug_traceBlockByHash" (block_hash: B256, options: Option<GethDebugTracingOptions>)
+        => blocking_read debug::trace_block_by_hash,
+    "debug_traceBlockByNumber" (block: BlockNumberOrTag, options: Option<GethDebugTracingOptions>)
+        => blocking_read debug::trace_block_by_number,
+    "debug_traceCall" (transaction: TransactionRequest, block: Option<BlockId>, options: Option<GethDebugTracingCallOptions>)
+        => blocking_read debug::trace_call,
+    "debug_traceTransaction" (tx_hash: B256, options: Option<GethDebugTracingOptions>)
+        => blocking_read debug::trace_transaction,
     "eth_accounts" () => read eth::state::accounts,
     "eth_blobBaseFee" () => read eth::state::blob_base_fee,
     "eth_blockNumber" () => read eth::state::block_number,

@@ -6,6 +6,7 @@
 //! transport ([`server`]), which reaches all this only through [`server::Handler`].
 
 pub mod convert;
+pub mod debug;
 pub mod dev;
 pub mod error;
 pub mod eth;

@@ -8,6 +8,8 @@
 use alloy_eips::BlockId;
 use alloy_primitives::{B256, U64, U256, keccak256};
 use alloy_rpc_types_eth::simulate::{SimBlock, SimulatePayload};
+use alloy_rpc_types_eth::state::StateOverride;
+use alloy_rpc_types_eth::BlockOverrides;
 use manaflow_types::{Call, Execution, Header, Output, OverlayView, Runtime, StateKey, StateView, Status};
 use serde_json::{Value, json};
 
@@ -53,8 +55,8 @@ pub fn simulate_v1(
             template.number += 1;
             template.timestamp += 1;
         }
-        let header = block_header(&template, sim, payload.validation)?;
-        override_state(&mut view, sim, header.number);
+        let header = block_header(&template, sim.block_overrides.as_ref(), payload.validation)?;
+        override_state(&mut view, sim.state_overrides.as_ref(), header.number);
         let run = Run { header: &header, parent_hash: &parent_hash, trace_transfers: payload.trace_transfers };
         let (results, gas_used, hashes) = run_calls(node, &mut view, sim, &run)?;
         let hash = keccak256([parent_hash.as_slice(), &header.number.to_be_bytes()].concat());
@@ -79,12 +81,16 @@ pub fn simulate_v1(
 
 /// The header of a simulated block: the template with the block's overrides. Without
 /// validation the base fee is 0 unless overridden, so calls without a price run, as geth's do.
-fn block_header(template: &Header, sim: &SimBlock, validation: bool) -> Result<Header, RpcError> {
+pub(crate) fn block_header(
+    template: &Header,
+    overrides: Option<&BlockOverrides>,
+    validation: bool,
+) -> Result<Header, RpcError> {
     let mut header = template.clone();
     if !validation {
         header.base_fee = 0;
     }
-    if let Some(o) = &sim.block_overrides {
+    if let Some(o) = overrides {
         let word = |v: U256, what: &str| {
             u64::try_from(v)
                 .map_err(|_| RpcError::invalid_params(format!("block override {what} {v} is over 2^64 - 1")))
@@ -112,8 +118,8 @@ fn block_header(template: &Header, sim: &SimBlock, validation: bool) -> Result<H
 }
 
 /// Puts a block's state overrides on top of `view`.
-fn override_state(view: &mut OverlayView<'_>, sim: &SimBlock, number: u64) {
-    let Some(overrides) = &sim.state_overrides else { return };
+pub(crate) fn override_state(view: &mut OverlayView<'_>, overrides: Option<&StateOverride>, number: u64) {
+    let Some(overrides) = overrides else { return };
     // The overrides are the outputs of a stand-in tx of this simulated block.
     let intx = keccak256([b"eth_simulateV1 override".as_slice(), &number.to_be_bytes()].concat());
     let set = |view: &mut OverlayView<'_>, key: StateKey, value: B256| view.set(key, Output { intx, value });
