@@ -41,8 +41,8 @@ pub mod pending;
 pub mod repl_backend;
 pub mod rpc;
 pub mod sequencing;
-pub mod traces;
 mod spawn;
+pub mod traces;
 pub mod wallet;
 
 pub use admission::{Admitted, Kind};

@@ -111,9 +111,9 @@ impl EvmVerifier {
             Tx::Native(native) => {
                 let sender = match sender {
                     Some(sender) => sender,
-                    None => native
-                        .recover_sender()
-                        .map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?,
+                    None => {
+                        native.recover_sender().map_err(|e| Violation::new(at_tx, Rule::Signature, e.to_string()))?
+                    }
                 };
                 native_call(native, sender)
             }

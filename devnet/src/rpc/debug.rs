@@ -112,7 +112,9 @@ fn trace_block(node: &Node, number: u64, options: Option<GethDebugTracingOptions
     for index in block.listed_indices().collect::<Vec<_>>() {
         let tx_hash = Some(block.block.txs[index].id());
         let result = match trace_in_block(node, &block, index, &options) {
-            Ok(value) => TraceResult::Success { result: serde_json::from_value(value).map_err(RpcError::internal)?, tx_hash },
+            Ok(value) => {
+                TraceResult::Success { result: serde_json::from_value(value).map_err(RpcError::internal)?, tx_hash }
+            }
             Err(e) => TraceResult::Error { error: e.message.clone(), tx_hash },
         };
         results.push(result);
@@ -137,6 +139,7 @@ pub fn trace_block_by_hash(
     block_hash: B256,
     options: Option<GethDebugTracingOptions>,
 ) -> Result<Value, RpcError> {
-    let number = node.number_of(&block_hash).ok_or_else(|| RpcError::server(format!("block {block_hash} not found")))?;
+    let number =
+        node.number_of(&block_hash).ok_or_else(|| RpcError::server(format!("block {block_hash} not found")))?;
     trace_block(node, number, options)
 }

@@ -72,7 +72,8 @@ pub fn frame(
     if !config.is_diff_mode() {
         let mut pre = BTreeMap::new();
         for (address, account) in &accounts {
-            let mut state = AccountState::from_account_info(account.nonce.0, account.balance.0, code_of(&account.code_hash.0));
+            let mut state =
+                AccountState::from_account_info(account.nonce.0, account.balance.0, code_of(&account.code_hash.0));
             if with_storage {
                 state.storage = account.storage.iter().map(|(slot, (found, _))| (*slot, *found)).collect();
             }
@@ -83,8 +84,10 @@ pub fn frame(
     let mut diff = DiffMode::default();
     let mut created = Vec::new();
     for (address, account) in &accounts {
-        let mut pre = AccountState::from_account_info(account.nonce.0, account.balance.0, code_of(&account.code_hash.0));
-        let mut post = AccountState::from_account_info(account.nonce.1, account.balance.1, code_of(&account.code_hash.1));
+        let mut pre =
+            AccountState::from_account_info(account.nonce.0, account.balance.0, code_of(&account.code_hash.0));
+        let mut post =
+            AccountState::from_account_info(account.nonce.1, account.balance.1, code_of(&account.code_hash.1));
         if with_storage {
             for (slot, (found, left)) in account.storage.iter().filter(|(_, (found, left))| found != left) {
                 pre.storage.insert(*slot, *found);

@@ -59,7 +59,8 @@ impl Subject<'_> {
                 verifier.replay(tx, *index, header, node, inspector)?.ok_or(TraceError::SystemTx(tx.id()))
             }
             Subject::Call { call, header, view } => {
-                let (result, inspector) = node.runtime().execute_inspected(call, header, node.ledger(), *view, inspector);
+                let (result, inspector) =
+                    node.runtime().execute_inspected(call, header, node.ledger(), *view, inspector);
                 Ok((result?, inspector))
             }
         }

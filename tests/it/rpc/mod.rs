@@ -22,6 +22,7 @@ mod simulate;
 mod state;
 mod subscriptions;
 mod support;
+mod traces;
 mod transfers;
 mod txpool;
 mod wasm;

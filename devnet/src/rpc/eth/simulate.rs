@@ -7,9 +7,9 @@
 
 use alloy_eips::BlockId;
 use alloy_primitives::{B256, U64, U256, keccak256};
+use alloy_rpc_types_eth::BlockOverrides;
 use alloy_rpc_types_eth::simulate::{SimBlock, SimulatePayload};
 use alloy_rpc_types_eth::state::StateOverride;
-use alloy_rpc_types_eth::BlockOverrides;
 use manaflow_types::{Call, Execution, Header, Output, OverlayView, Runtime, StateKey, StateView, Status};
 use serde_json::{Value, json};
 
