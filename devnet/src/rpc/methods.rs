@@ -23,7 +23,9 @@
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::{Filter, TransactionRequest};
+use alloy_rpc_types_trace::filter::TraceFilter;
 use alloy_rpc_types_trace::geth::{GethDebugTracingCallOptions, GethDebugTracingOptions};
+use alloy_rpc_types_trace::parity::TraceType;
 use manaflow_types::Mark;
 use serde_json::Value;
 
@@ -31,7 +33,7 @@ use crate::rpc::error::RpcError;
 use crate::rpc::params::{Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, debug, dev, eth, model, txpool, wallet};
+use crate::rpc::{Rpc, blocking, debug, dev, eth, model, trace, txpool, wallet};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -228,6 +230,15 @@ methods! {
     "net_peerCount" () => read eth::state::net_peer_count,
     "net_version" () => read eth::state::net_version,
     "personal_sign" (message: Bytes, address: Address) => read eth::send::personal_sign,
+    "trace_block" (block: BlockNumberOrTag) => blocking_read trace::block,
+    "trace_call" (transaction: TransactionRequest, trace_types: Vec<TraceType>, block: Option<BlockId>)
+        => blocking_read trace::call,
+    "trace_filter" (filter: TraceFilter) => blocking_read trace::filter,
+    "trace_replayBlockTransactions" (block: BlockNumberOrTag, trace_types: Vec<TraceType>)
+        => blocking_read trace::replay_block_transactions,
+    "trace_replayTransaction" (tx_hash: B256, trace_types: Vec<TraceType>)
+        => blocking_read trace::replay_transaction,
+    "trace_transaction" (tx_hash: B256) => blocking_read trace::transaction,
     "txpool_content" () => sync txpool::content,
     "txpool_inspect" () => sync txpool::inspect,
     "txpool_status" () => sync txpool::status,

@@ -17,6 +17,7 @@ pub mod params;
 pub mod server;
 pub mod sign;
 pub mod subscriptions;
+pub mod trace;
 pub mod txpool;
 pub mod wallet;
 

@@ -130,7 +130,9 @@ required!(
     BlockNumberOrTag,
     TransactionRequest,
     Filter,
-    alloy_rpc_types_eth::simulate::SimulatePayload
+    alloy_rpc_types_eth::simulate::SimulatePayload,
+    alloy_rpc_types_trace::filter::TraceFilter,
+    Vec<alloy_rpc_types_trace::parity::TraceType>,
 );
 
 /// A param kept as given and read only when the handler asks (`eth_subscribe` reads its filter

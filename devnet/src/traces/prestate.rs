@@ -13,12 +13,15 @@ use manaflow_types::{Mark, Move};
 
 /// One account as a move set has it: before and after.
 #[derive(Default)]
-struct Account {
-    balance: (U256, U256),
-    nonce: (u64, u64),
-    code_hash: (B256, B256),
+pub(crate) struct Account {
+    /// Balance found and left.
+    pub balance: (U256, U256),
+    /// Nonce found and left.
+    pub nonce: (u64, u64),
+    /// Code hash found and left.
+    pub code_hash: (B256, B256),
     /// Slot → (found, left).
-    storage: BTreeMap<B256, (B256, B256)>,
+    pub storage: BTreeMap<B256, (B256, B256)>,
 }
 
 fn nonce(word: &B256) -> u64 {
@@ -26,12 +29,12 @@ fn nonce(word: &B256) -> u64 {
 }
 
 /// Whether a code hash names no code.
-fn no_code(hash: &B256) -> bool {
+pub(crate) fn no_code(hash: &B256) -> bool {
     hash.is_zero() || *hash == KECCAK256_EMPTY
 }
 
 /// The accounts `moves` touch, by address.
-fn accounts(moves: &[Move]) -> BTreeMap<Address, Account> {
+pub(crate) fn accounts(moves: &[Move]) -> BTreeMap<Address, Account> {
     let mut accounts: BTreeMap<Address, Account> = BTreeMap::new();
     for m in moves {
         if m.mark == Mark::Context {
@@ -52,8 +55,14 @@ fn accounts(moves: &[Move]) -> BTreeMap<Address, Account> {
 }
 
 impl Account {
-    fn empty_before(&self) -> bool {
+    /// Whether the account was empty (no balance, nonce or code) before the tx.
+    pub fn empty_before(&self) -> bool {
         self.balance.0.is_zero() && self.nonce.0 == 0 && no_code(&self.code_hash.0)
+    }
+
+    /// Whether the account is empty after the tx.
+    pub fn empty_after(&self) -> bool {
+        self.balance.1.is_zero() && self.nonce.1 == 0 && no_code(&self.code_hash.1)
     }
 }
 

@@ -1,0 +1,151 @@
+//! Parity's trace API as Anvil answers it: `trace_transaction`, `trace_block`, `trace_filter`,
+//! `trace_call`, `trace_replayTransaction` and `trace_replayBlockTransactions`
+//! ([`crate::traces::parity`]; `stateDiff` from the moves).
+
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::B256;
+use alloy_primitives::map::HashSet;
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_rpc_types_trace::filter::TraceFilter;
+use alloy_rpc_types_trace::parity::{LocalizedTransactionTrace, TraceResultsWithTransactionHash, TraceType};
+use manaflow_types::OverlayView;
+use serde_json::Value;
+
+use crate::node::Node;
+use crate::rpc::Rpc;
+use crate::rpc::convert::ChainBlock;
+use crate::rpc::debug::{mined, trace_error, tx_info};
+use crate::rpc::error::RpcError;
+use crate::rpc::eth::request_call;
+use crate::rpc::params::{height_of, height_of_tag};
+use crate::traces::{Subject, parity};
+
+/// Most blocks one `trace_filter` may scan.
+pub const MAX_FILTER_BLOCKS: u64 = 10_000;
+/// Most traces one `trace_filter` answers.
+pub const MAX_FILTER_TRACES: usize = 10_000;
+
+fn json(value: impl serde::Serialize) -> Result<Value, RpcError> {
+    serde_json::to_value(value).map_err(RpcError::internal)
+}
+
+/// The call traces of the tx at ledger index `index` of `block`.
+fn block_tx_traces(node: &Node, block: &ChainBlock, index: usize) -> Result<Vec<LocalizedTransactionTrace>, RpcError> {
+    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
+    parity::transaction_traces(node, &subject, tx_info(block, index)).map_err(trace_error)
+}
+
+/// The call traces of every listed tx of `block`, in order.
+fn block_traces(node: &Node, block: &ChainBlock) -> Result<Vec<LocalizedTransactionTrace>, RpcError> {
+    let mut traces = Vec::new();
+    for index in block.listed_indices().collect::<Vec<_>>() {
+        traces.extend(block_tx_traces(node, block, index)?);
+    }
+    Ok(traces)
+}
+
+/// `trace_transaction`: a mined tx's call traces; null for an unknown tx.
+pub fn transaction(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
+    if node.ledger().locate(&tx_hash).is_none() {
+        return Ok(Value::Null);
+    }
+    let (block, index) = mined(node, tx_hash)?;
+    json(block_tx_traces(node, &block, index)?)
+}
+
+/// `trace_block`: the call traces of a block's txs; null when there is no such block.
+pub fn block(_rpc: &Rpc, node: &Node, block: BlockNumberOrTag) -> Result<Value, RpcError> {
+    let Ok(number) = height_of_tag(node, block) else { return Ok(Value::Null) };
+    json(block_traces(node, &ChainBlock::read(node, number)?)?)
+}
+
+/// `trace_filter`: the call traces of the blocks in range that match the filter's addresses,
+/// after `after` of them, at most `count`. Bounded to [`MAX_FILTER_BLOCKS`] blocks.
+pub fn filter(_rpc: &Rpc, node: &Node, filter: TraceFilter) -> Result<Value, RpcError> {
+    let tip = node.height();
+    let from = filter.from_block.unwrap_or(0);
+    let to = filter.to_block.unwrap_or(tip).min(tip);
+    if from > to {
+        return Ok(Value::Array(Vec::new()));
+    }
+    if to - from >= MAX_FILTER_BLOCKS {
+        return Err(RpcError::invalid_params(format!(
+            "trace_filter scans at most {MAX_FILTER_BLOCKS} blocks; {from} to {to} is {} (narrow fromBlock/toBlock)",
+            to - from + 1
+        )));
+    }
+    let matcher = filter.matcher();
+    let skip = filter.after.unwrap_or(0) as usize;
+    let take = filter.count.map_or(MAX_FILTER_TRACES, |c| (c as usize).min(MAX_FILTER_TRACES));
+    let mut found = Vec::new();
+    let mut seen = 0usize;
+    'blocks: for number in from..=to {
+        let block = ChainBlock::read(node, number)?;
+        for trace in block_traces(node, &block)? {
+            if !matcher.matches(&trace.trace) {
+                continue;
+            }
+            seen += 1;
+            if seen <= skip {
+                continue;
+            }
+            found.push(trace);
+            if found.len() >= take {
+                break 'blocks;
+            }
+        }
+    }
+    json(found)
+}
+
+fn types(trace_types: Vec<TraceType>) -> HashSet<TraceType> {
+    trace_types.into_iter().collect()
+}
+
+/// `trace_call`: a call's traces on the state after `block` (latest by default).
+pub fn call(
+    _rpc: &Rpc,
+    node: &Node,
+    transaction: TransactionRequest,
+    trace_types: Vec<TraceType>,
+    block: Option<BlockId>,
+) -> Result<Value, RpcError> {
+    let height = height_of(node, block)?;
+    let call = request_call(node, &transaction, height)?;
+    let header = node.call_header(&call, height);
+    let base = node.view_at(height);
+    let view = OverlayView::new(&base);
+    let subject = Subject::Call { call: &call, header: &header, view: &view };
+    json(parity::replay(node, &subject, &types(trace_types)).map_err(trace_error)?)
+}
+
+/// `trace_replayTransaction`: a mined tx's traces of the kinds asked.
+pub fn replay_transaction(
+    _rpc: &Rpc,
+    node: &Node,
+    tx_hash: B256,
+    trace_types: Vec<TraceType>,
+) -> Result<Value, RpcError> {
+    let (block, index) = mined(node, tx_hash)?;
+    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
+    json(parity::replay(node, &subject, &types(trace_types)).map_err(trace_error)?)
+}
+
+/// `trace_replayBlockTransactions`: each listed tx's traces of the kinds asked, with its hash.
+pub fn replay_block_transactions(
+    _rpc: &Rpc,
+    node: &Node,
+    block: BlockNumberOrTag,
+    trace_types: Vec<TraceType>,
+) -> Result<Value, RpcError> {
+    let block = ChainBlock::read(node, height_of_tag(node, block)?)?;
+    let types = types(trace_types);
+    let mut results = Vec::new();
+    for index in block.listed_indices().collect::<Vec<_>>() {
+        let tx = &block.block.txs[index];
+        let subject = Subject::Mined { tx, index: index as u32, header: &block.block.header };
+        let full_trace = parity::replay(node, &subject, &types).map_err(trace_error)?;
+        results.push(TraceResultsWithTransactionHash { full_trace, transaction_hash: tx.id() });
+    }
+    json(results)
+}
