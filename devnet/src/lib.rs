@@ -29,6 +29,7 @@
 
 pub mod admission;
 pub mod config;
+pub mod console;
 pub mod coordinator;
 pub mod dump;
 pub mod error;

@@ -16,6 +16,7 @@
 //!
 //! [`StateView`]: manaflow_types::StateView
 
+mod console;
 mod context;
 mod db;
 mod envelope;
@@ -29,6 +30,7 @@ mod senders;
 mod trace;
 mod verifier;
 
+pub use console::CONSOLE_ADDRESS;
 pub use db::ViewDb;
 pub use envelope::{
     SignedEthTx, decode_envelope, decode_on_chain, decode_signed, decode_with_sender, envelope_call,

@@ -25,6 +25,7 @@ thread_local! {
     static FRAMES: std::cell::RefCell<Option<FrameStack<EthFrame<EthInterpreter>>>> = const { std::cell::RefCell::new(None) };
 }
 
+use crate::console::ConsoleRecorder;
 use crate::context::ContextRecorder;
 use crate::db::{DbError, ViewDb};
 use crate::guest::GuestFrames;
@@ -219,7 +220,7 @@ impl EvmRuntime {
         let spec = self.hardfork.spec();
         let mut evm = revm::context::Evm {
             ctx,
-            inspector: (ContextRecorder::default(), (Tracer::new(sink), extra)),
+            inspector: ((ContextRecorder::default(), ConsoleRecorder::default()), (Tracer::new(sink), extra)),
             instruction: EthInstructions::new_mainnet_with_spec(spec),
             precompiles: EthPrecompiles::new(spec),
             frame_stack: FRAMES
@@ -233,13 +234,15 @@ impl EvmRuntime {
         let result = handler.inspect_run(&mut evm);
         let guest_halt = handler.guests.and_then(|g| g.top_halt);
         let state = evm.finalize();
-        let context = std::mem::take(&mut evm.inspector.0.reads);
+        let context = std::mem::take(&mut evm.inspector.0.0.reads);
+        let console = std::mem::take(&mut evm.inspector.0.1.calls);
         let frames = std::mem::take(&mut evm.frame_stack);
         FRAMES.with(|cell| *cell.borrow_mut() = Some(frames));
         let revm::context::Evm { inspector: (_, (_, extra)), .. } = evm;
         let execution = result
             .map_err(|e| convert_error(e, call, header))
-            .and_then(|result| Self::execution(call, header, &db, &state, &context, result, guest_halt));
+            .and_then(|result| Self::execution(call, header, &db, &state, &context, result, guest_halt))
+            .map(|execution| Execution { console, ..execution });
         (execution, extra)
     }
 
@@ -275,6 +278,7 @@ impl EvmRuntime {
             created,
             moves: set.moves,
             codes: set.codes,
+            console: Vec::new(),
         })
     }
 }

@@ -7,6 +7,7 @@
 //! pseudo-terminal, benchmarks) runs `manaflow`; everything else runs in this process.
 
 mod cli;
+mod console;
 mod hardhat;
 mod layout;
 mod lesson;

@@ -81,6 +81,9 @@ pub struct Execution {
     pub moves: Vec<Move>,
     /// Code deployed by the tx (its hashes are the `c` moves' new values).
     pub codes: Vec<Bytes>,
+    /// The calldata of each call to Hardhat's console address (`console.log`), in execution
+    /// order: for the node to print; no move and no part of the outcome.
+    pub console: Vec<Bytes>,
 }
 
 /// Why a tx cannot be executed at all (it has no moves and cannot be included). Each names the

@@ -123,6 +123,8 @@ pub struct Coordinator {
     wide: rayon::ThreadPool,
     /// Why recent txs were refused at sequencing, newest last (bounded).
     refusals: Mutex<std::collections::VecDeque<(TxId, Refusal)>>,
+    /// Where `console.log` lines are printed.
+    pub console: crate::console::ConsoleOutput,
 }
 
 /// How many refusals the coordinator remembers.
@@ -137,6 +139,7 @@ impl Coordinator {
     pub fn start(config: Config) -> Result<(Arc<Self>, JoinHandle<()>), NodeError> {
         let mode = config.mining.block_time.map_or(MiningMode::Auto, MiningMode::Interval);
         let capacity = config.mining.mempool_size;
+        let console = crate::console::ConsoleOutput::new(config.silent);
         let (chain_id, gas_limit) = (config.chain.chain_id, config.chain.gas_limit);
         let node = Node::open(config.chain)?;
         let (blocks, _) = broadcast::channel(1024);
@@ -161,6 +164,7 @@ impl Coordinator {
                 .build()
                 .map_err(SetupError::ValidationThreads)?,
             refusals: Mutex::new(std::collections::VecDeque::new()),
+            console,
         });
         let miner = Arc::clone(&coordinator);
         let thread = std::thread::Builder::new()
@@ -370,7 +374,9 @@ impl Coordinator {
         waiters.refuse(&built.refused);
         match &committed {
             Ok(done) => {
-                for (tx, _) in &built.included {
+                for (tx, execution) in &built.included {
+                    // Printed before the sender hears, so its lines come first in the output.
+                    self.console.print(&format!("Transaction: {}", tx.hash), &execution.console);
                     waiters.tell(&tx.hash, Ok(done.header.number));
                 }
                 tracing::info!(block = done.header.number, txs = built.included.len(), "mined");

@@ -229,10 +229,11 @@ pub fn auto_impersonate(rpc: &Rpc, enabled: bool) -> Result<Value, RpcError> {
     Ok(Value::Null)
 }
 
-/// `anvil_setLoggingEnabled`: turns the node's request logging on or off (`RUST_LOG` still
-/// chooses the level).
+/// `anvil_setLoggingEnabled`: turns the node's request logging and its `console.log` output on
+/// or off (`RUST_LOG` still chooses the level; `--silent` keeps the console quiet).
 pub fn set_logging_enabled(rpc: &Rpc, enabled: bool) -> Result<Value, RpcError> {
     rpc.logging.store(enabled, std::sync::atomic::Ordering::Release);
+    rpc.coordinator.console.set_enabled(enabled);
     Ok(Value::Null)
 }
 

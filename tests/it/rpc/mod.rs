@@ -22,7 +22,7 @@ mod signing;
 mod simulate;
 mod state;
 mod subscriptions;
-mod support;
+pub(crate) mod support;
 mod traces;
 mod transfers;
 mod txpool;

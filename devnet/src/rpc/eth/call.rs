@@ -69,21 +69,40 @@ pub fn exec_error(error: ExecError) -> RpcError {
 /// `eth_call`: runs `transaction` on the state after `block` (the latest when absent); its
 /// output, or its revert as error 3.
 pub fn call(
-    _rpc: &Rpc,
+    rpc: &Rpc,
     node: &Node,
     transaction: TransactionRequest,
     block: Option<BlockId>,
 ) -> Result<Value, RpcError> {
     let height = height_of(node, block)?;
     let call = request_call(node, &transaction, height)?;
-    let execution = call_result(node.simulate(&call, height))?;
+    let simulated = node.simulate(&call, height);
+    if let Ok(execution) = &simulated {
+        rpc.coordinator.console.print("eth_call", &execution.console);
+    }
+    let execution = call_result(simulated)?;
     Ok(json!(execution.output))
 }
 
 /// The least gas limit with which `call` succeeds on the state after `height`.
-pub fn estimate(node: &Node, mut call: Call, height: u64) -> Result<u64, RpcError> {
+pub fn estimate(node: &Node, call: Call, height: u64) -> Result<u64, RpcError> {
+    estimate_with(node, call, height, |_| {})
+}
+
+/// As [`estimate`], handing the first execution (at the cap) to `first`: the one whose
+/// `console.log` lines are printed, once per request rather than once per bisection step.
+pub fn estimate_with(
+    node: &Node,
+    mut call: Call,
+    height: u64,
+    first: impl FnOnce(&Execution),
+) -> Result<u64, RpcError> {
     let cap = call.gas_limit;
-    let execution = call_result(node.simulate(&call, height))?;
+    let simulated = node.simulate(&call, height);
+    if let Ok(execution) = &simulated {
+        first(execution);
+    }
+    let execution = call_result(simulated)?;
     let mut succeeds = |gas: u64| {
         call.gas_limit = gas;
         matches!(node.simulate(&call, height), Ok(Execution { status: Status::Success, .. }))
@@ -103,14 +122,15 @@ pub fn estimate(node: &Node, mut call: Call, height: u64) -> Result<u64, RpcErro
 
 /// `eth_estimateGas`: the least gas limit with which `transaction` succeeds after `block`.
 pub fn estimate_gas(
-    _rpc: &Rpc,
+    rpc: &Rpc,
     node: &Node,
     transaction: TransactionRequest,
     block: Option<BlockId>,
 ) -> Result<Value, RpcError> {
     let height = height_of(node, block)?;
     let call = request_call(node, &transaction, height)?;
-    Ok(json!(U64::from(estimate(node, call, height)?)))
+    let print = |execution: &Execution| rpc.coordinator.console.print("eth_estimateGas", &execution.console);
+    Ok(json!(U64::from(estimate_with(node, call, height, print)?)))
 }
 
 /// `eth_feeHistory`: base fees, gas used ratios and, with `reward_percentiles`, the tips paid,
