@@ -167,7 +167,7 @@ impl Backend for DevnetBackend {
         };
         let hash = self.runtime.block_on(coordinator.submit(&raw))?;
         let block = self.node().ledger().locate(&hash).map(|loc| loc.block);
-        Ok(Sent { hash, block })
+        Ok(Sent { hash, block, console: Vec::new() })
     }
 
     fn mine(&mut self) -> anyhow::Result<MinedBlock> {

@@ -3,14 +3,12 @@
 //! no code, so the call itself does nothing; the calldata makes no move and is no part of the
 //! outcome. Decoding it is the node's (it knows where to print).
 
-use alloy_primitives::{Address, Bytes, address};
+use alloy_primitives::Bytes;
+pub use manaflow_types::console::CONSOLE_ADDRESS;
 use revm::context_interface::ContextTr;
 use revm::inspector::Inspector;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::{CallInputs, CallOutcome};
-
-/// The address Hardhat's and Foundry's `console.sol` call.
-pub const CONSOLE_ADDRESS: Address = address!("0x000000000000000000636F6e736F6c652e6c6f67");
 
 /// Records the calldata of each call to [`CONSOLE_ADDRESS`].
 #[derive(Default)]

@@ -41,6 +41,9 @@ pub struct Sent {
     pub hash: B256,
     /// The block it was mined in (`None`: pooled, mining is not automatic).
     pub block: Option<u64>,
+    /// The calldata of its `console.log` calls, as its simulation on the latest state made them
+    /// (filled by the session; a backend leaves it empty).
+    pub console: Vec<Bytes>,
 }
 
 /// A block mined on request.

@@ -131,7 +131,7 @@ impl Session {
             bail!("the tx would fail ({why}); add --force to send it anyway");
         }
         let request = SendRequest { from, to, input, value, gas_used: simulated.gas_used, envelope: envelope.clone() };
-        let sent = self.backend.send(request)?;
+        let sent = Sent { console: simulated.console, ..self.backend.send(request)? };
         self.remember(sent.hash);
         if sent.block.is_none() {
             self.pending.push(sent.hash);

@@ -16,6 +16,7 @@
 pub mod block;
 pub mod check;
 pub mod commitment;
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod guest;

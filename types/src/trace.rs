@@ -80,5 +80,32 @@ pub enum Touch {
     },
 }
 
+impl Access {
+    /// The state key of the move this access became, among `moves` (the execution's move set):
+    /// the slot, balance or code it touched; for a context opcode, the `x` key of the field it
+    /// read; for a call, the callee's code. `None` for a create or a log, which are no access to
+    /// existing state.
+    pub fn key(&self, moves: &[crate::Move]) -> Option<crate::StateKey> {
+        use crate::StateKey;
+        Some(match &self.touch {
+            Touch::StorageRead { slot, .. } | Touch::StorageWrite { slot, .. } => {
+                StateKey::storage(self.contract, *slot)
+            }
+            Touch::Balance { account, .. } => StateKey::balance(*account),
+            Touch::Code { account, .. } => StateKey::code(*account),
+            Touch::Context { .. } => moves
+                .iter()
+                .find(|m| {
+                    m.mark == crate::Mark::Context
+                        && crate::context::parse_context_slot(&m.slot)
+                            .is_some_and(|(field, _)| field.opcode_name() == self.opcode)
+                })?
+                .key(),
+            Touch::Call { code, .. } => StateKey::code(*code),
+            Touch::Create { .. } | Touch::Log(_) => return None,
+        })
+    }
+}
+
 /// Receives each access; the runtime calls it during execution.
 pub type AccessSink<'a> = &'a mut dyn FnMut(Access);

@@ -33,7 +33,7 @@ use crate::rpc::error::RpcError;
 use crate::rpc::params::{Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, debug, dev, eth, model, trace, txpool, wallet};
+use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, trace, txpool, wallet};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -223,6 +223,7 @@ methods! {
         => blocking_read wallet::prepare_transaction,
     "manaflow_sendTransaction" (transaction: TransactionRequest, options: Option<Options>)
         => async wallet::send_transaction,
+    "manaflow_traceTransaction" (tx_hash: B256) => blocking_read model_trace::trace_transaction,
     "manaflow_utxoSet" () => read model::utxo_set,
     "manaflow_validateBlock" (block: BlockNumberOrTag, direction: Option<String>)
         => blocking_read model::validate_block,

@@ -13,6 +13,7 @@ pub mod eth;
 pub mod filters;
 pub mod methods;
 pub mod model;
+pub mod model_trace;
 pub mod params;
 pub mod server;
 pub mod sign;

@@ -12,7 +12,7 @@ use manaflow_types::Status;
 use crate::abi;
 use crate::backend::{Backend, Envelope};
 use crate::cmd::accounts::parse_value;
-use crate::cmd::show::print_sent;
+use crate::cmd::show::{print_console_log, print_sent};
 use crate::console::Console;
 use crate::names::Kind;
 use crate::render::{GOOD, NAME, paint};
@@ -211,7 +211,7 @@ pub fn call(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
         (Status::Halt(reason), _) => bail!("halted: {reason}"),
     };
     writeln!(console.out(), "{text}")?;
-    Ok(())
+    print_console_log(&exec.console, console)
 }
 
 /// `send <to> [function [args…]]`: a tx, mined at once in automine.

@@ -2,7 +2,7 @@
 //! in a table that says what its key is and what its values mean.
 
 use alloy_dyn_abi::JsonAbiExt;
-use alloy_primitives::{Address, B256, U256, hex};
+use alloy_primitives::{Address, B256, Bytes, U256, hex};
 use anyhow::{Context, bail};
 use comfy_table::Table;
 use manaflow_types::{Call, Mark, Move, StateKey};
@@ -11,7 +11,7 @@ use crate::abi;
 use crate::backend::{Mining, Sent};
 use crate::console::Console;
 use crate::describe::{self, SlotNames, trim_ether};
-use crate::render::{BAD, GOOD, HEADING, NAME, paint, short_hash, table};
+use crate::render::{BAD, DIM, GOOD, HEADING, NAME, paint, short_hash, table};
 use crate::session::{Located, Session};
 use crate::words::Args;
 
@@ -112,6 +112,14 @@ pub fn print_sent(session: &Session, sent: &Sent, console: &mut dyn Console) -> 
     )?;
     for log in &outcome.logs {
         writeln!(console.out(), "  {}", abi::show_log(log, &session.names))?;
+    }
+    print_console_log(&sent.console, console)
+}
+
+/// The `console.log` lines of an execution's console calls, one per line.
+pub fn print_console_log(calls: &[Bytes], console: &mut dyn Console) -> anyhow::Result<()> {
+    for line in manaflow_types::console::lines(calls) {
+        writeln!(console.out(), "  {} {line}", paint(DIM, "console.log"))?;
     }
     Ok(())
 }

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use alloy_primitives::B256;
+use manaflow_types::StateKey;
 use manaflow_types::trace::{Access, Touch};
-use manaflow_types::{Move, StateKey, context::parse_context_slot};
 
 use crate::abi::show_log;
 use crate::cmd::show::move_table;
@@ -15,25 +15,6 @@ use crate::describe::{SlotNames, trim_ether};
 use crate::render::{BAD, DIM, GOOD, HEADING, NAME, WRITE, paint};
 use crate::session::Session;
 use crate::words::Args;
-
-/// The key an access reads or writes, when it is one key.
-fn key_of(access: &Access, moves: &[Move]) -> Option<StateKey> {
-    Some(match &access.touch {
-        Touch::StorageRead { slot, .. } | Touch::StorageWrite { slot, .. } => StateKey::storage(access.contract, *slot),
-        Touch::Balance { account, .. } => StateKey::balance(*account),
-        Touch::Code { account, .. } => StateKey::code(*account),
-        Touch::Context { .. } => {
-            // The x move of this opcode: the context key whose field it reads.
-            let field = moves.iter().find(|m| {
-                m.mark == manaflow_types::Mark::Context
-                    && parse_context_slot(&m.slot).is_some_and(|(f, _)| f.opcode_name() == access.opcode)
-            })?;
-            field.key()
-        }
-        Touch::Call { code, .. } => StateKey::code(*code),
-        Touch::Create { .. } | Touch::Log(_) => return None,
-    })
-}
 
 /// The access in words.
 fn describe_access(session: &Session, slots: &SlotNames, access: &Access) -> String {
@@ -106,8 +87,7 @@ pub fn step(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
     }
     let mut stepper = Stepper::new(args.switch("step"));
     for access in &accesses {
-        let first =
-            key_of(access, moves).filter(|k| seen.insert(*k)).and_then(|k| moves.iter().position(|m| m.key() == k));
+        let first = access.key(moves).filter(|k| seen.insert(*k)).and_then(|k| moves.iter().position(|m| m.key() == k));
         let note = first.map_or_else(String::new, |i| paint(DIM, format!("  (first touch: move #{i})")));
         // A WASM frame shows its host calls by number and name, with the instruction each ran.
         let (pc, op) = match access.host {
@@ -139,6 +119,7 @@ pub fn step(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
             return Ok(());
         }
     };
+    crate::cmd::show::print_console_log(&execution.console, console)?;
     let same = execution.moves == moves;
     writeln!(
         console.out(),

@@ -312,3 +312,17 @@ fn send_with_force_mines_a_failed_tx() {
     assert_eq!(row(&output_of(&stdout, "accounts"), 0, "bob")[3], "1");
     assert!(output_of(&stdout, "validate").ends_with("verdict forward: ✔ valid\n"), "{stdout}");
 }
+
+// ---- console.log -----------------------------------------------------------------------------
+
+#[test]
+fn console_log_lines_show_under_send_call_and_step() {
+    let stdout = run_ok("deploy logger Logger\nsend logger add 5\ncall logger peek\nstep\n");
+    let sent = output_of(&stdout, "send logger add 5");
+    assert!(sent.contains("  console.log count is now 5\n"), "{sent}");
+    assert!(sent.contains("  console.log sender 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 true\n"), "{sent}");
+    let called = output_of(&stdout, "call logger peek");
+    assert_eq!(called, "5\n  console.log peeking\n");
+    let stepped = output_of(&stdout, "step");
+    assert!(stepped.contains("  console.log count is now 5\n"), "the re-execution logs too: {stepped}");
+}

@@ -351,3 +351,41 @@ async fn a_wasm_contract_called_from_the_evm_appears_as_a_call_with_its_host_ops
     let ops: Vec<&str> = steps["structLogs"].as_array().unwrap().iter().map(|l| l["op"].as_str().unwrap()).collect();
     assert!(ops.contains(&"SLOAD") && ops.contains(&"SSTORE") && ops.contains(&"LOG3"), "{ops:?}");
 }
+
+#[tokio::test]
+async fn the_model_trace_lists_each_access_with_the_move_it_became() {
+    let devnet = start();
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    let token = deploy_token(&p, a).await;
+    let moved = token_transfer(&p, token, a, b, 1234).await;
+    let traced: Value = rpc(&p, "manaflow_traceTransaction", json!([moved.transaction_hash])).await;
+    assert_eq!(traced["reproduced"], true);
+    assert_eq!(traced["kind"], "ethereum");
+    let moves = traced["moves"].as_array().unwrap();
+    let steps = traced["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["op"], "TX");
+    assert_eq!(steps[0]["touch"]["kind"], "call");
+
+    // Each storage access points at the move of its slot; the first touch of each is marked once.
+    let storage: Vec<&Value> = steps.iter().filter(|s| s["op"] == "SLOAD" || s["op"] == "SSTORE").collect();
+    assert!(storage.len() >= 4, "two balances read and written: {storage:?}");
+    for step in &storage {
+        let at = step["move"].as_u64().expect("a storage access became a move") as usize;
+        assert_eq!(moves[at]["mark"], "s");
+        assert_eq!(moves[at]["slot"], step["touch"]["slot"]);
+        assert_eq!(moves[at]["address"].as_str().unwrap().to_lowercase(), token.to_string().to_lowercase());
+    }
+    let first_touches = storage.iter().filter(|s| s["firstTouch"] == true).count();
+    let storage_moves = moves.iter().filter(|m| m["mark"] == "s").count();
+    assert_eq!(first_touches, storage_moves, "each slot's move is first touched once");
+    let write = storage.iter().find(|s| s["op"] == "SSTORE").unwrap();
+    assert_eq!(
+        moves[write["move"].as_u64().unwrap() as usize]["next"],
+        write["touch"]["value"],
+        "the last write is the move's next"
+    );
+    let log = steps.iter().find(|s| s["touch"]["kind"] == "log").expect("the Transfer event");
+    assert_eq!(log["op"], "LOG3");
+    assert_eq!(log["move"], Value::Null, "a log makes no move");
+}
