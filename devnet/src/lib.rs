@@ -44,6 +44,7 @@ pub mod rpc;
 pub mod sequencing;
 mod spawn;
 pub mod traces;
+pub mod tx_index;
 pub mod wallet;
 
 pub use admission::{Admitted, Kind};

@@ -21,6 +21,7 @@ use crate::error::{NodeError, SetupError};
 use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
 use crate::history::{HistoricView, StateHistory};
 use crate::pending::PendingSystem;
+use crate::tx_index::TxIndex;
 
 /// A block committed to the chain.
 #[derive(Clone, Debug)]
@@ -41,6 +42,8 @@ pub struct Node {
     accounts: Vec<DevAccount>,
     senders: Arc<KnownSenders>,
     history: StateHistory,
+    /// The secondary index of txs (Otterscan's searches).
+    tx_index: TxIndex,
     /// Gas used by the tip's txs (the next base fee depends on it).
     tip_gas_used: u64,
     /// Block numbers by hash.
@@ -100,6 +103,7 @@ impl Node {
             accounts,
             senders,
             history: StateHistory::default(),
+            tx_index: TxIndex::default(),
             tip_gas_used: 0,
             numbers: std::collections::HashMap::new(),
             time_offset: 0,
@@ -120,11 +124,13 @@ impl Node {
             let genesis = node.ledger.seal(&template, vec![tx], vec![outcome]);
             let applied = node.ledger.apply(&genesis)?;
             node.history.record(&genesis);
+            node.index_txs(&genesis, &[]);
             node.numbers.insert(applied.hash, 0);
         } else {
             for n in 0..node.ledger.len() {
                 let block = node.ledger.block(n)?;
                 node.history.record(&block);
+                node.index_txs(&block, &[]);
                 node.numbers.insert(block.header.hash(), n);
                 node.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
             }
@@ -152,6 +158,29 @@ impl Node {
     /// The runtime txs execute in.
     pub(crate) fn runtime(&self) -> &EvmRuntime {
         &self.runtime
+    }
+
+    /// Indexes the listed txs of `block` ([`TxIndex`]); `senders` are those the coordinator
+    /// recovered, the rest are recovered here.
+    fn index_txs(&mut self, block: &Block, senders: &[(TxId, Address)]) {
+        let header = &block.header;
+        let sender = |tx: &Tx| match tx {
+            Tx::Ethereum(eth) => senders.iter().find(|(id, _)| *id == tx.id()).map(|(_, s)| *s).or_else(|| {
+                manaflow_evm::decode_on_chain(&eth.raw, header.chain_id, header.dev_mode()).ok().map(|s| s.sender)
+            }),
+            Tx::Native(native) => native.recover_sender().ok(),
+            Tx::System(_) => None,
+        };
+        let ledger = &self.ledger;
+        let designator = |hash: &B256| {
+            ledger.code(hash).is_some_and(|code| code.len() == 23 && code.starts_with(&[0xef, 0x01, 0x00]))
+        };
+        self.tx_index.record(block, sender, designator);
+    }
+
+    /// The secondary index of txs by address, sender and nonce, and contract creation.
+    pub fn tx_index(&self) -> &TxIndex {
+        &self.tx_index
     }
 
     /// The senders the coordinator recovered (or impersonated) on admission, which a replay of
@@ -293,6 +322,7 @@ impl Node {
             self.pending = PendingSystem::default();
         }
         self.history.record(block);
+        self.index_txs(block, senders);
         self.numbers.insert(applied.hash, block.header.number);
         self.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
         self.next_timestamp = None;
@@ -346,6 +376,7 @@ impl Node {
     pub fn rollback_to(&mut self, height: u64) -> Result<(), NodeError> {
         self.ledger.rollback_to(height)?;
         self.history.truncate(height);
+        self.tx_index.truncate(height);
         self.numbers.retain(|_, n| *n <= height);
         self.tip_gas_used = self.gas_used(self.height())?;
         self.next_timestamp = None;

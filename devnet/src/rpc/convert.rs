@@ -284,7 +284,8 @@ impl ChainBlock {
                     gas_used: receipt.gas_used,
                     effective_gas_price: receipt.effective_gas_price,
                     blob_gas_used: None,
-                    blob_gas_price: None,
+                    // Anvil gives every receipt the block's blob base fee.
+                    blob_gas_price: Some(u128::from(self.block.header.blob_base_fee)),
                     from: sender,
                     to,
                     contract_address,

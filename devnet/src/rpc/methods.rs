@@ -30,10 +30,10 @@ use manaflow_types::Mark;
 use serde_json::Value;
 
 use crate::rpc::error::RpcError;
-use crate::rpc::params::{Lazy, Params};
+use crate::rpc::params::{BlockNumberParam, Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, trace, txpool, wallet};
+use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, ots, trace, txpool, wallet};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -166,6 +166,7 @@ methods! {
     "eth_getTransactionByBlockNumberAndIndex" (block: BlockNumberOrTag, index: U64)
         => read eth::blocks::tx_by_number_and_index,
     "eth_getTransactionByHash" (tx_hash: B256) => read eth::blocks::tx_by_hash,
+    "eth_getTransactionBySenderAndNonce" (address: Address, nonce: U64) => read ots::eth_tx_by_sender_and_nonce,
     "eth_getTransactionCount" (address: Address, block: Option<BlockId>) => read eth::state::transaction_count,
     "eth_getTransactionReceipt" (tx_hash: B256) => read eth::blocks::receipt,
     "eth_getUncleByBlockHashAndIndex" () => read eth::blocks::uncle,
@@ -230,6 +231,21 @@ methods! {
     "net_listening" () => read eth::state::net_listening,
     "net_peerCount" () => read eth::state::net_peer_count,
     "net_version" () => read eth::state::net_version,
+    "ots_getApiLevel" () => read ots::api_level,
+    "ots_getBlockDetails" (block: BlockNumberParam) => read ots::block_details_by_number,
+    "ots_getBlockDetailsByHash" (block_hash: B256) => read ots::block_details_by_hash,
+    "ots_getBlockTransactions" (block: BlockNumberParam, page_number: U64, page_size: U64)
+        => blocking_read ots::block_transactions,
+    "ots_getContractCreator" (address: Address) => blocking_read ots::contract_creator,
+    "ots_getInternalOperations" (tx_hash: B256) => blocking_read ots::internal_operations,
+    "ots_getTransactionBySenderAndNonce" (address: Address, nonce: U64) => read ots::tx_by_sender_and_nonce,
+    "ots_getTransactionError" (tx_hash: B256) => blocking_read ots::transaction_error,
+    "ots_hasCode" (address: Address, block: Option<BlockId>) => read ots::has_code,
+    "ots_searchTransactionsAfter" (address: Address, block: U64, page_size: U64)
+        => blocking_read ots::search_after,
+    "ots_searchTransactionsBefore" (address: Address, block: U64, page_size: U64)
+        => blocking_read ots::search_before,
+    "ots_traceTransaction" (tx_hash: B256) => blocking_read ots::trace_transaction,
     "personal_sign" (message: Bytes, address: Address) => read eth::send::personal_sign,
     "trace_block" (block: BlockNumberOrTag) => blocking_read trace::block,
     "trace_call" (transaction: TransactionRequest, trace_types: Vec<TraceType>, block: Option<BlockId>)

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod methods;
 pub mod model;
 pub mod model_trace;
+pub mod ots;
 pub mod params;
 pub mod server;
 pub mod sign;

@@ -103,6 +103,23 @@ impl<T: DeserializeOwned> FromParam for Option<T> {
     }
 }
 
+/// A block number or tag that may also come as a JSON integer (Otterscan sends `4`, where
+/// Ethereum's API sends `"0x4"` or `"latest"`).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockNumberParam(pub BlockNumberOrTag);
+
+impl<'de> serde::Deserialize<'de> for BlockNumberParam {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Number(n) => n
+                .as_u64()
+                .map(|n| Self(BlockNumberOrTag::Number(n)))
+                .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a block number"))),
+            other => serde_json::from_value(other).map(Self).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Required params: absent or null is missing.
 macro_rules! required {
     ($($ty:ty),* $(,)?) => {
@@ -133,6 +150,7 @@ required!(
     alloy_rpc_types_eth::simulate::SimulatePayload,
     alloy_rpc_types_trace::filter::TraceFilter,
     Vec<alloy_rpc_types_trace::parity::TraceType>,
+    BlockNumberParam,
 );
 
 /// A param kept as given and read only when the handler asks (`eth_subscribe` reads its filter

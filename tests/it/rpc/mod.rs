@@ -14,6 +14,7 @@ mod dev;
 mod eip7702;
 mod errors;
 mod native;
+mod otterscan;
 mod parity_traces;
 mod restart;
 mod reverts;
