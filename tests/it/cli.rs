@@ -282,3 +282,23 @@ fn bench_rpc_reports_its_summary_line() {
         assert!(value > 0.0, "{name}={value}");
     }
 }
+
+#[test]
+fn bench_trace_reports_its_summary_line() {
+    let out = manaflow().args(["bench", "trace", "--block-txs", "12", "--runs", "2"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("bench trace: struct_ms="), "{last}");
+    for name in ["struct_ms", "call_ms", "block_call_ms", "blocknumber_p99_ms"] {
+        assert!(summary_figure(last, name) > 0.0, "{name} in {last}");
+    }
+    assert!(!last.contains("anvil_"), "no Anvil asked for: {last}");
+    assert!(stdout.contains("(314 steps)"), "the struct logger traced every step of the transfer: {stdout}");
+    let refused = manaflow()
+        .args(["bench", "trace", "--anvil", "/nonexistent/anvil", "--block-txs", "2", "--runs", "1"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot start Anvil at /nonexistent/anvil"));
+}

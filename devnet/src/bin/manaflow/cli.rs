@@ -46,6 +46,25 @@ pub enum BenchCommand {
     /// Execute the same ERC20 transfer in WASM (the SDK's ERC20) and in the EVM (OpenZeppelin's
     /// ERC20), executions per second each, side by side; both produce the same moves.
     Wasm(WasmArgs),
+    /// Time geth's tracers over HTTP: `debug_traceTransaction` of an ERC20 transfer with the
+    /// struct logger and with `callTracer`, and `debug_traceBlockByNumber` (`callTracer`) of a
+    /// block of transfers while another client polls `eth_blockNumber`; with `--anvil PATH`, the
+    /// same against Anvil in the same run.
+    Trace(TraceArgs),
+}
+
+/// Arguments of `bench trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Transfers in the traced block.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub block_txs: u64,
+    /// Runs of each single-tx trace (the block is traced a quarter as often, at least 3 times).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    pub runs: u64,
+    /// An Anvil binary to run the same requests against (npm's `@foundry-rs/anvil`).
+    #[arg(long)]
+    pub anvil: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `bench wasm`.

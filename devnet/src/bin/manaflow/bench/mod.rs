@@ -4,6 +4,7 @@
 mod apply;
 mod rpc;
 mod stats;
+mod trace;
 mod validate;
 mod wasm;
 
@@ -65,5 +66,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Validate(args) => validate::run(args),
         BenchCommand::Rpc(args) => rpc::run(args),
         BenchCommand::Wasm(args) => wasm::run(args),
+        BenchCommand::Trace(args) => trace::run(args),
     }
 }

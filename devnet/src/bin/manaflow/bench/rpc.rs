@@ -20,21 +20,29 @@ use serde_json::{Value, json};
 use super::erc20_transfer;
 use crate::cli::RpcArgs;
 
-const TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
+pub(crate) const TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
 
 /// Hardhat 3.18's rate on this load, on this machine (the measurement).
 const HARDHAT_TPS: f64 = 930.0;
 
 /// A minimal JSON-RPC client over one HTTP connection pool.
 #[derive(Clone)]
-struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     /// Parsed once: reqwest would otherwise parse (and IDNA-map) a string URL per request.
     url: reqwest::Url,
 }
 
 impl Client {
-    async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
+    /// A client of the node at `url`.
+    pub(crate) fn new(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: reqwest::Client::builder().pool_max_idle_per_host(1024).tcp_nodelay(true).build()?,
+            url: url.parse()?,
+        })
+    }
+
+    pub(crate) async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let answer: Value = self.http.post(self.url.clone()).json(&body).send().await?.json().await?;
         if let Some(error) = answer.get("error") {
@@ -43,7 +51,7 @@ impl Client {
         Ok(answer["result"].clone())
     }
 
-    async fn receipt(&self, hash: &Value) -> anyhow::Result<Value> {
+    pub(crate) async fn receipt(&self, hash: &Value) -> anyhow::Result<Value> {
         let receipt = self.call("eth_getTransactionReceipt", json!([hash])).await?;
         if receipt.is_null() {
             bail!("no receipt for {hash}");
@@ -52,7 +60,7 @@ impl Client {
     }
 }
 
-fn quantity(value: &Value) -> anyhow::Result<u64> {
+pub(crate) fn quantity(value: &Value) -> anyhow::Result<u64> {
     let text = value.as_str().context("expected a hex quantity")?;
     Ok(u64::from_str_radix(text.trim_start_matches("0x"), 16)?)
 }
