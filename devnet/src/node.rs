@@ -183,12 +183,6 @@ impl Node {
         &self.tx_index
     }
 
-    /// The senders the coordinator recovered (or impersonated) on admission, which a replay of
-    /// a mined tx takes as given.
-    pub(crate) fn senders(&self) -> Arc<KnownSenders> {
-        Arc::clone(&self.senders)
-    }
-
     /// The ledger (read access).
     pub fn ledger(&self) -> &Ledger {
         &self.ledger

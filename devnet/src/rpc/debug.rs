@@ -17,7 +17,7 @@ use crate::rpc::error::RpcError;
 use crate::rpc::eth::simulate::{block_header, override_state};
 use crate::rpc::eth::{exec_error, request_call};
 use crate::rpc::params::{height_of, height_of_tag};
-use crate::traces::{Subject, TraceError, geth};
+use crate::traces::{Replayer, Subject, TraceError, geth};
 
 /// A trace failure as the RPC answers it.
 pub fn trace_error(error: TraceError) -> RpcError {
@@ -58,28 +58,48 @@ pub fn mined(node: &Node, tx_hash: B256) -> Result<(ChainBlock, usize), RpcError
     Ok((block, loc.index as usize))
 }
 
+/// The block `number` and its replayer, taken under the node's lock (released on return: the
+/// replays run without it).
+pub fn block_to_replay(rpc: &Rpc, number: u64) -> Result<(ChainBlock, Replayer), RpcError> {
+    let node = rpc.coordinator.node();
+    let block = ChainBlock::read(&node, number)?;
+    let replayer = Replayer::for_block(&node, &block.block);
+    Ok((block, replayer))
+}
+
+/// The mined tx `tx_hash`: its block, ledger index and the block's replayer (see
+/// [`block_to_replay`]).
+pub fn tx_to_replay(rpc: &Rpc, tx_hash: B256) -> Result<(ChainBlock, usize, Replayer), RpcError> {
+    let node = rpc.coordinator.node();
+    let (block, index) = mined(&node, tx_hash)?;
+    let replayer = Replayer::for_block(&node, &block.block);
+    Ok((block, index, replayer))
+}
+
+/// The subject of the tx at ledger index `index` of `block`.
+pub fn mined_subject<'a>(block: &'a ChainBlock, index: usize, replayer: &'a Replayer) -> Subject<'a> {
+    Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header, replayer }
+}
+
 /// Traces the tx at ledger index `index` of `block` as `options` ask.
 fn trace_in_block(
-    node: &Node,
     block: &ChainBlock,
     index: usize,
+    replayer: &Replayer,
     options: &GethDebugTracingOptions,
 ) -> Result<Value, RpcError> {
-    let tx = &block.block.txs[index];
-    let subject = Subject::Mined { tx, index: index as u32, header: &block.block.header };
-    let caller = subject.caller(node).map_err(trace_error)?;
-    json(geth::trace(node, &subject, caller, options, tx_info(block, index)).map_err(trace_error)?)
+    let subject = mined_subject(block, index, replayer);
+    json(geth::trace(&subject, options, tx_info(block, index)).map_err(trace_error)?)
 }
 
 /// `debug_traceTransaction`: a mined tx's trace.
 pub fn trace_transaction(
-    _rpc: &Rpc,
-    node: &Node,
+    rpc: &Rpc,
     tx_hash: B256,
     options: Option<GethDebugTracingOptions>,
 ) -> Result<Value, RpcError> {
-    let (block, index) = mined(node, tx_hash)?;
-    trace_in_block(node, &block, index, &options.unwrap_or_default())
+    let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
+    trace_in_block(&block, index, &replayer, &options.unwrap_or_default())
 }
 
 /// `debug_traceCall`: a call's trace on the state after `block` (latest by default), with the
@@ -99,19 +119,19 @@ pub fn trace_call(
     let base = node.view_at(height);
     let mut view = OverlayView::new(&base);
     override_state(&mut view, options.state_overrides.as_ref(), header.number);
-    let subject = Subject::Call { call: &call, header: &header, view: &view };
+    let subject = Subject::Call { call: &call, header: &header, view: &view, node };
     let info = TransactionInfo { block_number: Some(header.number), ..Default::default() };
-    json(geth::trace(node, &subject, call.caller, &options.tracing_options, info).map_err(trace_error)?)
+    json(geth::trace(&subject, &options.tracing_options, info).map_err(trace_error)?)
 }
 
 /// The traces of every listed tx of block `number`, as geth lists them.
-fn trace_block(node: &Node, number: u64, options: Option<GethDebugTracingOptions>) -> Result<Value, RpcError> {
+fn trace_block(rpc: &Rpc, number: u64, options: Option<GethDebugTracingOptions>) -> Result<Value, RpcError> {
     let options = options.unwrap_or_default();
-    let block = ChainBlock::read(node, number)?;
+    let (block, replayer) = block_to_replay(rpc, number)?;
     let mut results = Vec::new();
     for index in block.listed_indices().collect::<Vec<_>>() {
         let tx_hash = Some(block.block.txs[index].id());
-        let result = match trace_in_block(node, &block, index, &options) {
+        let result = match trace_in_block(&block, index, &replayer, &options) {
             Ok(value) => {
                 TraceResult::Success { result: serde_json::from_value(value).map_err(RpcError::internal)?, tx_hash }
             }
@@ -124,22 +144,21 @@ fn trace_block(node: &Node, number: u64, options: Option<GethDebugTracingOptions
 
 /// `debug_traceBlockByNumber`.
 pub fn trace_block_by_number(
-    _rpc: &Rpc,
-    node: &Node,
+    rpc: &Rpc,
     block: BlockNumberOrTag,
     options: Option<GethDebugTracingOptions>,
 ) -> Result<Value, RpcError> {
-    trace_block(node, height_of_tag(node, block)?, options)
+    let number = height_of_tag(&rpc.coordinator.node(), block)?;
+    trace_block(rpc, number, options)
 }
 
 /// `debug_traceBlockByHash`.
 pub fn trace_block_by_hash(
-    _rpc: &Rpc,
-    node: &Node,
+    rpc: &Rpc,
     block_hash: B256,
     options: Option<GethDebugTracingOptions>,
 ) -> Result<Value, RpcError> {
-    let number =
-        node.number_of(&block_hash).ok_or_else(|| RpcError::server(format!("block {block_hash} not found")))?;
-    trace_block(node, number, options)
+    let number = rpc.coordinator.node().number_of(&block_hash);
+    let number = number.ok_or_else(|| RpcError::server(format!("block {block_hash} not found")))?;
+    trace_block(rpc, number, options)
 }

@@ -128,13 +128,13 @@ methods! {
     "anvil_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "anvil_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
     "debug_traceBlockByHash" (block_hash: B256, options: Option<GethDebugTracingOptions>)
-        => blocking_read debug::trace_block_by_hash,
+        => blocking debug::trace_block_by_hash,
     "debug_traceBlockByNumber" (block: BlockNumberOrTag, options: Option<GethDebugTracingOptions>)
-        => blocking_read debug::trace_block_by_number,
+        => blocking debug::trace_block_by_number,
     "debug_traceCall" (transaction: TransactionRequest, block: Option<BlockId>, options: Option<GethDebugTracingCallOptions>)
         => blocking_read debug::trace_call,
     "debug_traceTransaction" (tx_hash: B256, options: Option<GethDebugTracingOptions>)
-        => blocking_read debug::trace_transaction,
+        => blocking debug::trace_transaction,
     "eth_accounts" () => read eth::state::accounts,
     "eth_blobBaseFee" () => read eth::state::blob_base_fee,
     "eth_blockNumber" () => read eth::state::block_number,
@@ -224,7 +224,7 @@ methods! {
         => blocking_read wallet::prepare_transaction,
     "manaflow_sendTransaction" (transaction: TransactionRequest, options: Option<Options>)
         => async wallet::send_transaction,
-    "manaflow_traceTransaction" (tx_hash: B256) => blocking_read model_trace::trace_transaction,
+    "manaflow_traceTransaction" (tx_hash: B256) => blocking model_trace::trace_transaction,
     "manaflow_utxoSet" () => read model::utxo_set,
     "manaflow_validateBlock" (block: BlockNumberOrTag, direction: Option<String>)
         => blocking_read model::validate_block,
@@ -236,26 +236,26 @@ methods! {
     "ots_getBlockDetailsByHash" (block_hash: B256) => read ots::block_details_by_hash,
     "ots_getBlockTransactions" (block: BlockNumberParam, page_number: U64, page_size: U64)
         => blocking_read ots::block_transactions,
-    "ots_getContractCreator" (address: Address) => blocking_read ots::contract_creator,
-    "ots_getInternalOperations" (tx_hash: B256) => blocking_read ots::internal_operations,
+    "ots_getContractCreator" (address: Address) => blocking ots::contract_creator,
+    "ots_getInternalOperations" (tx_hash: B256) => blocking ots::internal_operations,
     "ots_getTransactionBySenderAndNonce" (address: Address, nonce: U64) => read ots::tx_by_sender_and_nonce,
-    "ots_getTransactionError" (tx_hash: B256) => blocking_read ots::transaction_error,
+    "ots_getTransactionError" (tx_hash: B256) => blocking ots::transaction_error,
     "ots_hasCode" (address: Address, block: Option<BlockId>) => read ots::has_code,
     "ots_searchTransactionsAfter" (address: Address, block: U64, page_size: U64)
         => blocking_read ots::search_after,
     "ots_searchTransactionsBefore" (address: Address, block: U64, page_size: U64)
         => blocking_read ots::search_before,
-    "ots_traceTransaction" (tx_hash: B256) => blocking_read ots::trace_transaction,
+    "ots_traceTransaction" (tx_hash: B256) => blocking ots::trace_transaction,
     "personal_sign" (message: Bytes, address: Address) => read eth::send::personal_sign,
-    "trace_block" (block: BlockNumberOrTag) => blocking_read trace::block,
+    "trace_block" (block: BlockNumberOrTag) => blocking trace::block,
     "trace_call" (transaction: TransactionRequest, trace_types: Vec<TraceType>, block: Option<BlockId>)
         => blocking_read trace::call,
-    "trace_filter" (filter: TraceFilter) => blocking_read trace::filter,
+    "trace_filter" (filter: TraceFilter) => blocking trace::filter,
     "trace_replayBlockTransactions" (block: BlockNumberOrTag, trace_types: Vec<TraceType>)
-        => blocking_read trace::replay_block_transactions,
+        => blocking trace::replay_block_transactions,
     "trace_replayTransaction" (tx_hash: B256, trace_types: Vec<TraceType>)
-        => blocking_read trace::replay_transaction,
-    "trace_transaction" (tx_hash: B256) => blocking_read trace::transaction,
+        => blocking trace::replay_transaction,
+    "trace_transaction" (tx_hash: B256) => blocking trace::transaction,
     "txpool_content" () => sync txpool::content,
     "txpool_inspect" () => sync txpool::inspect,
     "txpool_status" () => sync txpool::status,

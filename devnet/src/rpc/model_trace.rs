@@ -6,13 +6,11 @@
 use std::collections::HashSet;
 
 use alloy_primitives::B256;
-use manaflow_evm::EvmVerifier;
 use manaflow_types::trace::{Access, Touch};
 use serde_json::{Value, json};
 
-use crate::node::Node;
 use crate::rpc::Rpc;
-use crate::rpc::debug::mined;
+use crate::rpc::debug::tx_to_replay;
 use crate::rpc::error::RpcError;
 use crate::rpc::model::move_json;
 
@@ -35,14 +33,13 @@ fn touch_json(touch: &Touch) -> Value {
 /// `manaflow_traceTransaction`: each state access of a mined tx with the move it became (its
 /// index in the tx's moves, and whether it is that move's first touch), the moves, and whether
 /// the re-execution reproduced them.
-pub fn trace_transaction(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
-    let (block, index) = mined(node, tx_hash)?;
+pub fn trace_transaction(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
+    let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
     let tx = &block.block.txs[index];
     let moves = tx.moves();
-    let verifier = EvmVerifier::with_known_senders(node.runtime().clone(), node.senders());
     let mut accesses: Vec<Access> = Vec::new();
-    let traced = verifier
-        .trace(tx, index as u32, &block.block.header, node, &mut |access| accesses.push(access))
+    let traced = replayer
+        .trace(tx, index as u32, &block.block.header, &mut |access| accesses.push(access))
         .map_err(RpcError::internal)?;
     let execution =
         traced.ok_or_else(|| RpcError::invalid_params(format!("{tx_hash} is a system tx, which does not execute")))?;

@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 use crate::node::Node;
 use crate::rpc::Rpc;
 use crate::rpc::convert::ChainBlock;
-use crate::rpc::debug::{mined, trace_error, tx_info};
+use crate::rpc::debug::{mined, mined_subject, trace_error, tx_info, tx_to_replay};
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{BlockNumberParam, height_of, height_of_tag};
-use crate::traces::{Subject, parity};
+use crate::traces::parity;
 use crate::tx_index::TxRef;
 
 /// The Otterscan API level this node answers at.
@@ -50,28 +50,27 @@ pub fn has_code(_rpc: &Rpc, node: &Node, address: Address, block: Option<BlockId
     Ok(json!(!node.code_at(address, height).map_err(RpcError::internal)?.is_empty()))
 }
 
-/// The mined tx `tx_hash` as a trace subject, run with `inspector`.
-fn replay<I>(node: &Node, tx_hash: B256, inspector: I) -> Result<(manaflow_types::Execution, I), RpcError>
+/// The mined tx `tx_hash` replayed with `inspector` (without the node's lock).
+fn replay<I>(rpc: &Rpc, tx_hash: B256, inspector: I) -> Result<(manaflow_types::Execution, I), RpcError>
 where
     I: for<'db> revm::inspector::Inspector<
             manaflow_evm::EvmContext<'db>,
             revm::interpreter::interpreter::EthInterpreter,
         >,
 {
-    let (block, index) = mined(node, tx_hash)?;
-    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
-    subject.run(node, inspector).map_err(trace_error)
+    let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
+    mined_subject(&block, index, &replayer).run(inspector).map_err(trace_error)
 }
 
 /// `ots_getInternalOperations`: the tx's internal ether transfers, creates and self-destructs.
-pub fn internal_operations(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
-    let (_, inspector) = replay(node, tx_hash, InternalOperationsInspector::default())?;
+pub fn internal_operations(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
+    let (_, inspector) = replay(rpc, tx_hash, InternalOperationsInspector::default())?;
     json(inspector.into_operations())
 }
 
 /// `ots_getTransactionError`: a reverted tx's revert data; `0x` otherwise.
-pub fn transaction_error(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
-    let (execution, _) = replay(node, tx_hash, NoOpInspector)?;
+pub fn transaction_error(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
+    let (execution, _) = replay(rpc, tx_hash, NoOpInspector)?;
     Ok(match execution.status {
         Status::Revert => json!(execution.output),
         _ => json!("0x"),
@@ -79,10 +78,10 @@ pub fn transaction_error(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value
 }
 
 /// `ots_traceTransaction`: the tx's call tree, flat, with each frame's depth.
-pub fn trace_transaction(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
-    let (block, index) = mined(node, tx_hash)?;
-    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
-    let traces = parity::transaction_traces(node, &subject, tx_info(&block, index)).map_err(trace_error)?;
+pub fn trace_transaction(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
+    let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
+    let subject = mined_subject(&block, index, &replayer);
+    let traces = parity::transaction_traces(&subject, tx_info(&block, index)).map_err(trace_error)?;
     let entries: Vec<TraceEntry> = traces
         .into_iter()
         .map(|localized| {
@@ -307,18 +306,18 @@ pub fn eth_tx_by_sender_and_nonce(_rpc: &Rpc, node: &Node, address: Address, non
 
 /// `ots_getContractCreator`: the tx that created `address` and the account that created it (the
 /// tx's sender, or the contract whose CREATE made it).
-pub fn contract_creator(_rpc: &Rpc, node: &Node, address: Address) -> Result<Value, RpcError> {
-    let Some(hash) = node.tx_index().creation(&address) else { return Ok(Value::Null) };
-    let (block, index) = mined(node, hash)?;
-    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
-    let traces = parity::transaction_traces(node, &subject, tx_info(&block, index)).map_err(trace_error)?;
+pub fn contract_creator(rpc: &Rpc, address: Address) -> Result<Value, RpcError> {
+    let Some(hash) = rpc.coordinator.node().tx_index().creation(&address) else { return Ok(Value::Null) };
+    let (block, index, replayer) = tx_to_replay(rpc, hash)?;
+    let subject = mined_subject(&block, index, &replayer);
+    let traces = parity::transaction_traces(&subject, tx_info(&block, index)).map_err(trace_error)?;
     let creator = traces.iter().find_map(|t| match (&t.trace.action, &t.trace.result) {
         (Action::Create(create), Some(TraceOutput::Create(made))) if made.address == address => Some(create.from),
         _ => None,
     });
     let creator = match creator {
         Some(creator) => creator,
-        None => subject.caller(node).map_err(trace_error)?,
+        None => subject.caller().map_err(trace_error)?,
     };
     Ok(json!({"hash": hash, "creator": creator}))
 }

@@ -14,11 +14,11 @@ use serde_json::Value;
 use crate::node::Node;
 use crate::rpc::Rpc;
 use crate::rpc::convert::ChainBlock;
-use crate::rpc::debug::{mined, trace_error, tx_info};
+use crate::rpc::debug::{block_to_replay, mined_subject, trace_error, tx_info, tx_to_replay};
 use crate::rpc::error::RpcError;
 use crate::rpc::eth::request_call;
 use crate::rpc::params::{height_of, height_of_tag};
-use crate::traces::{Subject, parity};
+use crate::traces::{Replayer, Subject, parity};
 
 /// Most blocks one `trace_filter` may scan.
 pub const MAX_FILTER_BLOCKS: u64 = 10_000;
@@ -30,39 +30,44 @@ fn json(value: impl serde::Serialize) -> Result<Value, RpcError> {
 }
 
 /// The call traces of the tx at ledger index `index` of `block`.
-fn block_tx_traces(node: &Node, block: &ChainBlock, index: usize) -> Result<Vec<LocalizedTransactionTrace>, RpcError> {
-    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
-    parity::transaction_traces(node, &subject, tx_info(block, index)).map_err(trace_error)
+fn block_tx_traces(
+    block: &ChainBlock,
+    index: usize,
+    replayer: &Replayer,
+) -> Result<Vec<LocalizedTransactionTrace>, RpcError> {
+    parity::transaction_traces(&mined_subject(block, index, replayer), tx_info(block, index)).map_err(trace_error)
 }
 
 /// The call traces of every listed tx of `block`, in order.
-fn block_traces(node: &Node, block: &ChainBlock) -> Result<Vec<LocalizedTransactionTrace>, RpcError> {
+fn block_traces(block: &ChainBlock, replayer: &Replayer) -> Result<Vec<LocalizedTransactionTrace>, RpcError> {
     let mut traces = Vec::new();
     for index in block.listed_indices().collect::<Vec<_>>() {
-        traces.extend(block_tx_traces(node, block, index)?);
+        traces.extend(block_tx_traces(block, index, replayer)?);
     }
     Ok(traces)
 }
 
 /// `trace_transaction`: a mined tx's call traces; null for an unknown tx.
-pub fn transaction(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
-    if node.ledger().locate(&tx_hash).is_none() {
+pub fn transaction(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
+    if rpc.coordinator.node().ledger().locate(&tx_hash).is_none() {
         return Ok(Value::Null);
     }
-    let (block, index) = mined(node, tx_hash)?;
-    json(block_tx_traces(node, &block, index)?)
+    let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
+    json(block_tx_traces(&block, index, &replayer)?)
 }
 
 /// `trace_block`: the call traces of a block's txs; null when there is no such block.
-pub fn block(_rpc: &Rpc, node: &Node, block: BlockNumberOrTag) -> Result<Value, RpcError> {
-    let Ok(number) = height_of_tag(node, block) else { return Ok(Value::Null) };
-    json(block_traces(node, &ChainBlock::read(node, number)?)?)
+pub fn block(rpc: &Rpc, block: BlockNumberOrTag) -> Result<Value, RpcError> {
+    let Ok(number) = height_of_tag(&rpc.coordinator.node(), block) else { return Ok(Value::Null) };
+    let (block, replayer) = block_to_replay(rpc, number)?;
+    json(block_traces(&block, &replayer)?)
 }
 
 /// `trace_filter`: the call traces of the blocks in range that match the filter's addresses,
-/// after `after` of them, at most `count`. Bounded to [`MAX_FILTER_BLOCKS`] blocks.
-pub fn filter(_rpc: &Rpc, node: &Node, filter: TraceFilter) -> Result<Value, RpcError> {
-    let tip = node.height();
+/// after `after` of them, at most `count`. Bounded to [`MAX_FILTER_BLOCKS`] blocks; each block is
+/// read under the node's lock and replayed without it.
+pub fn filter(rpc: &Rpc, filter: TraceFilter) -> Result<Value, RpcError> {
+    let tip = rpc.coordinator.node().height();
     let from = filter.from_block.unwrap_or(0);
     let to = filter.to_block.unwrap_or(tip).min(tip);
     if from > to {
@@ -80,8 +85,8 @@ pub fn filter(_rpc: &Rpc, node: &Node, filter: TraceFilter) -> Result<Value, Rpc
     let mut found = Vec::new();
     let mut seen = 0usize;
     'blocks: for number in from..=to {
-        let block = ChainBlock::read(node, number)?;
-        for trace in block_traces(node, &block)? {
+        let (block, replayer) = block_to_replay(rpc, number)?;
+        for trace in block_traces(&block, &replayer)? {
             if !matcher.matches(&trace.trace) {
                 continue;
             }
@@ -115,37 +120,29 @@ pub fn call(
     let header = node.call_header(&call, height);
     let base = node.view_at(height);
     let view = OverlayView::new(&base);
-    let subject = Subject::Call { call: &call, header: &header, view: &view };
-    json(parity::replay(node, &subject, &types(trace_types)).map_err(trace_error)?)
+    let subject = Subject::Call { call: &call, header: &header, view: &view, node };
+    json(parity::replay(&subject, &types(trace_types)).map_err(trace_error)?)
 }
 
 /// `trace_replayTransaction`: a mined tx's traces of the kinds asked.
-pub fn replay_transaction(
-    _rpc: &Rpc,
-    node: &Node,
-    tx_hash: B256,
-    trace_types: Vec<TraceType>,
-) -> Result<Value, RpcError> {
-    let (block, index) = mined(node, tx_hash)?;
-    let subject = Subject::Mined { tx: &block.block.txs[index], index: index as u32, header: &block.block.header };
-    json(parity::replay(node, &subject, &types(trace_types)).map_err(trace_error)?)
+pub fn replay_transaction(rpc: &Rpc, tx_hash: B256, trace_types: Vec<TraceType>) -> Result<Value, RpcError> {
+    let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
+    json(parity::replay(&mined_subject(&block, index, &replayer), &types(trace_types)).map_err(trace_error)?)
 }
 
 /// `trace_replayBlockTransactions`: each listed tx's traces of the kinds asked, with its hash.
 pub fn replay_block_transactions(
-    _rpc: &Rpc,
-    node: &Node,
+    rpc: &Rpc,
     block: BlockNumberOrTag,
     trace_types: Vec<TraceType>,
 ) -> Result<Value, RpcError> {
-    let block = ChainBlock::read(node, height_of_tag(node, block)?)?;
+    let number = height_of_tag(&rpc.coordinator.node(), block)?;
+    let (block, replayer) = block_to_replay(rpc, number)?;
     let types = types(trace_types);
     let mut results = Vec::new();
     for index in block.listed_indices().collect::<Vec<_>>() {
-        let tx = &block.block.txs[index];
-        let subject = Subject::Mined { tx, index: index as u32, header: &block.block.header };
-        let full_trace = parity::replay(node, &subject, &types).map_err(trace_error)?;
-        results.push(TraceResultsWithTransactionHash { full_trace, transaction_hash: tx.id() });
+        let full_trace = parity::replay(&mined_subject(&block, index, &replayer), &types).map_err(trace_error)?;
+        results.push(TraceResultsWithTransactionHash { full_trace, transaction_hash: block.block.txs[index].id() });
     }
     json(results)
 }

@@ -13,25 +13,18 @@ use revm_inspectors::tracing::{FourByteInspector, TracingInspector, TracingInspe
 
 use super::prestate::{code_lookup, frame};
 use super::{Subject, TraceError};
-use crate::node::Node;
 
 /// Where a traced tx sits, for the tracers that say (`flatCallTracer`).
 pub type TxInfo = TransactionInfo;
 
-/// The trace `options` ask for of `subject`, whose sender is `caller`.
-pub fn trace(
-    node: &Node,
-    subject: &Subject<'_>,
-    caller: alloy_primitives::Address,
-    options: &GethDebugTracingOptions,
-    info: TxInfo,
-) -> Result<GethTrace, TraceError> {
+/// The trace `options` ask for of `subject`.
+pub fn trace(subject: &Subject<'_>, options: &GethDebugTracingOptions, info: TxInfo) -> Result<GethTrace, TraceError> {
     let config = &options.tracer_config;
     let bad_config = |e: serde_json::Error| TraceError::Unsupported(format!("invalid tracerConfig: {e}"));
     let builtin = match &options.tracer {
         None => {
             let inspector = TracingInspector::new(TracingInspectorConfig::from_geth_config(&options.config));
-            let (exec, inspector) = subject.run(node, inspector)?;
+            let (exec, inspector) = subject.run(inspector)?;
             let output = if exec.status == Status::Success || exec.status == Status::Revert {
                 exec.output.clone()
             } else {
@@ -53,29 +46,29 @@ pub fn trace(
         GethDebugBuiltInTracerType::CallTracer => {
             let call_config = config.clone().into_call_config().map_err(bad_config)?;
             let inspector = TracingInspector::new(TracingInspectorConfig::from_geth_call_config(&call_config));
-            let (exec, inspector) = subject.run(node, inspector)?;
+            let (exec, inspector) = subject.run(inspector)?;
             Ok(GethTrace::CallTracer(inspector.into_geth_builder().geth_call_traces(call_config, exec.gas_used)))
         }
         GethDebugBuiltInTracerType::FlatCallTracer => {
             let flat_config = config.clone().into_flat_call_config().map_err(bad_config)?;
             let inspector = TracingInspector::new(TracingInspectorConfig::from_flat_call_config(&flat_config));
-            let (exec, inspector) = subject.run(node, inspector)?;
+            let (exec, inspector) = subject.run(inspector)?;
             let builder = inspector.with_transaction_gas_used(exec.gas_used).into_parity_builder();
             Ok(GethTrace::FlatCallTracer(builder.into_localized_transaction_traces(info)))
         }
         GethDebugBuiltInTracerType::FourByteTracer => {
-            let (_, inspector) = subject.run(node, FourByteInspector::default())?;
+            let (_, inspector) = subject.run(FourByteInspector::default())?;
             Ok(GethTrace::FourByteTracer(FourByteFrame::from(&inspector)))
         }
         GethDebugBuiltInTracerType::NoopTracer => {
-            subject.run(node, NoOpInspector)?;
+            subject.run(NoOpInspector)?;
             Ok(GethTrace::NoopTracer(NoopFrame::default()))
         }
         GethDebugBuiltInTracerType::PreStateTracer => {
             let prestate_config = config.clone().into_pre_state_config().map_err(bad_config)?;
-            let (exec, _) = subject.run(node, NoOpInspector)?;
-            let code = code_lookup(&exec.codes, |hash| node.code(hash));
-            Ok(GethTrace::PreStateTracer(frame(&exec.moves, &code, caller, &prestate_config)))
+            let (exec, _) = subject.run(NoOpInspector)?;
+            let code = code_lookup(&exec.codes, |hash| subject.code(hash));
+            Ok(GethTrace::PreStateTracer(frame(&exec.moves, &code, subject.caller()?, &prestate_config)))
         }
         other => Err(TraceError::Unsupported(format!(
             "the {other:?} tracer is not supported; use callTracer, prestateTracer, 4byteTracer, flatCallTracer, \

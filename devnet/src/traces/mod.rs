@@ -13,4 +13,4 @@ pub mod parity;
 pub mod prestate;
 mod subject;
 
-pub use subject::{Subject, TraceError};
+pub use subject::{Replayer, Subject, TraceError};

@@ -14,27 +14,25 @@ use revm_inspectors::tracing::{TracingInspector, TracingInspectorConfig};
 
 use super::prestate::{Account, accounts, code_lookup, no_code};
 use super::{Subject, TraceError};
-use crate::node::Node;
 
 /// The call traces of `subject`, placed at `info`.
 pub fn transaction_traces(
-    node: &Node,
     subject: &Subject<'_>,
     info: TransactionInfo,
 ) -> Result<Vec<LocalizedTransactionTrace>, TraceError> {
     let inspector = TracingInspector::new(TracingInspectorConfig::default_parity());
     // The root's gasUsed is the execution's, without the intrinsic gas, as Parity and Anvil say.
-    let (_, inspector) = subject.run(node, inspector)?;
+    let (_, inspector) = subject.run(inspector)?;
     Ok(inspector.into_parity_builder().into_localized_transaction_traces(info))
 }
 
 /// The trace results `types` ask of `subject` (`trace`, `vmTrace`, `stateDiff`).
-pub fn replay(node: &Node, subject: &Subject<'_>, types: &HashSet<TraceType>) -> Result<TraceResults, TraceError> {
+pub fn replay(subject: &Subject<'_>, types: &HashSet<TraceType>) -> Result<TraceResults, TraceError> {
     let inspector = TracingInspector::new(TracingInspectorConfig::from_parity_config(types));
-    let (exec, inspector) = subject.run(node, inspector)?;
+    let (exec, inspector) = subject.run(inspector)?;
     let (trace, vm_trace, _) = inspector.into_parity_builder().into_trace_type_traces(types);
     let state_diff = types.contains(&TraceType::StateDiff).then(|| {
-        let code = code_lookup(&exec.codes, |hash| node.code(hash));
+        let code = code_lookup(&exec.codes, |hash| subject.code(hash));
         state_diff(&exec.moves, &code)
     });
     Ok(TraceResults { output: exec.output.clone(), state_diff, trace: trace.unwrap_or_default(), vm_trace })
