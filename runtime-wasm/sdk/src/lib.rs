@@ -182,6 +182,7 @@ pub mod abi;
 pub mod account;
 pub mod block;
 pub mod call;
+pub mod console;
 pub mod entry;
 mod host;
 mod keccak;

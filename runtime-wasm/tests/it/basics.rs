@@ -157,3 +157,15 @@ fn code_copy_returns_a_wasm_or_an_evm_contracts_code() {
     let code = other.moves.iter().find(|m| m.addr == token && m.mark == Mark::Code).expect("the token's code move");
     assert_eq!(code.prev, code.next, "reading code is a read");
 }
+
+#[test]
+fn console_log_from_wasm_is_recorded_as_from_solidity() {
+    let mut chain = Sandbox::new();
+    let logger = chain.deploy(alice(), wat("console"));
+    let execution = chain.send(bob(), Some(logger), Bytes::new(), U256::ZERO);
+    assert_eq!(execution.status, Status::Success);
+    assert_eq!(manaflow_types::console::lines(&execution.console), ["hello from wasm"]);
+    // The console call makes no move of its own beyond loading the console address's account.
+    let simulated = chain.simulate(bob(), Some(logger), Bytes::new());
+    assert_eq!(simulated.console, execution.console, "a call logs the same");
+}
