@@ -57,6 +57,20 @@ fn bad_arguments_say_what_was_wrong() {
 }
 
 #[test]
+fn block_times_the_clock_cannot_hold_are_refused_with_the_bound() {
+    for value in ["1e19", "1e30", "inf", "-1"] {
+        let out = manaflow().args(["--port", "0", &format!("--block-time={value}")]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--block-time {value} is a usage error, not a panic");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("--block-time"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        if value.starts_with("1e") {
+            assert!(err.contains("at most 31536000 s"), "{err}");
+        }
+    }
+}
+
+#[test]
 fn bench_validate_reports_validation_and_its_baselines() {
     let out = manaflow().args(["bench", "validate", "--txs", "60", "--senders", "6", "--runs", "1"]).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();

@@ -28,6 +28,13 @@ use crate::node::{Committed, Node, NodeSnapshot};
 use crate::sequencing::Refusal;
 use pool::PooledLog;
 
+/// The longest interval between blocks a node accepts (a year): beyond it the clock arithmetic of
+/// interval mining would overflow.
+pub const MAX_BLOCK_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The most blocks one request may mine (`anvil_mine`, `hardhat_mine`, `evm_mine`).
+pub const MAX_MINE_BLOCKS: u64 = 100_000;
+
 /// When blocks are mined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MiningMode {
@@ -299,12 +306,20 @@ impl Coordinator {
                     }
                 }
                 MiningMode::Interval(every) => {
-                    let due = *deadline.get_or_insert_with(|| Instant::now() + every);
-                    if Instant::now() >= due {
+                    // Checked: an interval the clock cannot add (none can be set past
+                    // `MAX_BLOCK_INTERVAL`) waits rather than panics.
+                    let due = match deadline {
+                        Some(due) => Some(due),
+                        None => Instant::now().checked_add(every),
+                    };
+                    deadline = due;
+                    if let Some(due) = due
+                        && Instant::now() >= due
+                    {
                         if let Err(e) = self.mine_block() {
                             tracing::error!("mining failed: {e}");
                         }
-                        deadline = Some(due + every);
+                        deadline = due.checked_add(every);
                     }
                 }
                 MiningMode::Manual => deadline = None,

@@ -8,7 +8,7 @@ use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
 use manaflow_types::StateKey;
 use serde_json::{Value, json};
 
-use crate::coordinator::MiningMode;
+use crate::coordinator::{MAX_BLOCK_INTERVAL, MAX_MINE_BLOCKS, MiningMode};
 use crate::dump::StateDump;
 use crate::error::StateError;
 use crate::node::Node;
@@ -53,10 +53,32 @@ pub fn stop_impersonating(rpc: &Rpc, address: Address) -> Result<Value, RpcError
     Ok(Value::Null)
 }
 
-/// `anvil_mine`: mines `blocks` blocks (1 when absent), `interval` seconds apart.
+/// A block count a request may mine: at most [`MAX_MINE_BLOCKS`].
+fn block_count(count: u64) -> Result<u64, RpcError> {
+    if count > MAX_MINE_BLOCKS {
+        return Err(RpcError::invalid_params(format!(
+            "{count} blocks asked; one request mines at most {MAX_MINE_BLOCKS} (send several)"
+        )));
+    }
+    Ok(count)
+}
+
+/// An interval between blocks: at most [`MAX_BLOCK_INTERVAL`].
+fn interval(every: std::time::Duration, asked: impl std::fmt::Display) -> Result<MiningMode, RpcError> {
+    if every > MAX_BLOCK_INTERVAL {
+        return Err(RpcError::invalid_params(format!(
+            "an interval of {asked} is longer than the longest this node mines at, {} s (a year)",
+            MAX_BLOCK_INTERVAL.as_secs()
+        )));
+    }
+    Ok(MiningMode::Interval(every))
+}
+
+/// `anvil_mine`: mines `blocks` blocks (1 when absent, at most [`MAX_MINE_BLOCKS`]),
+/// `interval` seconds apart.
 pub fn mine(rpc: &Rpc, blocks: Option<U64>, interval: Option<U64>) -> Result<Value, RpcError> {
-    let count = blocks.unwrap_or(U64::from(1));
-    rpc.coordinator.mine_blocks(count.to(), interval.map(|i| i.to())).map_err(RpcError::server)?;
+    let count = block_count(blocks.map_or(1, |b| b.to()))?;
+    rpc.coordinator.mine_blocks(count, interval.map(|i| i.to())).map_err(RpcError::server)?;
     Ok(Value::Null)
 }
 
@@ -69,7 +91,7 @@ pub fn get_automine(rpc: &Rpc) -> Result<Value, RpcError> {
 pub fn set_interval_mining(rpc: &Rpc, seconds: u64) -> Result<Value, RpcError> {
     let mode = match seconds {
         0 => MiningMode::Manual,
-        s => MiningMode::Interval(std::time::Duration::from_secs(s)),
+        s => interval(std::time::Duration::from_secs(s), format_args!("{s} s"))?,
     };
     rpc.coordinator.set_mode(mode);
     Ok(Value::Null)
@@ -84,7 +106,12 @@ pub fn evm_mine(rpc: &Rpc, timestamp_or_options: Option<Value>) -> Result<Value,
                 set_timestamp(rpc, timestamp)?;
             }
             let blocks = match options.get("blocks") {
-                Some(value) => seconds_param(value)? as u64,
+                Some(value) => match seconds_param(value)? {
+                    n if n < 0 => {
+                        return Err(RpcError::invalid_params(format!("blocks must not be negative, got {n}")));
+                    }
+                    n => block_count(n as u64)?,
+                },
                 None => 1,
             };
             rpc.coordinator.mine_blocks(blocks, None).map_err(RpcError::server)?;
@@ -242,7 +269,7 @@ pub fn set_logging_enabled(rpc: &Rpc, enabled: bool) -> Result<Value, RpcError> 
 pub fn set_interval_mining_ms(rpc: &Rpc, milliseconds: u64) -> Result<Value, RpcError> {
     let mode = match milliseconds {
         0 => MiningMode::Manual,
-        ms => MiningMode::Interval(std::time::Duration::from_millis(ms)),
+        ms => interval(std::time::Duration::from_millis(ms), format_args!("{ms} ms"))?,
     };
     rpc.coordinator.set_mode(mode);
     Ok(Value::Null)

@@ -5,6 +5,7 @@
 //! by every refused request.
 
 mod access;
+mod bounds;
 mod cheats;
 mod concurrency;
 mod context;

@@ -178,7 +178,11 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     if !(seconds > 0.0 && seconds.is_finite()) {
         return Err("the block time must be a positive number of seconds".into());
     }
-    Ok(std::time::Duration::from_secs_f64(seconds))
+    let longest = manaflow::coordinator::MAX_BLOCK_INTERVAL;
+    match std::time::Duration::try_from_secs_f64(seconds) {
+        Ok(every) if every <= longest => Ok(every),
+        _ => Err(format!("the block time must be at most {} s (a year)", longest.as_secs())),
+    }
 }
 
 impl NodeArgs {
