@@ -15,6 +15,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use warp::Filter as _;
+use warp::Reply as _;
 use warp::http::StatusCode;
 use warp::ws::{Message, WebSocket};
 
@@ -55,7 +56,11 @@ pub async fn serve<H: Handler>(
         .and(with_handler)
         .then(move |length: Option<u64>, body, handler: Arc<H>| async move {
             let (status, answer) = match read_body(length, body, max_body_bytes).await {
-                Ok(body) => (StatusCode::OK, handler.handle_body(&body).await.unwrap_or(Value::Null)),
+                Ok(body) => match handler.handle_body(&body).await {
+                    Some(answer) => (StatusCode::OK, answer),
+                    // A notification (or a batch of them) is answered with no body.
+                    None => return warp::reply::with_status(String::new(), StatusCode::NO_CONTENT).into_response(),
+                },
                 Err(BodyError::TooLarge) => (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     response(
@@ -69,7 +74,7 @@ pub async fn serve<H: Handler>(
                     (StatusCode::BAD_REQUEST, response(Value::Null, Err(RpcError::invalid_request(e))))
                 }
             };
-            warp::reply::with_status(warp::reply::json(&answer), status)
+            warp::reply::with_status(warp::reply::json(&answer), status).into_response()
         });
     let cors = warp::cors().allow_any_origin().allow_methods(vec!["POST", "GET", "OPTIONS"]).allow_headers(vec![
         "content-type",
@@ -167,7 +172,21 @@ async fn session<H: Handler>(handler: Arc<H>, socket: WebSocket) {
         if message.is_close() {
             break;
         }
-        let Ok(text) = message.to_str() else { continue };
+        // Text frames, and binary frames holding UTF-8 (some clients send requests so).
+        let text = match message.to_str() {
+            Ok(text) => text,
+            Err(()) if message.is_binary() => match std::str::from_utf8(message.as_bytes()) {
+                Ok(text) => text,
+                Err(e) => {
+                    let error = RpcError::parse(format!("a binary frame that is not UTF-8 JSON: {e}"));
+                    if out.send(response(Value::Null, Err(error)).to_string()).is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            },
+            Err(()) => continue,
+        };
         let Some(answer) = handler.handle_message(&mut session, text).await else { continue };
         if out.send(answer.to_string()).is_err() {
             break;

@@ -39,3 +39,37 @@ async fn block_counts_and_intervals_past_their_bounds_are_refused_and_mining_goe
     let tx = TransactionRequest::default().from(a).to(b).value(U256::from(1u64));
     assert!(send_ok(&provider(&devnet, 0), tx).await.status(), "back to automine after a year-long interval");
 }
+
+#[tokio::test]
+async fn a_notification_gets_no_body() {
+    let devnet = start();
+    let client = reqwest::Client::new();
+    let notification = json!({"jsonrpc": "2.0", "method": "eth_blockNumber", "params": []});
+    for body in [notification.clone(), json!([notification.clone(), notification])] {
+        let response = client.post(devnet.url()).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
+        assert!(response.bytes().await.unwrap().is_empty(), "no body for {body}");
+    }
+    // A request beside a notification is answered alone.
+    let mixed = json!([{"jsonrpc": "2.0", "id": 7, "method": "eth_chainId", "params": []},
+        {"jsonrpc": "2.0", "method": "eth_blockNumber", "params": []}]);
+    let answer: Value = client.post(devnet.url()).json(&mixed).send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer, json!([{"jsonrpc": "2.0", "id": 7, "result": "0x7a69"}]));
+}
+
+#[tokio::test]
+async fn a_request_in_a_binary_websocket_frame_is_answered() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let devnet = start();
+    let (mut socket, _) = tokio_tungstenite::connect_async(devnet.ws_url()).await.expect("a WebSocket");
+    let request = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).to_string();
+    socket.send(Message::binary(request.into_bytes())).await.unwrap();
+    let answer = socket.next().await.expect("an answer").unwrap();
+    let answer: Value = serde_json::from_str(answer.to_text().unwrap()).unwrap();
+    assert_eq!(answer["result"], "0x7a69");
+    socket.send(Message::binary(vec![0xff, 0xfe])).await.unwrap();
+    let refused = socket.next().await.expect("an answer").unwrap();
+    let refused: Value = serde_json::from_str(refused.to_text().unwrap()).unwrap();
+    assert_eq!(refused["error"]["code"], -32700);
+}
