@@ -125,6 +125,19 @@ pub enum SetupError {
     /// The bound socket's address.
     #[error("cannot read the bound address: {0}")]
     LocalAddr(#[source] std::io::Error),
+    /// The data dir holds a chain with another chain id than the one asked for.
+    #[error(
+        "the data dir {dir} holds a chain with chain id {stored}, not the {asked} asked for \
+         (start with --chain-id {stored}, or use another --data-dir)"
+    )]
+    ChainIdMismatch {
+        /// The data dir.
+        dir: std::path::PathBuf,
+        /// The chain id of its genesis block.
+        stored: u64,
+        /// The chain id of the flags.
+        asked: u64,
+    },
     /// A thread of the node.
     #[error("cannot start the {name} thread: {source}")]
     Thread {

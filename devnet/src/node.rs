@@ -127,6 +127,14 @@ impl Node {
             node.index_txs(&genesis, &[]);
             node.numbers.insert(applied.hash, 0);
         } else {
+            // A data dir remembers its chain: reopening it as another refuses at start, rather
+            // than refusing every tx at block validation later.
+            let stored = node.ledger.header(0).map_or(node.config.chain_id, |genesis| genesis.chain_id);
+            if stored != node.config.chain_id {
+                return Err(
+                    SetupError::ChainIdMismatch { dir: dir.clone(), stored, asked: node.config.chain_id }.into()
+                );
+            }
             for n in 0..node.ledger.len() {
                 let block = node.ledger.block(n)?;
                 node.history.record(&block);

@@ -273,6 +273,46 @@ fn node_flags_set_the_chain_and_the_data_dir_survives_a_restart() {
 }
 
 #[test]
+fn a_data_dir_reopened_with_another_chain_id_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("chain");
+    let data = data.to_str().unwrap();
+    let mut node = start_node(&["--port", "0", "--chain-id", "7", "--data-dir", data]);
+    sigterm(&node.child);
+    assert!(node.child.wait().unwrap().success());
+
+    let out = manaflow().args(["--port", "0", "--chain-id", "8", "--data-dir", data]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("holds a chain with chain id 7, not the 8 asked for"), "{err}");
+    assert!(err.contains("--chain-id 7"), "it says what to do: {err}");
+
+    let mut same = start_node(&["--port", "0", "--chain-id", "7", "--data-dir", data]);
+    let id = post(same.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#);
+    assert_eq!(id["result"], "0x7", "the same chain id still opens it");
+    sigterm(&same.child);
+    assert!(same.child.wait().unwrap().success());
+}
+
+#[test]
+fn a_host_other_than_loopback_is_warned_about() {
+    let mut node = start_node(&["--port", "0", "--host", "0.0.0.0"]);
+    sigterm(&node.child);
+    assert!(node.child.wait().unwrap().success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut node.child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("warning: listening on 0.0.0.0 exposes this devnet to the network"), "{err}");
+    assert!(err.contains("dev accounts' keys"), "{err}");
+
+    let mut local = start_node(&["--port", "0"]);
+    sigterm(&local.child);
+    assert!(local.child.wait().unwrap().success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut local.child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!err.contains("warning"), "loopback is quiet: {err}");
+}
+
+#[test]
 fn a_busy_port_is_refused_with_what_to_do() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

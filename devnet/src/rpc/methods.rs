@@ -183,6 +183,7 @@ methods! {
     "eth_sendRawTransaction" (signed_transaction: Bytes) => async eth::send::send_raw,
     "eth_sendTransaction" (transaction: TransactionRequest) => async eth::send::send_transaction,
     "eth_sign" (address: Address, message: Bytes) => read eth::send::sign,
+    "eth_signTransaction" (transaction: TransactionRequest) => async eth::send::sign_transaction,
     "eth_signTypedData" (address: Address, typed_data: Value) => read eth::send::sign_typed,
     "eth_signTypedData_v4" (address: Address, typed_data: Value) => read eth::send::sign_typed,
     "eth_simulateV1" (payload: alloy_rpc_types_eth::simulate::SimulatePayload, block: Option<BlockId>)

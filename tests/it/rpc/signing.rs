@@ -82,3 +82,27 @@ async fn typed_data_signatures_recover_to_the_account() {
     let failure = rpc_err(&p, "eth_signTypedData_v4", json!([account, {"types": {}}])).await;
     assert_eq!(failure.code, -32602, "{failure:?}");
 }
+
+#[tokio::test]
+async fn eth_sign_transaction_signs_without_sending_and_the_bytes_send_later() {
+    use alloy_primitives::{B256, U256};
+    use alloy_provider::Provider;
+    let devnet = start();
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    let height = block_number(&p).await;
+    let tx = json!({"from": a, "to": b, "value": "0x2a"});
+    let raw: Bytes = rpc(&p, "eth_signTransaction", json!([tx])).await;
+    let signed = manaflow_evm::decode_signed(&raw, CHAIN_ID).expect("a signed envelope");
+    assert_eq!(signed.sender, a, "signed with Alice's dev key");
+    assert_eq!(signed.call().value, U256::from(42u64));
+    assert_eq!(block_number(&p).await, height, "nothing sent");
+    assert_eq!(p.get_transaction_count(a).await.unwrap(), 0);
+
+    let hash: B256 = rpc(&p, "eth_sendRawTransaction", json!([raw])).await;
+    let receipt = p.get_transaction_receipt(hash).await.unwrap().expect("mined");
+    assert!(receipt.status());
+    let stranger = alloy_primitives::Address::repeat_byte(0x77);
+    let refused = rpc_err(&p, "eth_signTransaction", json!([{"from": stranger, "to": b}])).await;
+    assert!(refused.message.contains("not a dev account") || refused.message.contains("no key"), "{refused:?}");
+}

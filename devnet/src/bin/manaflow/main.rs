@@ -30,6 +30,15 @@ fn main() -> anyhow::Result<ExitCode> {
 fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
     let config = args.config();
     let silent = config.silent;
+    if !config.server.host.is_loopback() {
+        // Said even when silent: this is about safety, not chatter.
+        eprintln!(
+            "warning: listening on {} exposes this devnet to the network: anyone who can reach the \
+             port can send txs signed with the dev accounts' keys (eth_sendTransaction) and use every \
+             cheat (anvil_*, evm_*, hardhat_*). Use --host 127.0.0.1 unless that is what you want.",
+            config.server.host
+        );
+    }
     let banner_config = config.clone();
     let devnet = manaflow::spawn(config)?;
     if let Some(path) = args.state_to_load() {
