@@ -267,7 +267,6 @@ methods! {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use tokio::sync::mpsc;
 
     use super::*;
     use crate::config::Config;
@@ -284,7 +283,7 @@ mod tests {
     async fn every_listed_method_is_answered() {
         let (coordinator, miner) = Coordinator::start(Config::test()).expect("a node");
         let rpc = Rpc::new(coordinator.clone());
-        let (notify, _outbox) = mpsc::unbounded_channel();
+        let (notify, _outbox, _overflowed) = crate::rpc::server::Outbox::new(16);
         let mut session = Session::new(notify);
         for &method in METHODS {
             let answer = match dispatch_session(&rpc, &mut session, method, json!([])) {

@@ -74,7 +74,7 @@ impl server::Handler for Rpc {
         handle_body(self, body).await
     }
 
-    fn open_session(&self, notify: tokio::sync::mpsc::UnboundedSender<String>) -> Session {
+    fn open_session(&self, notify: server::Outbox) -> Session {
         Session::new(notify)
     }
 

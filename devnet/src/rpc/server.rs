@@ -22,6 +22,44 @@ use warp::ws::{Message, WebSocket};
 use crate::rpc::error::RpcError;
 use crate::rpc::response;
 
+/// Most messages a WebSocket connection's outbox holds before its client is deemed gone.
+pub const OUTBOX_MESSAGES: usize = 10_000;
+
+/// A WebSocket connection's outbox: bounded ([`OUTBOX_MESSAGES`]). A client that stops reading
+/// fills it; the message that does not fit ends the connection (as geth drops a subscriber that
+/// falls behind), and everything queued for it is freed.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    queue: mpsc::Sender<String>,
+    overflow: tokio::sync::watch::Sender<bool>,
+}
+
+/// The connection is gone (closed, or dropped for falling behind).
+#[derive(Debug)]
+pub struct Gone;
+
+impl Outbox {
+    /// An outbox of `capacity` messages, the receiver of its messages, and of its overflow.
+    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<String>, tokio::sync::watch::Receiver<bool>) {
+        let (queue, messages) = mpsc::channel(capacity);
+        let (overflow, overflowed) = tokio::sync::watch::channel(false);
+        (Self { queue, overflow }, messages, overflowed)
+    }
+
+    /// Queues `text` for the client; `Err` when the connection is gone or this message did not
+    /// fit (which ends the connection).
+    pub fn send(&self, text: String) -> Result<(), Gone> {
+        match self.queue.try_send(text) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let _ = self.overflow.send(true);
+                Err(Gone)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Gone),
+        }
+    }
+}
+
 /// What the transport serves: answers to request bodies, and WebSocket sessions.
 pub trait Handler: Send + Sync + 'static {
     /// The state of one WebSocket connection (its subscriptions), dropped when it closes.
@@ -33,7 +71,7 @@ pub trait Handler: Send + Sync + 'static {
 
     /// Opens the session of a new WebSocket connection; notifications it sends to `notify` go
     /// out on the socket as text.
-    fn open_session(&self, notify: mpsc::UnboundedSender<String>) -> Self::Session;
+    fn open_session(&self, notify: Outbox) -> Self::Session;
 
     /// Answers one WebSocket text message in `session`; `None` when nothing is to be sent back.
     fn handle_message(&self, session: &mut Self::Session, text: &str) -> impl Future<Output = Option<Value>> + Send;
@@ -156,10 +194,12 @@ async fn rejection(rejection: warp::Rejection, limit: u64) -> Result<impl warp::
     Ok(warp::reply::with_status(warp::reply::json(&response(Value::Null, Err(error))), status))
 }
 
-/// One WebSocket connection: messages in, answers and the session's notifications out.
+/// One WebSocket connection: messages in, answers and the session's notifications out. If the
+/// client stops reading until the outbox overflows, the connection is dropped: the writer (which
+/// may be stuck on a full socket) is aborted and the queue freed.
 async fn session<H: Handler>(handler: Arc<H>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (out, mut outbox) = mpsc::unbounded_channel::<String>();
+    let (out, mut outbox, mut overflowed) = Outbox::new(OUTBOX_MESSAGES);
     let writer = tokio::spawn(async move {
         while let Some(text) = outbox.recv().await {
             if sink.send(Message::text(text)).await.is_err() {
@@ -168,7 +208,16 @@ async fn session<H: Handler>(handler: Arc<H>, socket: WebSocket) {
         }
     });
     let mut session = handler.open_session(out.clone());
-    while let Some(Ok(message)) = stream.next().await {
+    loop {
+        let message = tokio::select! {
+            message = stream.next() => message,
+            _ = overflowed.changed() => {
+                tracing::warn!("a WebSocket client stopped reading and its outbox filled: dropping the connection");
+                writer.abort();
+                return;
+            }
+        };
+        let Some(Ok(message)) = message else { break };
         if message.is_close() {
             break;
         }

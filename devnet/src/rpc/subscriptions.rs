@@ -14,18 +14,19 @@ use std::sync::Arc;
 use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::Filter;
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 use crate::coordinator::NewBlock;
 use crate::rpc::Rpc;
 use crate::rpc::convert::ChainBlock;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{FromParam, Lazy, Position};
+use crate::rpc::server::Outbox;
 
 /// One WebSocket connection's subscriptions; dropping it ends them.
 pub struct Session {
     /// Where notifications go (the connection's outbox).
-    notify: mpsc::UnboundedSender<String>,
+    notify: Outbox,
     /// The forwarding task of each subscription.
     subscriptions: HashMap<U256, tokio::task::JoinHandle<()>>,
     last_id: u64,
@@ -33,7 +34,7 @@ pub struct Session {
 
 impl Session {
     /// A session sending its notifications, as JSON text, to `notify`.
-    pub fn new(notify: mpsc::UnboundedSender<String>) -> Self {
+    pub fn new(notify: Outbox) -> Self {
         Self { notify, subscriptions: HashMap::new(), last_id: 0 }
     }
 }
@@ -119,12 +120,7 @@ pub fn unsubscribe(_rpc: &Rpc, session: &mut Session, subscription_id: Lazy<U256
     Ok(json!(found))
 }
 
-async fn forward(
-    mut blocks: broadcast::Receiver<Arc<NewBlock>>,
-    kind: Subscription,
-    id: U256,
-    out: mpsc::UnboundedSender<String>,
-) {
+async fn forward(mut blocks: broadcast::Receiver<Arc<NewBlock>>, kind: Subscription, id: U256, out: Outbox) {
     loop {
         let new: Arc<NewBlock> = match blocks.recv().await {
             Ok(new) => new,
@@ -159,7 +155,7 @@ async fn forward(
 }
 
 /// Forwards the hash of each tx pooled to subscription `id`.
-async fn forward_pooled(mut pooled: broadcast::Receiver<B256>, id: U256, out: mpsc::UnboundedSender<String>) {
+async fn forward_pooled(mut pooled: broadcast::Receiver<B256>, id: U256, out: Outbox) {
     loop {
         let hash = match pooled.recv().await {
             Ok(hash) => hash,

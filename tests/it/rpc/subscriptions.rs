@@ -111,3 +111,42 @@ async fn an_unsubscribed_subscription_gets_nothing_more() {
     assert_eq!(failure.code, -32602, "{failure:?}");
     assert_eq!(ws.get_block_number().await.unwrap(), 2, "the connection still serves");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_stops_reading_is_dropped_and_the_node_serves_on() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let devnet = start();
+    let p = provider(&devnet, 0);
+    let (mut socket, _) = tokio_tungstenite::connect_async(devnet.ws_url()).await.expect("a WebSocket");
+    const SUBSCRIPTIONS: usize = 100;
+    for id in 0..SUBSCRIPTIONS {
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": "eth_subscribe", "params": ["newHeads"]});
+        socket.send(Message::text(request.to_string())).await.unwrap();
+    }
+    for _ in 0..SUBSCRIPTIONS {
+        socket.next().await.expect("a subscription id").unwrap();
+    }
+    // The client stops reading; 100 notifications a block fill the socket buffers, then the
+    // outbox (10,000 messages), and the node drops the connection.
+    for _ in 0..10 {
+        let _: Value = rpc(&p, "anvil_mine", json!(["0x64"])).await;
+    }
+    assert_eq!(block_number(&p).await, 1000, "the node mines and answers on");
+
+    // What the socket buffered drains (the queued messages were freed with the connection), then
+    // the connection ends: well short of every notification.
+    let mut received = 0usize;
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_close() {
+                break;
+            }
+            received += 1;
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection was closed");
+    assert!(received < 1000 * SUBSCRIPTIONS, "dropped before every notification was sent: {received}");
+    assert!(received > 0, "the notifications flowed until the client stopped reading");
+}
