@@ -126,7 +126,8 @@ pub(crate) fn start_node(args: &[&str]) -> RunningNode {
     RunningNode { child, banner, port }
 }
 
-fn post(port: u16, body: &str) -> serde_json::Value {
+/// Posts `body` to the node on `port`; its JSON answer.
+pub(crate) fn post(port: u16, body: &str) -> serde_json::Value {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(

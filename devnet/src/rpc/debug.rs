@@ -16,7 +16,7 @@ use crate::rpc::convert::ChainBlock;
 use crate::rpc::error::RpcError;
 use crate::rpc::eth::simulate::{block_header, override_state};
 use crate::rpc::eth::{exec_error, request_call};
-use crate::rpc::params::{height_of, height_of_tag};
+use crate::rpc::params::{height_of, height_of_tag, to_json};
 use crate::traces::{Replayer, Subject, TraceError, geth};
 
 /// A trace failure as the RPC answers it.
@@ -27,10 +27,6 @@ pub fn trace_error(error: TraceError) -> RpcError {
         TraceError::SystemTx(_) => RpcError::invalid_params(error),
         TraceError::Replay(_) => RpcError::internal(error),
     }
-}
-
-fn json(value: impl serde::Serialize) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(RpcError::internal)
 }
 
 /// Where the listed tx at ledger index `index` of `block` sits, as the RPC numbers it.
@@ -89,7 +85,7 @@ fn trace_in_block(
     options: &GethDebugTracingOptions,
 ) -> Result<Value, RpcError> {
     let subject = mined_subject(block, index, replayer);
-    json(geth::trace(&subject, options, tx_info(block, index)).map_err(trace_error)?)
+    to_json(geth::trace(&subject, options, tx_info(block, index)).map_err(trace_error)?)
 }
 
 /// `debug_traceTransaction`: a mined tx's trace.
@@ -121,7 +117,7 @@ pub fn trace_call(
     override_state(&mut view, options.state_overrides.as_ref(), header.number);
     let subject = Subject::Call { call: &call, header: &header, view: &view, node };
     let info = TransactionInfo { block_number: Some(header.number), ..Default::default() };
-    json(geth::trace(&subject, &options.tracing_options, info).map_err(trace_error)?)
+    to_json(geth::trace(&subject, &options.tracing_options, info).map_err(trace_error)?)
 }
 
 /// The traces of every listed tx of block `number`, as geth lists them.
@@ -139,7 +135,7 @@ fn trace_block(rpc: &Rpc, number: u64, options: Option<GethDebugTracingOptions>)
         };
         results.push(result);
     }
-    json(results)
+    to_json(results)
 }
 
 /// `debug_traceBlockByNumber`.

@@ -18,7 +18,7 @@ use crate::rpc::Rpc;
 use crate::rpc::convert::ChainBlock;
 use crate::rpc::debug::{mined, mined_subject, trace_error, tx_info, tx_to_replay};
 use crate::rpc::error::RpcError;
-use crate::rpc::params::{BlockNumberParam, height_of, height_of_tag};
+use crate::rpc::params::{BlockNumberParam, height_of, height_of_tag, to_json};
 use crate::traces::parity;
 use crate::tx_index::TxRef;
 
@@ -26,10 +26,6 @@ use crate::tx_index::TxRef;
 pub const API_LEVEL: u64 = 8;
 /// Most txs a page of `ots_getBlockTransactions` or of a search may ask for.
 pub const MAX_PAGE_SIZE: usize = 1_000;
-
-fn json<T: serde::Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(RpcError::internal)
-}
 
 fn checked_page_size(size: U64) -> Result<usize, RpcError> {
     let size: u64 = size.to();
@@ -65,7 +61,7 @@ where
 /// `ots_getInternalOperations`: the tx's internal ether transfers, creates and self-destructs.
 pub fn internal_operations(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
     let (_, inspector) = replay(rpc, tx_hash, InternalOperationsInspector::default())?;
-    json(inspector.into_operations())
+    to_json(inspector.into_operations())
 }
 
 /// `ots_getTransactionError`: a reverted tx's revert data; `0x` otherwise.
@@ -144,7 +140,7 @@ pub fn trace_transaction(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
             }
         })
         .collect();
-    json(entries)
+    to_json(entries)
 }
 
 /// An Otterscan receipt: the receipt with the block's timestamp.

@@ -17,17 +17,13 @@ use crate::rpc::convert::ChainBlock;
 use crate::rpc::debug::{block_to_replay, mined_subject, trace_error, tx_info, tx_to_replay};
 use crate::rpc::error::RpcError;
 use crate::rpc::eth::request_call;
-use crate::rpc::params::{height_of, height_of_tag};
+use crate::rpc::params::{height_of, height_of_tag, to_json};
 use crate::traces::{Replayer, Subject, parity};
 
 /// Most blocks one `trace_filter` may scan.
 pub const MAX_FILTER_BLOCKS: u64 = 10_000;
 /// Most traces one `trace_filter` answers.
 pub const MAX_FILTER_TRACES: usize = 10_000;
-
-fn json(value: impl serde::Serialize) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(RpcError::internal)
-}
 
 /// The call traces of the tx at ledger index `index` of `block`.
 fn block_tx_traces(
@@ -53,14 +49,14 @@ pub fn transaction(rpc: &Rpc, tx_hash: B256) -> Result<Value, RpcError> {
         return Ok(Value::Null);
     }
     let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
-    json(block_tx_traces(&block, index, &replayer)?)
+    to_json(block_tx_traces(&block, index, &replayer)?)
 }
 
 /// `trace_block`: the call traces of a block's txs; null when there is no such block.
 pub fn block(rpc: &Rpc, block: BlockNumberOrTag) -> Result<Value, RpcError> {
     let Ok(number) = height_of_tag(&rpc.coordinator.node(), block) else { return Ok(Value::Null) };
     let (block, replayer) = block_to_replay(rpc, number)?;
-    json(block_traces(&block, &replayer)?)
+    to_json(block_traces(&block, &replayer)?)
 }
 
 /// `trace_filter`: the call traces of the blocks in range that match the filter's addresses,
@@ -100,7 +96,7 @@ pub fn filter(rpc: &Rpc, filter: TraceFilter) -> Result<Value, RpcError> {
             }
         }
     }
-    json(found)
+    to_json(found)
 }
 
 fn types(trace_types: Vec<TraceType>) -> HashSet<TraceType> {
@@ -121,13 +117,13 @@ pub fn call(
     let base = node.view_at(height);
     let view = OverlayView::new(&base);
     let subject = Subject::Call { call: &call, header: &header, view: &view, node };
-    json(parity::replay(&subject, &types(trace_types)).map_err(trace_error)?)
+    to_json(parity::replay(&subject, &types(trace_types)).map_err(trace_error)?)
 }
 
 /// `trace_replayTransaction`: a mined tx's traces of the kinds asked.
 pub fn replay_transaction(rpc: &Rpc, tx_hash: B256, trace_types: Vec<TraceType>) -> Result<Value, RpcError> {
     let (block, index, replayer) = tx_to_replay(rpc, tx_hash)?;
-    json(parity::replay(&mined_subject(&block, index, &replayer), &types(trace_types)).map_err(trace_error)?)
+    to_json(parity::replay(&mined_subject(&block, index, &replayer), &types(trace_types)).map_err(trace_error)?)
 }
 
 /// `trace_replayBlockTransactions`: each listed tx's traces of the kinds asked, with its hash.
@@ -144,5 +140,5 @@ pub fn replay_block_transactions(
         let full_trace = parity::replay(&mined_subject(&block, index, &replayer), &types).map_err(trace_error)?;
         results.push(TraceResultsWithTransactionHash { full_trace, transaction_hash: block.block.txs[index].id() });
     }
-    json(results)
+    to_json(results)
 }

@@ -3,7 +3,7 @@
 //! txs by sender and nonce, and contract creators, all read from the node's index; and the index
 //! follows a revert.
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use serde_json::{Value, json};
 
@@ -14,14 +14,6 @@ alloy_sol_types::sol! {
     interface IRelay {
         function forward(address target, bytes calldata data) external returns (bytes memory ret);
     }
-}
-
-fn lower(v: &Value) -> String {
-    v.as_str().expect("a string").to_lowercase()
-}
-
-fn key(address: Address) -> String {
-    address.to_string().to_lowercase()
 }
 
 #[tokio::test]

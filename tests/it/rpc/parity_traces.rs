@@ -17,14 +17,6 @@ alloy_sol_types::sol! {
     }
 }
 
-fn lower(v: &Value) -> String {
-    v.as_str().expect("a string").to_lowercase()
-}
-
-fn key(address: Address) -> String {
-    address.to_string().to_lowercase()
-}
-
 /// A chain with a token, a forwarder and a mined forwarded transfer: (token, forwarder, tx).
 async fn forwarded_transfer(p: &alloy_provider::DynProvider, a: Address, b: Address) -> (Address, Address, B256) {
     let token = deploy_token(p, a).await;

@@ -240,6 +240,16 @@ pub struct Artifact {
     pub deployed: Bytes,
 }
 
+/// A JSON string of an answer, lower-cased (addresses compare case-blind).
+pub fn lower(v: &Value) -> String {
+    v.as_str().expect("a string").to_lowercase()
+}
+
+/// `address` as a lower-case hex key, as traces and diffs key accounts.
+pub fn key(address: Address) -> String {
+    address.to_string().to_lowercase()
+}
+
 /// Reads artifact `name` (solc-js output committed in `examples/contracts/artifacts`).
 pub fn artifact(name: &str) -> Artifact {
     let path = format!("{}/../examples/contracts/artifacts/{name}.json", env!("CARGO_MANIFEST_DIR"));

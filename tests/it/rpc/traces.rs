@@ -23,6 +23,25 @@ alloy_sol_types::sol! {
     }
 }
 
+/// A chain with a token and one mined transfer of 1234 from Alice to Bob.
+struct Transferred {
+    /// Kept alive for the provider.
+    _devnet: manaflow::Devnet,
+    p: alloy_provider::DynProvider,
+    alice: Address,
+    token: Address,
+    moved: alloy_rpc_types_eth::TransactionReceipt,
+}
+
+async fn transferred() -> Transferred {
+    let devnet = start();
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    let token = deploy_token(&p, a).await;
+    let moved = token_transfer(&p, token, a, b, 1234).await;
+    Transferred { alice: a, _devnet: devnet, p, token, moved }
+}
+
 /// `debug_traceTransaction` of `hash` with `options`.
 async fn trace(p: &alloy_provider::DynProvider, hash: B256, options: Value) -> Value {
     rpc(p, "debug_traceTransaction", json!([hash, options])).await
@@ -54,21 +73,20 @@ async fn call_tracer_shows_a_revert_deep_in_a_call_chain() {
     assert!(!receipt.status());
 
     let top = trace(&p, hash, call_tracer(json!({}))).await;
-    let lower = |v: &Value| v.as_str().unwrap().to_lowercase();
     assert_eq!(top["type"], "CALL");
-    assert_eq!(lower(&top["from"]), a.to_string().to_lowercase());
-    assert_eq!(lower(&top["to"]), outer.to_string().to_lowercase());
+    assert_eq!(lower(&top["from"]), key(a));
+    assert_eq!(lower(&top["to"]), key(outer));
     assert_eq!(top["input"], json!(Bytes::from(input)));
     assert_eq!(top["gasUsed"], json!(format!("{:#x}", receipt.gas_used)));
     assert_eq!(top["error"], "execution reverted");
     assert_eq!(top["revertReason"], "deep");
     let second = &top["calls"][0];
-    assert_eq!(lower(&second["to"]), inner.to_string().to_lowercase());
+    assert_eq!(lower(&second["to"]), key(inner));
     assert_eq!(second["input"], json!(Bytes::from(middle)));
     assert_eq!(second["error"], "execution reverted");
     let third = &second["calls"][0];
     assert_eq!(third["type"], "CALL");
-    assert_eq!(lower(&third["to"]), reverter.to_string().to_lowercase());
+    assert_eq!(lower(&third["to"]), key(reverter));
     assert_eq!(third["input"], json!(Bytes::from(deepest)));
     assert_eq!(third["revertReason"], "deep");
     assert!(third.get("calls").is_none(), "the reverter calls nothing");
@@ -82,14 +100,10 @@ async fn call_tracer_shows_a_revert_deep_in_a_call_chain() {
 
 #[tokio::test]
 async fn call_tracer_shows_logs_delegate_calls_and_create2() {
-    let devnet = start();
-    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
-    let p = provider(&devnet, 0);
-    let token = deploy_token(&p, a).await;
-    let moved = token_transfer(&p, token, a, b, 1234).await;
+    let Transferred { _devnet, p, alice: a, token, moved } = transferred().await;
     let traced = trace(&p, moved.transaction_hash, call_tracer(json!({"withLog": true}))).await;
     let log = &traced["logs"][0];
-    assert_eq!(log["address"].as_str().unwrap().to_lowercase(), token.to_string().to_lowercase());
+    assert_eq!(lower(&log["address"]), key(token));
     assert_eq!(log["topics"][0], json!(alloy_primitives::keccak256("Transfer(address,address,uint256)")));
     assert_eq!(log["data"], json!(B256::from(U256::from(1234u64))));
     let without = trace(&p, moved.transaction_hash, call_tracer(json!({}))).await;
@@ -102,7 +116,7 @@ async fn call_tracer_shows_logs_delegate_calls_and_create2() {
     let hash = send_input(&p, a, forwarder, input).await;
     let traced = trace(&p, hash, call_tracer(json!({}))).await;
     assert_eq!(traced["calls"][0]["type"], "DELEGATECALL");
-    assert_eq!(traced["calls"][0]["to"].as_str().unwrap().to_lowercase(), forwarder.to_string().to_lowercase());
+    assert_eq!(lower(&traced["calls"][0]["to"]), key(forwarder));
 
     // A CREATE2 from the factory.
     let factory = deploy(&p, a, artifact("Create2Factory").bytecode).await;
@@ -115,7 +129,7 @@ async fn call_tracer_shows_logs_delegate_calls_and_create2() {
     let traced = trace(&p, hash, call_tracer(json!({}))).await;
     let created = factory.create2(salt, alloy_primitives::keccak256(&code));
     assert_eq!(traced["calls"][0]["type"], "CREATE2");
-    assert_eq!(traced["calls"][0]["to"].as_str().unwrap().to_lowercase(), created.to_string().to_lowercase());
+    assert_eq!(lower(&traced["calls"][0]["to"]), key(created));
     assert_eq!(traced["calls"][0]["input"], json!(Bytes::from(code)));
 }
 
@@ -145,18 +159,14 @@ fn quantity(v: &Value) -> U256 {
 
 #[tokio::test]
 async fn the_prestate_tracer_agrees_with_the_moves() {
-    let devnet = start();
-    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
-    let p = provider(&devnet, 0);
-    let token = deploy_token(&p, a).await;
-    let moved = token_transfer(&p, token, a, b, 1234).await;
+    let Transferred { _devnet, p, token, moved, .. } = transferred().await;
     let hash = moved.transaction_hash;
     let moves = moves(&p, hash).await;
 
     // Default mode: every account loaded, with its prior values and every slot loaded.
     let pre = trace(&p, hash, json!({"tracer": "prestateTracer"})).await;
     for (mark, address, slot, prev, _) in &moves {
-        let account = &pre[address.to_string().to_lowercase()];
+        let account = &pre[key(*address)];
         match mark.as_str() {
             "b" => assert_eq!(quantity(&account["balance"]), U256::from_be_bytes(prev.0), "{address} balance"),
             "n" if !prev.is_zero() => assert_eq!(account["nonce"], json!(U256::from_be_bytes(prev.0).to::<u64>())),
@@ -164,7 +174,7 @@ async fn the_prestate_tracer_agrees_with_the_moves() {
             _ => {}
         }
     }
-    let token_pre = &pre[token.to_string().to_lowercase()];
+    let token_pre = &pre[key(token)];
     assert_eq!(token_pre["code"], json!(artifact("TestToken").deployed));
     let read_slots = moves.iter().filter(|(m, addr, ..)| m == "s" && *addr == token).count();
     assert_eq!(token_pre["storage"].as_object().unwrap().len(), read_slots);
@@ -173,16 +183,16 @@ async fn the_prestate_tracer_agrees_with_the_moves() {
     let diff = trace(&p, hash, json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}})).await;
     let (pre, post) = (&diff["pre"], &diff["post"]);
     for (mark, address, slot, prev, next) in moves.iter().filter(|(.., prev, next)| prev != next) {
-        let key = address.to_string().to_lowercase();
+        let account = key(*address);
         match mark.as_str() {
             "b" => {
-                assert_eq!(quantity(&pre[&key]["balance"]), U256::from_be_bytes(prev.0));
-                assert_eq!(quantity(&post[&key]["balance"]), U256::from_be_bytes(next.0));
+                assert_eq!(quantity(&pre[&account]["balance"]), U256::from_be_bytes(prev.0));
+                assert_eq!(quantity(&post[&account]["balance"]), U256::from_be_bytes(next.0));
             }
-            "n" => assert_eq!(post[&key]["nonce"], json!(U256::from_be_bytes(next.0).to::<u64>())),
+            "n" => assert_eq!(post[&account]["nonce"], json!(U256::from_be_bytes(next.0).to::<u64>())),
             "s" => {
-                assert_eq!(word(&pre[&key]["storage"][format!("{slot:?}")]), *prev);
-                assert_eq!(word(&post[&key]["storage"][format!("{slot:?}")]), *next);
+                assert_eq!(word(&pre[&account]["storage"][format!("{slot:?}")]), *prev);
+                assert_eq!(word(&post[&account]["storage"][format!("{slot:?}")]), *next);
             }
             other => panic!("a transfer changes no {other} move"),
         }
@@ -191,16 +201,12 @@ async fn the_prestate_tracer_agrees_with_the_moves() {
     let post_slots: usize =
         post.as_object().unwrap().values().map(|acc| acc["storage"].as_object().map_or(0, |s| s.len())).sum();
     assert_eq!(post_slots, changed_slots, "no slot beyond the moves");
-    assert!(post[token.to_string().to_lowercase()].get("code").is_none(), "unchanged fields are left out");
+    assert!(post[key(token)].get("code").is_none(), "unchanged fields are left out");
 }
 
 #[tokio::test]
 async fn the_struct_logger_and_its_options() {
-    let devnet = start();
-    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
-    let p = provider(&devnet, 0);
-    let token = deploy_token(&p, a).await;
-    let moved = token_transfer(&p, token, a, b, 1234).await;
+    let Transferred { _devnet, p, moved, .. } = transferred().await;
     let hash = moved.transaction_hash;
 
     let full = trace(&p, hash, json!({})).await;
@@ -249,7 +255,7 @@ async fn four_byte_flat_and_noop_tracers() {
     assert_eq!(flat.len(), 2);
     assert_eq!(flat[0]["traceAddress"], json!([]));
     assert_eq!(flat[1]["traceAddress"], json!([0]));
-    assert_eq!(flat[1]["action"]["to"].as_str().unwrap().to_lowercase(), token.to_string().to_lowercase());
+    assert_eq!(lower(&flat[1]["action"]["to"]), key(token));
     assert_eq!(flat[0]["transactionHash"], json!(hash));
 
     let refused = rpc_err(&p, "debug_traceTransaction", json!([hash, {"tracer": "function() {}"}])).await;
@@ -312,7 +318,7 @@ async fn block_tracers_list_the_listed_txs_only() {
     for (result, hash) in results.iter().zip(&hashes) {
         assert_eq!(result["txHash"], json!(hash));
         assert_eq!(result["result"]["type"], "CALL");
-        assert_eq!(result["result"]["to"].as_str().unwrap().to_lowercase(), b.to_string().to_lowercase());
+        assert_eq!(lower(&result["result"]["to"]), key(b));
     }
     assert_eq!(results[1]["result"]["value"], "0x2");
     let block = p.get_block_by_number(number.into()).await.unwrap().unwrap();
@@ -340,7 +346,7 @@ async fn a_wasm_contract_called_from_the_evm_appears_as_a_call_with_its_host_ops
     let traced = trace(&p, hash, call_tracer(json!({"withLog": true}))).await;
     let inner = &traced["calls"][0];
     assert_eq!(inner["type"], "CALL");
-    assert_eq!(inner["to"].as_str().unwrap().to_lowercase(), token.to_string().to_lowercase());
+    assert_eq!(lower(&inner["to"]), key(token));
     assert_eq!(inner["input"], json!(Bytes::from(transfer)));
     assert_eq!(inner["output"], json!(B256::from(U256::from(1u64))));
     assert!(quantity(&inner["gasUsed"]) > U256::ZERO);
@@ -354,11 +360,7 @@ async fn a_wasm_contract_called_from_the_evm_appears_as_a_call_with_its_host_ops
 
 #[tokio::test]
 async fn the_model_trace_lists_each_access_with_the_move_it_became() {
-    let devnet = start();
-    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
-    let p = provider(&devnet, 0);
-    let token = deploy_token(&p, a).await;
-    let moved = token_transfer(&p, token, a, b, 1234).await;
+    let Transferred { _devnet, p, token, moved, .. } = transferred().await;
     let traced: Value = rpc(&p, "manaflow_traceTransaction", json!([moved.transaction_hash])).await;
     assert_eq!(traced["reproduced"], true);
     assert_eq!(traced["kind"], "ethereum");
@@ -374,7 +376,7 @@ async fn the_model_trace_lists_each_access_with_the_move_it_became() {
         let at = step["move"].as_u64().expect("a storage access became a move") as usize;
         assert_eq!(moves[at]["mark"], "s");
         assert_eq!(moves[at]["slot"], step["touch"]["slot"]);
-        assert_eq!(moves[at]["address"].as_str().unwrap().to_lowercase(), token.to_string().to_lowercase());
+        assert_eq!(lower(&moves[at]["address"]), key(token));
     }
     let first_touches = storage.iter().filter(|s| s["firstTouch"] == true).count();
     let storage_moves = moves.iter().filter(|m| m["mark"] == "s").count();

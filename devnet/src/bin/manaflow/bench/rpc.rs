@@ -51,12 +51,17 @@ impl Client {
         Ok(answer["result"].clone())
     }
 
+    /// The receipt of `hash`, waiting up to 5 s for it (Anvil may answer a send before its
+    /// receipt is there).
     pub(crate) async fn receipt(&self, hash: &Value) -> anyhow::Result<Value> {
-        let receipt = self.call("eth_getTransactionReceipt", json!([hash])).await?;
-        if receipt.is_null() {
-            bail!("no receipt for {hash}");
+        for _ in 0..500 {
+            let receipt = self.call("eth_getTransactionReceipt", json!([hash])).await?;
+            if !receipt.is_null() {
+                return Ok(receipt);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        Ok(receipt)
+        bail!("no receipt for {hash} after 5 s")
     }
 }
 

@@ -48,18 +48,6 @@ fn transfer_input(to: Address) -> Bytes {
     Bytes::from(input)
 }
 
-/// The receipt of `hash`, waiting for it (Anvil may answer a send before its receipt is there).
-async fn mined(client: &Client, hash: &Value) -> anyhow::Result<Value> {
-    for _ in 0..500 {
-        let receipt = client.call("eth_getTransactionReceipt", json!([hash])).await?;
-        if !receipt.is_null() {
-            return Ok(receipt);
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    bail!("no receipt for {hash} after 5 s")
-}
-
 /// Builds the chain on the node behind `client` and measures it.
 async fn measure(client: &Client, args: &TraceArgs) -> anyhow::Result<Figures> {
     let accounts: Vec<Address> = serde_json::from_value(client.call("eth_accounts", json!([])).await?)?;
@@ -67,11 +55,11 @@ async fn measure(client: &Client, args: &TraceArgs) -> anyhow::Result<Figures> {
     let artifact: Value = serde_json::from_str(TOKEN_ARTIFACT)?;
     let code = artifact["bytecode"].as_str().context("artifact without bytecode")?;
     let hash = client.call("eth_sendTransaction", json!([{"from": from, "data": code}])).await?;
-    let token: Address = serde_json::from_value(mined(client, &hash).await?["contractAddress"].clone())?;
+    let token: Address = serde_json::from_value(client.receipt(&hash).await?["contractAddress"].clone())?;
     let to = Address::repeat_byte(0x42);
     let transfer = json!({"from": from, "to": token, "data": transfer_input(to), "gas": "0x186a0"});
     let traced = client.call("eth_sendTransaction", json!([transfer])).await?;
-    mined(client, &traced).await?;
+    client.receipt(&traced).await?;
 
     // A block of transfers, each to a recipient of its own.
     client.call("evm_setBlockGasLimit", json!(["0x3b9aca00"])).await?;
