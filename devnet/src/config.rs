@@ -31,6 +31,9 @@ pub struct ChainConfig {
     pub mnemonic: String,
     /// Block gas limit.
     pub gas_limit: u64,
+    /// Most gas an `eth_call`, `eth_estimateGas`, `eth_simulateV1` call or traced call may use
+    /// (`--gas-cap`); `None` for the block gas limit. A request asking for more is capped.
+    pub gas_cap: Option<u64>,
     /// Base fee per gas of the genesis block, in wei; later blocks follow EIP-1559 from it, as
     /// Anvil's do (0 stays 0).
     pub base_fee: u64,
@@ -62,6 +65,26 @@ pub struct ServerConfig {
     pub port: u16,
     /// Largest request body the RPC accepts, in bytes.
     pub max_body_bytes: u64,
+    /// Host names requests may name in their `Host` header besides the bound address and
+    /// loopback names (`--allow-hosts`; `*` allows any).
+    pub allowed_hosts: Vec<String>,
+    /// What one log query may ask.
+    pub logs: LogLimits,
+}
+
+/// Bounds on one log query (`eth_getLogs`, `eth_getFilterLogs`, a filter poll).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogLimits {
+    /// Most blocks its range spans.
+    pub max_range: u64,
+    /// Most logs it answers.
+    pub max_results: usize,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        Self { max_range: 1_000_000, max_results: 10_000 }
+    }
 }
 
 /// A devnet's whole setup.
@@ -85,6 +108,7 @@ impl Default for ChainConfig {
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18)),
             mnemonic: DEFAULT_MNEMONIC.into(),
             gas_limit: 30_000_000,
+            gas_cap: None,
             base_fee: 1_000_000_000,
             timestamp: None,
             hardfork: Hardfork::Prague,
@@ -102,7 +126,13 @@ impl Default for MiningConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { host: Ipv4Addr::LOCALHOST.into(), port: 8545, max_body_bytes: 2 * 1024 * 1024 }
+        Self {
+            host: Ipv4Addr::LOCALHOST.into(),
+            port: 8545,
+            max_body_bytes: 2 * 1024 * 1024,
+            allowed_hosts: Vec::new(),
+            logs: LogLimits::default(),
+        }
     }
 }
 

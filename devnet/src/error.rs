@@ -125,18 +125,28 @@ pub enum SetupError {
     /// The bound socket's address.
     #[error("cannot read the bound address: {0}")]
     LocalAddr(#[source] std::io::Error),
-    /// The data dir holds a chain with another chain id than the one asked for.
+    /// The data dir holds a chain made with another setting than one asked for.
     #[error(
-        "the data dir {dir} holds a chain with chain id {stored}, not the {asked} asked for \
-         (start with --chain-id {stored}, or use another --data-dir)"
+        "the data dir {dir} holds a chain made with {flag} {stored}, not the {asked} asked for \
+         (start with {flag} {stored} or without the flag, or use another --data-dir)"
     )]
-    ChainIdMismatch {
+    SettingMismatch {
         /// The data dir.
         dir: std::path::PathBuf,
-        /// The chain id of its genesis block.
-        stored: u64,
-        /// The chain id of the flags.
-        asked: u64,
+        /// The flag of the setting.
+        flag: &'static str,
+        /// The value the chain was made with.
+        stored: String,
+        /// The value asked for.
+        asked: String,
+    },
+    /// The data dir's remembered settings cannot be read or written.
+    #[error("cannot use the chain settings in {path}: {reason}")]
+    ChainSettings {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
     },
     /// A thread of the node.
     #[error("cannot start the {name} thread: {source}")]

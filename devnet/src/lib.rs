@@ -28,6 +28,7 @@
 //! clap, rustyline, comfy-table or indicatif.
 
 pub mod admission;
+pub mod chain_settings;
 pub mod config;
 pub mod console;
 pub mod coordinator;
@@ -35,6 +36,7 @@ pub mod dump;
 pub mod error;
 pub mod genesis;
 pub mod history;
+pub mod log_index;
 pub mod mempool;
 pub mod node;
 pub mod pending;
@@ -48,7 +50,8 @@ pub mod tx_index;
 pub mod wallet;
 
 pub use admission::{Admitted, Kind};
-pub use config::{ChainConfig, Config, MiningConfig, ServerConfig};
+pub use chain_settings::ChainSettings;
+pub use config::{ChainConfig, Config, LogLimits, MiningConfig, ServerConfig};
 pub use coordinator::{Coordinator, MiningMode};
 pub use error::{Dropped, NativeError, NodeError, SetupError, StateError, SubmitError};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};

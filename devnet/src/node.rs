@@ -10,16 +10,18 @@ use std::sync::Arc;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, KnownSenders};
-use manaflow_ledger::{Applied, Durability, Ledger, LedgerConfig, LedgerError};
+use manaflow_ledger::{Applied, BlockReader, Durability, Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
     Block, Call, ExecError, Execution, FLAG_DEV_MODE, Header, Outcome, Output, OverlayView, Runtime, StateKey,
     StateView, SystemTx, Tx, TxId,
 };
 
+use crate::chain_settings::{ChainSettings, Conflict};
 use crate::config::ChainConfig;
 use crate::error::{NodeError, SetupError};
 use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
 use crate::history::{HistoricView, StateHistory};
+use crate::log_index::LogIndex;
 use crate::pending::PendingSystem;
 use crate::tx_index::TxIndex;
 
@@ -44,6 +46,8 @@ pub struct Node {
     history: StateHistory,
     /// The secondary index of txs (Otterscan's searches).
     tx_index: TxIndex,
+    /// The secondary index of logs (`eth_getLogs`).
+    log_index: LogIndex,
     /// Gas used by the tip's txs (the next base fee depends on it).
     tip_gas_used: u64,
     /// Block numbers by hash.
@@ -92,6 +96,15 @@ impl Node {
                 (temp.path().to_path_buf(), Some(temp), Durability::Ephemeral)
             }
         };
+        // A data dir remembers its chain: reopening it as another refuses at start, rather than
+        // refusing every tx at block validation later.
+        if config.data_dir.is_some()
+            && let Some(stored) = ChainSettings::read(&dir)?
+            && let Some(conflict) = stored.conflicts(&config).into_iter().next()
+        {
+            let Conflict { flag, stored, asked } = conflict;
+            return Err(SetupError::SettingMismatch { dir, flag, stored, asked }.into());
+        }
         let senders = Arc::new(KnownSenders::new());
         let verifier = Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
@@ -104,6 +117,7 @@ impl Node {
             senders,
             history: StateHistory::default(),
             tx_index: TxIndex::default(),
+            log_index: LogIndex::default(),
             tip_gas_used: 0,
             numbers: std::collections::HashMap::new(),
             time_offset: 0,
@@ -126,14 +140,20 @@ impl Node {
             node.history.record(&genesis);
             node.index_txs(&genesis, &[]);
             node.numbers.insert(applied.hash, 0);
+            if node.config.data_dir.is_some() {
+                ChainSettings::of(&node.config).write(&dir)?;
+            }
         } else {
-            // A data dir remembers its chain: reopening it as another refuses at start, rather
-            // than refusing every tx at block validation later.
+            // A chain made before settings were remembered: its genesis still names its chain id.
             let stored = node.ledger.header(0).map_or(node.config.chain_id, |genesis| genesis.chain_id);
             if stored != node.config.chain_id {
-                return Err(
-                    SetupError::ChainIdMismatch { dir: dir.clone(), stored, asked: node.config.chain_id }.into()
-                );
+                return Err(SetupError::SettingMismatch {
+                    dir: dir.clone(),
+                    flag: "--chain-id",
+                    stored: stored.to_string(),
+                    asked: node.config.chain_id.to_string(),
+                }
+                .into());
             }
             for n in 0..node.ledger.len() {
                 let block = node.ledger.block(n)?;
@@ -184,6 +204,18 @@ impl Node {
             ledger.code(hash).is_some_and(|code| code.len() == 23 && code.starts_with(&[0xef, 0x01, 0x00]))
         };
         self.tx_index.record(block, sender, designator);
+        self.log_index.record(block);
+    }
+
+    /// The index of blocks by the addresses and topics of their logs.
+    pub fn log_index(&self) -> &LogIndex {
+        &self.log_index
+    }
+
+    /// A reader of the blocks committed so far that holds no lock: long reads take it and let
+    /// the node go (see [`manaflow_ledger::BlockReader`]).
+    pub fn blocks(&self) -> BlockReader {
+        self.ledger.reader()
     }
 
     /// The secondary index of txs by address, sender and nonce, and contract creation.
@@ -379,6 +411,7 @@ impl Node {
         self.ledger.rollback_to(height)?;
         self.history.truncate(height);
         self.tx_index.truncate(height);
+        self.log_index.truncate(height);
         self.numbers.retain(|_, n| *n <= height);
         self.tip_gas_used = self.gas_used(self.height())?;
         self.next_timestamp = None;
@@ -441,7 +474,15 @@ impl Node {
             // A call without a price runs without a base fee, as geth's eth_call does.
             header.base_fee = 0;
         }
+        // A call may use up to the gas cap, which may pass the block gas limit (as geth's).
+        header.gas_limit = header.gas_limit.max(call.gas_limit);
         header
+    }
+
+    /// The most gas a call (`eth_call`, `eth_estimateGas`, …) may use: `--gas-cap`, or the
+    /// block gas limit.
+    pub fn gas_cap(&self) -> u64 {
+        self.config.gas_cap.unwrap_or(self.config.gas_limit)
     }
 
     /// The balance of `address` after block `height`.

@@ -22,7 +22,8 @@ use crate::coordinator::Coordinator;
 use crate::error::{NodeError, SetupError};
 use crate::genesis::DevAccount;
 use crate::rpc::Rpc;
-use crate::rpc::server::serve;
+use crate::rpc::hosts::AllowedHosts;
+use crate::rpc::server::{Limits, serve};
 
 /// A running devnet.
 pub struct Devnet {
@@ -46,9 +47,11 @@ pub fn spawn(config: Config) -> Result<Devnet, NodeError> {
         bind(&config)?
     };
     let addr = listener.local_addr().map_err(SetupError::LocalAddr)?;
-    let max_body_bytes = config.server.max_body_bytes;
+    let limits =
+        Limits { max_body_bytes: config.server.max_body_bytes, hosts: AllowedHosts::new(&config.server.allowed_hosts) };
+    let log_limits = config.server.logs;
     let (coordinator, miner) = Coordinator::start(config)?;
-    let rpc = Arc::new(Rpc::new(Arc::clone(&coordinator)));
+    let rpc = Arc::new(Rpc::new(Arc::clone(&coordinator), log_limits));
     let accounts = rpc.accounts.clone();
     let (stop_server, stopped) = oneshot::channel::<()>();
     let server = std::thread::Builder::new()
@@ -58,7 +61,7 @@ pub fn spawn(config: Config) -> Result<Devnet, NodeError> {
                 {
                     {
                         let (graceful, drain) = oneshot::channel::<()>();
-                        let server = serve(rpc, listener, max_body_bytes, async {
+                        let server = serve(rpc, listener, limits, async {
                             let _ = drain.await;
                         });
                         // Open connections (WebSockets, keep-alive) get a moment to finish.

@@ -12,7 +12,7 @@ use crate::store::{BlockStore, StateStore};
 
 /// The committed chain: headers in memory, blocks and the tx index in LMDB.
 pub(crate) struct Chain {
-    pub(crate) blocks: BlockStore,
+    pub(crate) blocks: std::sync::Arc<BlockStore>,
     pub(crate) store: StateStore,
     pub(crate) headers: Vec<Header>,
     pub(crate) hashes: Vec<B256>,

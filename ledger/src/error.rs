@@ -34,6 +34,9 @@ pub enum LedgerError {
     /// A block that is not in the store.
     #[error("not found: block {0}")]
     BlockNotFound(u64),
+    /// The chain was rolled back while a [`crate::BlockReader`] read it.
+    #[error("the chain was rolled back during this read (an evm_revert or reset); ask again")]
+    RolledBack,
     /// Code that is not in the code table.
     #[error("not found: code with hash {0}")]
     CodeNotFound(B256),

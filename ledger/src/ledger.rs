@@ -25,6 +25,7 @@ use crate::delta::block_delta;
 use crate::error::{Corruption, LedgerError, Result, StopCause};
 use crate::forward::{ForwardObserver, ForwardState, StageTimings};
 use crate::history::{History, TxLoc};
+use crate::reader::BlockReader;
 use crate::store::{BlockStore, Checkpoint, Durability, StateStore};
 use crate::utxo::{Output, UtxoSet, in_utxo_set};
 use crate::verifier::TxVerifier;
@@ -100,7 +101,7 @@ impl Ledger {
     /// Opens (or creates) the ledger in `dir`, loading the checkpoint and replaying the blocks
     /// committed after it.
     pub fn open(dir: &Path, config: LedgerConfig, verifier: Arc<dyn TxVerifier + Send + Sync>) -> Result<Self> {
-        let blocks = BlockStore::open(dir, config.durability)?;
+        let blocks = Arc::new(BlockStore::open(dir, config.durability)?);
         let store = StateStore::open(dir, config.durability)?;
         let headers =
             blocks.header_rlps()?.iter().map(|rlp| alloy_rlp_decode_header(rlp)).collect::<Result<Vec<Header>>>()?;
@@ -222,8 +223,12 @@ impl Ledger {
 
     /// Block `number`, read from the block store.
     pub fn block(&self, number: u64) -> Result<Block> {
-        let bytes = self.chain.blocks.block_bytes(number)?.ok_or(LedgerError::BlockNotFound(number))?;
-        Ok(Block::decode(&bytes)?)
+        self.reader().block(number)
+    }
+
+    /// A reader of the committed blocks that borrows nothing: long reads run on it beside commits.
+    pub fn reader(&self) -> BlockReader {
+        BlockReader::new(Arc::clone(&self.chain.blocks), self.len())
     }
 
     /// Every block, genesis first (for reverse validation and inspection).

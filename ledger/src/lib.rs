@@ -53,6 +53,7 @@ pub mod history;
 pub mod ledger;
 pub mod memory;
 pub mod pertx;
+pub mod reader;
 pub mod reverse;
 #[cfg(feature = "store")]
 pub mod store;
@@ -66,6 +67,7 @@ pub use history::{History, TxLoc};
 #[cfg(feature = "store")]
 pub use ledger::{Applied, ApplyTimings, Ledger, LedgerConfig};
 pub use memory::MemoryChain;
+pub use reader::BlockReader;
 pub use reverse::{ReverseObserver, ReverseOutcome, ReverseStep, validate_reverse};
 #[cfg(feature = "store")]
 pub use store::Durability;

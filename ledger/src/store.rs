@@ -129,6 +129,8 @@ pub struct BlockStore {
     durability: Durability,
     /// End of the last committed block in the data file.
     end: std::sync::atomic::AtomicU64,
+    /// Rollbacks so far: a reader that sees it change knows its blocks may have been replaced.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// Bytes of a block written to the data file but not yet indexed.
@@ -169,7 +171,7 @@ impl BlockStore {
                 None => 0,
             }
         };
-        let store = Self { env, extents, headers, data, path, durability, end: end.into() };
+        let store = Self { env, extents, headers, data, path, durability, end: end.into(), generation: 0.into() };
         Ok(store)
     }
 
@@ -244,8 +246,15 @@ impl BlockStore {
         Ok(out)
     }
 
-    /// Deletes blocks above `number` (rollback).
+    /// Rollbacks so far (see [`BlockStore::truncate_above`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Deletes blocks above `number` (rollback). The generation moves first, so a reader that
+    /// read a block replaced afterwards sees the change.
     pub fn truncate_above(&self, number: u64) -> Result<()> {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut wtxn = self.env.write_txn()?;
         let from = number_key(number + 1);
         let range = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);

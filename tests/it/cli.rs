@@ -102,6 +102,8 @@ pub(crate) struct RunningNode {
     pub child: std::process::Child,
     pub banner: String,
     pub port: u16,
+    /// Its stderr, drained as it comes (panics surfaced).
+    pub stderr: crate::panics::Drained,
 }
 
 pub(crate) fn start_node(args: &[&str]) -> RunningNode {
@@ -112,6 +114,7 @@ pub(crate) fn start_node(args: &[&str]) -> RunningNode {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let stderr = crate::panics::Drained::start(child.stderr.take().unwrap());
     let stdout = child.stdout.take().unwrap();
     let mut banner = String::new();
     let mut lines = std::io::BufReader::new(stdout).lines();
@@ -123,7 +126,7 @@ pub(crate) fn start_node(args: &[&str]) -> RunningNode {
             break addr.rsplit(':').next().unwrap().parse().unwrap();
         }
     };
-    RunningNode { child, banner, port }
+    RunningNode { child, banner, port, stderr }
 }
 
 /// Posts `body` to the node on `port`; its JSON answer.
@@ -274,23 +277,33 @@ fn node_flags_set_the_chain_and_the_data_dir_survives_a_restart() {
 }
 
 #[test]
-fn a_data_dir_reopened_with_another_chain_id_is_refused_at_start() {
+fn a_data_dir_remembers_its_chain_settings_and_refuses_a_flag_contradicting_one() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("chain");
     let data = data.to_str().unwrap();
-    let mut node = start_node(&["--port", "0", "--chain-id", "7", "--data-dir", data]);
+    let made = ["--port", "0", "--chain-id", "7", "--accounts", "3", "--gas-limit", "20000000", "--data-dir", data];
+    let mut node = start_node(&made);
     sigterm(&node.child);
     assert!(node.child.wait().unwrap().success());
 
-    let out = manaflow().args(["--port", "0", "--chain-id", "8", "--data-dir", data]).output().unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("holds a chain with chain id 7, not the 8 asked for"), "{err}");
-    assert!(err.contains("--chain-id 7"), "it says what to do: {err}");
+    for (flag, value, stored) in
+        [("--chain-id", "8", "7"), ("--accounts", "5", "3"), ("--hardfork", "cancun", "prague")]
+    {
+        let out = manaflow().args(["--port", "0", flag, value, "--data-dir", data]).output().unwrap();
+        assert!(!out.status.success(), "{flag} {value} is refused");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(&format!("made with {flag} {stored}, not the {value} asked for")), "{err}");
+        assert!(err.contains(&format!("start with {flag} {stored} or without the flag")), "says what to do: {err}");
+    }
 
-    let mut same = start_node(&["--port", "0", "--chain-id", "7", "--data-dir", data]);
+    // Without the flags, the chain's own settings are taken.
+    let mut same = start_node(&["--port", "0", "--data-dir", data]);
+    assert_eq!(same.banner.matches(" ETH)").count(), 3, "{}", same.banner);
     let id = post(same.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#);
-    assert_eq!(id["result"], "0x7", "the same chain id still opens it");
+    assert_eq!(id["result"], "0x7");
+    let block =
+        post(same.port, r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["latest",false]}"#);
+    assert_eq!(block["result"]["gasLimit"], "0x1312d00");
     sigterm(&same.child);
     assert!(same.child.wait().unwrap().success());
 }
@@ -300,16 +313,14 @@ fn a_host_other_than_loopback_is_warned_about() {
     let mut node = start_node(&["--port", "0", "--host", "0.0.0.0"]);
     sigterm(&node.child);
     assert!(node.child.wait().unwrap().success());
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut node.child.stderr.take().unwrap(), &mut err).unwrap();
+    let err = node.stderr.text();
     assert!(err.contains("warning: listening on 0.0.0.0 exposes this devnet to the network"), "{err}");
     assert!(err.contains("dev accounts' keys"), "{err}");
 
     let mut local = start_node(&["--port", "0"]);
     sigterm(&local.child);
     assert!(local.child.wait().unwrap().success());
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut local.child.stderr.take().unwrap(), &mut err).unwrap();
+    let err = local.stderr.text();
     assert!(!err.contains("warning"), "loopback is quiet: {err}");
 }
 

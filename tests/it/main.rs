@@ -13,5 +13,6 @@ mod layout;
 mod lesson;
 mod native;
 mod node;
+mod panics;
 mod repl;
 mod rpc;

@@ -28,9 +28,12 @@ pub struct ChainBlock {
 impl ChainBlock {
     /// Reads block `number`.
     pub fn read(node: &Node, number: u64) -> Result<Self, RpcError> {
-        let block = node.ledger().block(number).map_err(RpcError::internal)?;
-        let hash = block.header.hash();
-        Ok(Self { block, hash })
+        Ok(Self::new(node.ledger().block(number).map_err(RpcError::internal)?))
+    }
+
+    /// `block`, with its hash.
+    pub fn new(block: Block) -> Self {
+        Self { hash: block.header.hash(), block }
     }
 
     /// Its number.

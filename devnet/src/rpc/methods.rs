@@ -152,13 +152,13 @@ methods! {
     "eth_getBalance" (address: Address, block: Option<BlockId>) => read eth::state::balance,
     "eth_getBlockByHash" (block_hash: B256, full_transactions: Option<bool>) => read eth::blocks::by_hash,
     "eth_getBlockByNumber" (block: BlockNumberOrTag, full_transactions: Option<bool>) => read eth::blocks::by_number,
-    "eth_getBlockReceipts" (block: BlockId) => blocking_read eth::blocks::block_receipts,
+    "eth_getBlockReceipts" (block: BlockId) => blocking eth::blocks::block_receipts,
     "eth_getBlockTransactionCountByHash" (block_hash: B256) => read eth::blocks::tx_count_by_hash,
     "eth_getBlockTransactionCountByNumber" (block: BlockNumberOrTag) => read eth::blocks::tx_count_by_number,
     "eth_getCode" (address: Address, block: Option<BlockId>) => read eth::state::code,
-    "eth_getFilterChanges" (filter_id: U256) => blocking_read eth::logs::filter_changes,
-    "eth_getFilterLogs" (filter_id: U256) => blocking_read eth::logs::filter_logs,
-    "eth_getLogs" (filter: Filter) => blocking_read eth::logs::get_logs,
+    "eth_getFilterChanges" (filter_id: U256) => blocking eth::logs::filter_changes,
+    "eth_getFilterLogs" (filter_id: U256) => blocking eth::logs::filter_logs,
+    "eth_getLogs" (filter: Filter) => blocking eth::logs::get_logs,
     "eth_getProof" (address: Address, storage_keys: Value, block: Option<Value>) => sync eth::access::get_proof,
     "eth_getRawTransactionByHash" (tx_hash: B256) => read eth::blocks::raw_tx_by_hash,
     "eth_getStorageAt" (address: Address, slot: U256, block: Option<BlockId>) => read eth::state::storage_at,
@@ -282,7 +282,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_listed_method_is_answered() {
         let (coordinator, miner) = Coordinator::start(Config::test()).expect("a node");
-        let rpc = Rpc::new(coordinator.clone());
+        let rpc = Rpc::new(coordinator.clone(), crate::LogLimits::default());
         let (notify, _outbox, _overflowed) = crate::rpc::server::Outbox::new(16);
         let mut session = Session::new(notify);
         for &method in METHODS {

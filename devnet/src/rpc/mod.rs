@@ -11,6 +11,7 @@ pub mod dev;
 pub mod error;
 pub mod eth;
 pub mod filters;
+pub mod hosts;
 pub mod methods;
 pub mod model;
 pub mod model_trace;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use crate::config::LogLimits;
 use crate::coordinator::Coordinator;
 use crate::genesis::DevAccount;
 pub use error::RpcError;
@@ -42,19 +44,22 @@ pub struct Rpc {
     pub accounts: Vec<DevAccount>,
     /// Installed filters.
     pub filters: Mutex<Filters>,
+    /// Bounds on log queries.
+    pub log_limits: LogLimits,
     /// Whether requests are logged (`anvil_setLoggingEnabled`; on by default, `RUST_LOG` picks
     /// the level).
     pub logging: std::sync::atomic::AtomicBool,
 }
 
 impl Rpc {
-    /// Handlers over `coordinator`.
-    pub fn new(coordinator: Arc<Coordinator>) -> Self {
+    /// Handlers over `coordinator`, log queries bounded by `log_limits`.
+    pub fn new(coordinator: Arc<Coordinator>, log_limits: LogLimits) -> Self {
         let accounts = coordinator.node().accounts().to_vec();
         Self {
             coordinator,
             accounts,
             filters: Mutex::new(Filters::default()),
+            log_limits,
             logging: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -158,12 +163,22 @@ pub async fn handle_message(rpc: &Rpc, session: &mut Session, text: &str) -> Opt
     handle_value(rpc, request).await
 }
 
+/// Most requests in one batch (geth's default).
+pub const MAX_BATCH_REQUESTS: usize = 1_000;
+
 /// Answers a parsed request body: one request or a batch.
 async fn handle_value(rpc: &Rpc, value: Value) -> Option<Value> {
     match value {
         Value::Array(requests) if requests.is_empty() => {
             Some(response(Value::Null, Err(RpcError::invalid_request("empty batch"))))
         }
+        Value::Array(requests) if requests.len() > MAX_BATCH_REQUESTS => Some(response(
+            Value::Null,
+            Err(RpcError::invalid_request(format!(
+                "a batch of {} requests; one batch holds at most {MAX_BATCH_REQUESTS} (send several)",
+                requests.len()
+            ))),
+        )),
         Value::Array(requests) => {
             let answers = futures_util::future::join_all(requests.into_iter().map(|r| handle_request(rpc, r))).await;
             let answers: Vec<Value> = answers.into_iter().flatten().collect();

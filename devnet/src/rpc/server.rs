@@ -20,6 +20,7 @@ use warp::http::StatusCode;
 use warp::ws::{Message, WebSocket};
 
 use crate::rpc::error::RpcError;
+use crate::rpc::hosts::AllowedHosts;
 use crate::rpc::response;
 
 /// Most messages a WebSocket connection's outbox holds before its client is deemed gone.
@@ -77,13 +78,41 @@ pub trait Handler: Send + Sync + 'static {
     fn handle_message(&self, session: &mut Self::Session, text: &str) -> impl Future<Output = Option<Value>> + Send;
 }
 
+/// What the transport refuses before a request reaches the handler.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest request body, in bytes (a 413 past it).
+    pub max_body_bytes: u64,
+    /// The `Host` headers answered (a 403 for others).
+    pub hosts: AllowedHosts,
+}
+
+/// A request naming a host that is not allowed.
+#[derive(Debug)]
+struct ForbiddenHost(String);
+
+impl warp::reject::Reject for ForbiddenHost {}
+
 /// Serves `handler` on `listener` until `shutdown` completes.
 pub async fn serve<H: Handler>(
     handler: Arc<H>,
     listener: tokio::net::TcpListener,
-    max_body_bytes: u64,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let Limits { max_body_bytes, hosts } = limits;
+    let hosts = Arc::new(hosts);
+    let host_guard = warp::header::optional::<String>("host")
+        .and_then(move |host: Option<String>| {
+            let hosts = Arc::clone(&hosts);
+            async move {
+                match host {
+                    Some(host) if !hosts.allows(&host) => Err(warp::reject::custom(ForbiddenHost(host))),
+                    _ => Ok(()),
+                }
+            }
+        })
+        .untuple_one();
     let with_handler = warp::any().map(move || Arc::clone(&handler));
     let websocket = warp::ws()
         .and(with_handler.clone())
@@ -120,7 +149,7 @@ pub async fn serve<H: Handler>(
         "accept",
         "origin",
     ]);
-    let routes = websocket.or(http).recover(move |r| rejection(r, max_body_bytes)).with(cors);
+    let routes = host_guard.and(websocket.or(http)).recover(move |r| rejection(r, max_body_bytes)).with(cors);
     warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
 }
 
@@ -178,7 +207,16 @@ where
 
 /// Transport-level refusals as JSON-RPC errors with the matching HTTP status.
 async fn rejection(rejection: warp::Rejection, limit: u64) -> Result<impl warp::Reply, Infallible> {
-    let (status, error) = if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+    let (status, error) = if let Some(ForbiddenHost(host)) = rejection.find::<ForbiddenHost>() {
+        let name = host.rsplit_once(':').map_or(host.as_str(), |(name, _)| name);
+        (
+            StatusCode::FORBIDDEN,
+            RpcError::invalid_request(format!(
+                "invalid host {host:?}: this devnet answers localhost and IP addresses only; \
+                 start it with --allow-hosts {name} to answer that name"
+            )),
+        )
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
             RpcError::invalid_request(format!("the request body is larger than the limit of {limit} bytes")),

@@ -23,6 +23,9 @@ use crate::rpc::error::RpcError;
 use crate::rpc::params::{FromParam, Lazy, Position};
 use crate::rpc::server::Outbox;
 
+/// Most subscriptions one WebSocket connection holds at once.
+pub const MAX_SUBSCRIPTIONS: usize = 1_000;
+
 /// One WebSocket connection's subscriptions; dropping it ends them.
 pub struct Session {
     /// Where notifications go (the connection's outbox).
@@ -89,6 +92,12 @@ pub fn subscribe(
     kind: SubscriptionKind,
     filter: Lazy<Filter>,
 ) -> Result<Value, RpcError> {
+    if session.subscriptions.len() >= MAX_SUBSCRIPTIONS {
+        return Err(RpcError::server(format!(
+            "this connection holds {MAX_SUBSCRIPTIONS} subscriptions, the most one may; end some with \
+             eth_unsubscribe"
+        )));
+    }
     let subscription = match kind {
         SubscriptionKind::NewHeads => Subscription::NewHeads,
         SubscriptionKind::Logs => Subscription::Logs(Box::new(filter.read()?.unwrap_or_default())),

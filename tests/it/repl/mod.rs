@@ -101,6 +101,7 @@ fn run_script(script: &str) -> (Ran, String, String) {
 
 /// [`run_script`] on a devnet started with `config`.
 fn run_script_on(config: Config, script: &str) -> (Ran, String, String) {
+    crate::panics::surface();
     let devnet = manaflow::spawn(config).expect("the devnet starts");
     let backend = DevnetBackend::new(devnet).expect("a backend");
     let mut session = Session::new(Box::new(backend)).with_workdir(workspace());

@@ -40,6 +40,7 @@ pub fn start() -> Devnet {
 
 /// Starts a devnet with `config`.
 pub fn start_with(config: Config) -> Devnet {
+    crate::panics::surface();
     manaflow::spawn(config).expect("the devnet starts")
 }
 

@@ -105,40 +105,53 @@ pub struct NodeArgs {
     /// Interface to listen on.
     #[arg(long, default_value = "127.0.0.1", env = "MANAFLOW_HOST")]
     pub host: std::net::IpAddr,
-    /// Number of dev accounts.
-    #[arg(short, long, default_value_t = 10)]
-    pub accounts: usize,
-    /// Balance of each dev account, in ether.
-    #[arg(long, default_value_t = 10_000)]
-    pub balance: u64,
-    /// Mnemonic the dev accounts derive from (m/44'/60'/0'/0/i).
-    #[arg(short, long, default_value = manaflow::DEFAULT_MNEMONIC)]
-    pub mnemonic: String,
-    /// Chain id.
-    #[arg(long, default_value_t = 31337)]
-    pub chain_id: u64,
+    /// Number of dev accounts [default: 10].
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub accounts: Option<u64>,
+    /// Balance of each dev account, in ether [default: 10000].
+    #[arg(long)]
+    pub balance: Option<u64>,
+    /// Mnemonic the dev accounts derive from (m/44'/60'/0'/0/i) [default: "test test … junk"].
+    #[arg(short, long)]
+    pub mnemonic: Option<String>,
+    /// Chain id [default: 31337].
+    #[arg(long)]
+    pub chain_id: Option<u64>,
     /// Mine a block every this many seconds (default: automine, a block as soon as txs arrive).
     #[arg(short, long, value_parser = parse_seconds)]
     pub block_time: Option<std::time::Duration>,
-    /// Block gas limit.
-    #[arg(long, default_value_t = 30_000_000)]
-    pub gas_limit: u64,
-    /// Base fee of the genesis block, in wei; later blocks follow EIP-1559 (0 allowed: free txs).
-    #[arg(long, default_value_t = 1_000_000_000)]
-    pub base_fee: u64,
+    /// Block gas limit [default: 30000000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(21_000..))]
+    pub gas_limit: Option<u64>,
+    /// Most gas an eth_call, eth_estimateGas, eth_simulateV1 or traced call may use; a request
+    /// asking for more is capped [default: the block gas limit].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(21_000..=1_000_000_000))]
+    pub gas_cap: Option<u64>,
+    /// Base fee of the genesis block, in wei; later blocks follow EIP-1559 (0 allowed: free txs)
+    /// [default: 1000000000].
+    #[arg(long)]
+    pub base_fee: Option<u64>,
     /// Genesis timestamp, in Unix seconds (default: now).
     #[arg(long)]
     pub timestamp: Option<u64>,
-    /// EVM hardfork: prague or cancun.
-    #[arg(long, default_value = "prague")]
-    pub hardfork: manaflow_evm::Hardfork,
+    /// EVM hardfork: prague or cancun [default: prague].
+    #[arg(long)]
+    pub hardfork: Option<manaflow_evm::Hardfork>,
     /// Keep the chain in this directory and resume it on restart (default: a temp dir removed on
-    /// exit).
+    /// exit). The directory remembers the chain's settings (chain id, hardfork, gas limit, base
+    /// fee, accounts, balance, mnemonic): flags left out take them, and a flag that contradicts
+    /// one is refused.
     #[arg(long)]
     pub data_dir: Option<std::path::PathBuf>,
     /// Do not predeploy the deterministic CREATE2 deployer.
     #[arg(long)]
     pub disable_default_create2_deployer: bool,
+    /// Host names the JSON-RPC answers besides the bound address, `localhost`, `127.0.0.1` and
+    /// `[::1]` (comma-separated; `*` for any), as geth's `--http.vhosts`: a request whose `Host`
+    /// header names another is refused (a web page cannot reach the devnet through DNS
+    /// rebinding). CORS stays open to every origin.
+    #[arg(long, value_delimiter = ',', value_name = "HOSTS")]
+    pub allow_hosts: Vec<String>,
     /// Print nothing but errors.
     #[arg(long)]
     pub silent: bool,
@@ -186,27 +199,40 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 }
 
 impl NodeArgs {
-    /// The node configuration these flags describe.
-    pub fn config(&self) -> manaflow::Config {
+    /// The node configuration these flags describe: with `--data-dir`, the settings its chain
+    /// remembers stand for the flags not given.
+    pub fn config(&self) -> Result<manaflow::Config, manaflow::SetupError> {
         let defaults = manaflow::Config::default();
-        manaflow::Config {
-            chain: manaflow::ChainConfig {
-                chain_id: self.chain_id,
-                accounts: self.accounts,
-                balance: alloy_primitives::U256::from(self.balance)
-                    * alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18)),
-                mnemonic: self.mnemonic.clone(),
-                gas_limit: self.gas_limit,
-                base_fee: self.base_fee,
-                timestamp: self.timestamp,
-                hardfork: self.hardfork,
-                data_dir: self.data_dir.clone(),
-                create2_deployer: !self.disable_default_create2_deployer,
-            },
-            mining: manaflow::MiningConfig { block_time: self.block_time, ..defaults.mining },
-            server: manaflow::ServerConfig { host: self.host, port: self.port, ..defaults.server },
-            silent: self.silent,
+        let mut chain = manaflow::ChainConfig { data_dir: self.data_dir.clone(), ..defaults.chain };
+        if let Some(dir) = &self.data_dir
+            && let Some(stored) = manaflow::ChainSettings::read(dir)?
+        {
+            stored.apply_to(&mut chain);
         }
+        let ether = alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18));
+        chain.chain_id = self.chain_id.unwrap_or(chain.chain_id);
+        chain.accounts = self.accounts.map_or(chain.accounts, |n| n as usize);
+        chain.balance = self.balance.map_or(chain.balance, |b| alloy_primitives::U256::from(b) * ether);
+        chain.mnemonic = self.mnemonic.clone().unwrap_or(chain.mnemonic);
+        chain.gas_limit = self.gas_limit.unwrap_or(chain.gas_limit);
+        chain.gas_cap = self.gas_cap;
+        chain.base_fee = self.base_fee.unwrap_or(chain.base_fee);
+        chain.timestamp = self.timestamp;
+        chain.hardfork = self.hardfork.unwrap_or(chain.hardfork);
+        if self.disable_default_create2_deployer {
+            chain.create2_deployer = false;
+        }
+        Ok(manaflow::Config {
+            chain,
+            mining: manaflow::MiningConfig { block_time: self.block_time, ..defaults.mining },
+            server: manaflow::ServerConfig {
+                host: self.host,
+                port: self.port,
+                allowed_hosts: self.allow_hosts.clone(),
+                ..defaults.server
+            },
+            silent: self.silent,
+        })
     }
 }
 

@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<ExitCode> {
 
 /// Runs the devnet until Ctrl-C or SIGTERM, then shuts it down cleanly.
 fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
-    let config = args.config();
+    let config = args.config()?;
     let silent = config.silent;
     if !config.server.host.is_loopback() {
         // Said even when silent: this is about safety, not chatter.

@@ -25,12 +25,12 @@ pub struct ReplArgs {
 
 /// Runs the REPL; `Ok(false)` when a script command failed.
 pub fn run(args: &ReplArgs) -> anyhow::Result<bool> {
-    let mut config = args.node.config();
+    let mut config = args.node.config()?;
     config.silent = true;
     let devnet = manaflow::spawn(config)?;
     let intro = format!(
         "manaflow repl · chain {} · JSON-RPC on {} · {} dev accounts (alice, bob, …) · `help` lists the commands",
-        args.node.chain_id,
+        devnet.coordinator().node().chain_id(),
         devnet.url(),
         devnet.accounts().len()
     );

@@ -130,9 +130,16 @@ pub fn receipt(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError
 }
 
 /// `eth_getBlockReceipts`: the receipts of a block's txs; null when there is no such block.
-pub fn block_receipts(_rpc: &Rpc, node: &Node, block: BlockId) -> Result<Value, RpcError> {
-    match height_of(node, Some(block)) {
-        Ok(h) => Ok(Value::Array(ChainBlock::read(node, h)?.receipts_json(node.chain_id())?)),
-        Err(_) => Ok(Value::Null),
-    }
+pub fn block_receipts(rpc: &Rpc, block: BlockId) -> Result<Value, RpcError> {
+    // The block is found with the node read-locked, and read and converted without the lock.
+    let (height, reader, chain_id) = {
+        let node = rpc.coordinator.node();
+        match height_of(&node, Some(block)) {
+            Ok(h) => (h, node.blocks(), node.chain_id()),
+            Err(_) => return Ok(Value::Null),
+        }
+    };
+    let block = reader.block(height).map_err(RpcError::server)?;
+    let block = ChainBlock::new(block);
+    Ok(Value::Array(block.receipts_json(chain_id)?))
 }

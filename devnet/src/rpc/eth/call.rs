@@ -38,7 +38,7 @@ pub fn request_call(node: &Node, request: &TransactionRequest, height: u64) -> R
         },
         value: request.value.unwrap_or_default(),
         input: request.input.input().cloned().unwrap_or_default(),
-        gas_limit: request.gas.unwrap_or(node.config().gas_limit).min(node.config().gas_limit),
+        gas_limit: request.gas.unwrap_or(node.gas_cap()).min(node.gas_cap()),
         max_fee_per_gas: max_fee.max(tip.unwrap_or_default()),
         max_priority_fee_per_gas: if tx_type >= 2 { Some(tip.unwrap_or_default()) } else { None },
         nonce,

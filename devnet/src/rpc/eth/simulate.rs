@@ -183,7 +183,7 @@ fn run_calls(
             }
         };
         if request.gas.is_none() {
-            call.gas_limit = header.gas_limit.saturating_sub(gas_used);
+            call.gas_limit = header.gas_limit.saturating_sub(gas_used).min(node.gas_cap());
         }
         let execution = execute(node, &call, view, run)?;
         let hash =
