@@ -135,9 +135,12 @@ pub enum Corruption {
     /// The header table has a gap.
     #[error("header keys are not contiguous at {0}")]
     HeaderGap(u64),
-    /// A stored output does not decode.
-    #[error("output of {0}")]
+    /// A stored output does not decode or fails its checksum.
+    #[error("the output of {0} in the UTXO checkpoint (state/) fails its checksum")]
     Output(StateKey),
+    /// A stored output's key does not decode.
+    #[error("a key in the UTXO checkpoint (state/) does not decode")]
+    OutputKey,
     /// The state history names a block that does not write the key.
     #[error("block {block} is indexed as writing {key} but does not")]
     History {
@@ -146,6 +149,21 @@ pub enum Corruption {
         /// The key.
         key: StateKey,
     },
+}
+
+impl Corruption {
+    /// Whether it is in the UTXO checkpoint (derived data, rebuilt from the block store) rather
+    /// than in the blocks.
+    pub fn is_in_checkpoint(&self) -> bool {
+        matches!(
+            self,
+            Corruption::Output(_)
+                | Corruption::OutputKey
+                | Corruption::Checkpoint(_)
+                | Corruption::CheckpointAboveTip { .. }
+                | Corruption::RecoveredCommitment { .. }
+        )
+    }
 }
 
 impl From<Violation> for LedgerError {

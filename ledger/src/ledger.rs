@@ -26,8 +26,11 @@ use crate::error::{Corruption, LedgerError, Result, StopCause};
 use crate::forward::{ForwardObserver, ForwardState, StageTimings};
 use crate::history::{History, TxLoc};
 use crate::reader::BlockReader;
+
+#[path = "recovery.rs"]
+mod recovery;
 use crate::store::{BlockStore, Checkpoint, Durability, StateStore};
-use crate::utxo::{Output, UtxoSet, in_utxo_set};
+use crate::utxo::{Output, in_utxo_set};
 use crate::verifier::TxVerifier;
 
 /// How a ledger stores and caches.
@@ -87,6 +90,8 @@ pub struct Ledger {
     /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
     /// later change is refused until the ledger is reopened (which rebuilds from the blocks).
     stopped: Option<Arc<StopCause>>,
+    /// Why the checkpoint was rebuilt from the block store at open, if it was.
+    rebuilt: Option<String>,
 }
 
 /// A checkpoint batch that failed to write, handed back so it can be retried.
@@ -122,57 +127,13 @@ impl Ledger {
             unflushed_codes: Vec::new(),
             flusher: None,
             stopped: None,
+            rebuilt: None,
         };
         ledger.recover()?;
         Ok(ledger)
     }
 
-    /// Loads the checkpoint and replays the blocks after it.
-    fn recover(&mut self) -> Result<()> {
-        let replay_from = match self.chain.store.checkpoint()? {
-            None => 0,
-            Some(Checkpoint { height, lthash, written_keys }) => {
-                if height as usize >= self.chain.headers.len() {
-                    return Err(Corruption::CheckpointAboveTip { height, blocks: self.chain.headers.len() }.into());
-                }
-                let count = self.chain.store.output_count()?;
-                let mut set =
-                    if count as usize <= self.config.cache_keys_max { UtxoSet::new() } else { UtxoSet::partial() };
-                if set.is_complete() {
-                    set.reserve(count as usize);
-                    self.chain.store.for_each_output(|key, out| set.insert_clean(key, out))?;
-                }
-                self.state = ForwardState { set, lthash, written_keys };
-                height + 1
-            }
-        };
-        let tip = self.chain.headers.len() as u64;
-        if replay_from < tip {
-            tracing::info!(from = replay_from, to = tip - 1, "replaying blocks after the UTXO checkpoint");
-        }
-        for number in replay_from..tip {
-            let block = self.block(number)?;
-            let ids: Vec<TxId> = block.txs.par_iter().map(Tx::id).collect();
-            for (tx, id) in block.txs.iter().zip(&ids) {
-                for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
-                    self.state.written_keys += m.is_first_use() as u64;
-                    self.state.set.set(m.key(), Output { intx: *id, value: m.next });
-                }
-            }
-            self.state.lthash.combine(&block_delta(&block, &ids));
-            self.record_txs(number, &ids);
-            self.record_codes(&block);
-        }
-        if let Some(tip) = self.chain.headers.last() {
-            let digest = self.state.lthash.digest();
-            if digest != tip.commitment {
-                return Err(Corruption::RecoveredCommitment { set: digest, header: tip.commitment }.into());
-            }
-        }
-        Ok(())
-    }
-
-    fn record_txs(&mut self, number: u64, ids: &[TxId]) {
+    pub(super) fn record_txs(&mut self, number: u64, ids: &[TxId]) {
         for (i, id) in ids.iter().enumerate() {
             let loc = TxLoc { block: number, index: i as u32 };
             if self.chain.txs.try_insert_or_keep(*id, loc) {
@@ -181,7 +142,7 @@ impl Ledger {
         }
     }
 
-    fn record_codes(&mut self, block: &Block) {
+    pub(super) fn record_codes(&mut self, block: &Block) {
         for code in block.outcomes.iter().flat_map(|o| &o.codes) {
             let hash = keccak256(code);
             if !self.chain.codes.contains_key(&hash) {
@@ -224,6 +185,22 @@ impl Ledger {
     /// Block `number`, read from the block store.
     pub fn block(&self, number: u64) -> Result<Block> {
         self.reader().block(number)
+    }
+
+    /// Why the UTXO checkpoint was found unusable and rebuilt from the blocks at open, if it was.
+    pub fn checkpoint_rebuilt(&self) -> Option<&str> {
+        self.rebuilt.as_deref()
+    }
+
+    /// The blocks dropped at open because the block file ended inside them (a torn tail).
+    pub fn torn_tail(&self) -> Option<std::ops::RangeInclusive<u64>> {
+        self.chain.blocks.torn_tail()
+    }
+
+    /// The faults tests inject at the block store's write seam and commit boundary.
+    #[cfg(feature = "faults")]
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.chain.blocks.faults
     }
 
     /// A reader of the committed blocks that borrows nothing: long reads run on it beside commits.

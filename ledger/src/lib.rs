@@ -47,6 +47,8 @@ pub mod builder;
 mod chain;
 pub mod delta;
 pub mod error;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod forward;
 pub mod history;
 #[cfg(feature = "store")]

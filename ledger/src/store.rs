@@ -131,6 +131,11 @@ pub struct BlockStore {
     end: std::sync::atomic::AtomicU64,
     /// Rollbacks so far: a reader that sees it change knows its blocks may have been replaced.
     generation: std::sync::atomic::AtomicU64,
+    /// Blocks dropped at open because the data file ends inside them (a torn tail).
+    cut: Option<std::ops::RangeInclusive<u64>>,
+    /// Faults injected by tests.
+    #[cfg(feature = "faults")]
+    pub(crate) faults: crate::faults::Faults,
 }
 
 /// Bytes of a block written to the data file but not yet indexed.
@@ -162,17 +167,67 @@ impl BlockStore {
                 source,
             })?;
         }
-        let end = {
-            let rtxn = env.read_txn()?;
-            match extents.last(&rtxn)? {
-                Some((_, v)) => {
-                    BlockExtent::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(Corruption::Extent(None)))?.end()
-                }
-                None => 0,
-            }
+        let len = data
+            .metadata()
+            .map_err(|source| LedgerError::Io { action: "read".into(), path: path.clone(), source })?
+            .len();
+        let (end, cut) = Self::cut_torn_tail(&env, extents, headers, len)?;
+        if let Some(cut) = &cut {
+            tracing::warn!(
+                "{} ends inside block {}: blocks {}..={} were never wholly written and are dropped (a torn tail)",
+                path.display(),
+                cut.start(),
+                cut.start(),
+                cut.end()
+            );
+        }
+        let store = Self {
+            env,
+            extents,
+            headers,
+            data,
+            path,
+            durability,
+            end: end.into(),
+            generation: 0.into(),
+            cut,
+            #[cfg(feature = "faults")]
+            faults: Default::default(),
         };
-        let store = Self { env, extents, headers, data, path, durability, end: end.into(), generation: 0.into() };
         Ok(store)
+    }
+
+    /// Drops the index entries of blocks that end past `len`, the data file's length (a crash or
+    /// a lost write left it short); the end of the last whole block, and the numbers dropped.
+    fn cut_torn_tail(
+        env: &Env<WithoutTls>,
+        extents: Db,
+        headers: Db,
+        len: u64,
+    ) -> Result<(u64, Option<std::ops::RangeInclusive<u64>>)> {
+        let mut wtxn = env.write_txn()?;
+        let mut dropped: Option<std::ops::RangeInclusive<u64>> = None;
+        let end = loop {
+            let Some((key, value)) = extents.last(&wtxn)? else { break 0 };
+            let number = u64::from_be_bytes(key.try_into().map_err(|_| Corruption::Extent(None))?);
+            let extent = BlockExtent::from_bytes(value).ok_or(Corruption::Extent(Some(number)))?;
+            if extent.end() <= len {
+                break extent.end();
+            }
+            let key = number_key(number);
+            extents.delete(&mut wtxn, &key)?;
+            headers.delete(&mut wtxn, &key)?;
+            dropped = Some(number..=dropped.map_or(number, |d| *d.end()));
+        };
+        if dropped.is_some() {
+            wtxn.commit()?;
+        }
+        Ok((end, dropped))
+    }
+
+    /// The blocks dropped at open as a torn tail, if any.
+    pub fn torn_tail(&self) -> Option<std::ops::RangeInclusive<u64>> {
+        self.cut.clone()
     }
 
     /// Writes block `number`'s bytes after the last committed block (synced when durable), not
@@ -185,7 +240,19 @@ impl BlockStore {
             path: self.path.clone(),
             source,
         };
+        #[cfg(feature = "faults")]
+        if let Some(e) = self.faults.due(crate::faults::Seam::Write) {
+            return Err(io(e));
+        }
         self.data.write_all_at(bytes, offset).map_err(io)?;
+        #[cfg(feature = "faults")]
+        if let Some(e) = self.faults.due(crate::faults::Seam::Sync) {
+            return Err(LedgerError::Io {
+                action: format!("sync block {number} to"),
+                path: self.path.clone(),
+                source: e,
+            });
+        }
         if self.durability == Durability::Durable {
             self.data.sync_data().map_err(io)?;
         }
@@ -195,6 +262,11 @@ impl BlockStore {
 
     /// Indexes a written block with its header: once this returns, the block is committed.
     pub fn commit(&self, pending: PendingBlock, header_rlp: &[u8]) -> Result<()> {
+        #[cfg(feature = "faults")]
+        if let Some(source) = self.faults.due(crate::faults::Seam::Commit) {
+            let action = format!("commit the index entry of block {} in", pending.number);
+            return Err(LedgerError::Io { action, path: self.path.with_file_name("blocks"), source });
+        }
         let mut wtxn = self.env.write_txn()?;
         let key = number_key(pending.number);
         self.extents.put_with_flags(&mut wtxn, PutFlags::APPEND, &key, &pending.extent.to_bytes())?;
@@ -338,7 +410,7 @@ impl StateStore {
         }
         for (key, out) in outputs {
             if out.is_written() {
-                self.utxo.put(&mut wtxn, key, &out.to_bytes())?;
+                self.utxo.put(&mut wtxn, key, &encode_output(key, out))?;
             } else {
                 self.utxo.delete(&mut wtxn, key)?;
             }
@@ -360,7 +432,7 @@ impl StateStore {
     pub fn write_outputs(&self, outputs: &[([u8; StateKey::LEN], Output)]) -> Result<()> {
         let mut wtxn = self.env.write_txn()?;
         for (key, out) in outputs {
-            self.utxo.put(&mut wtxn, key, &out.to_bytes())?;
+            self.utxo.put(&mut wtxn, key, &encode_output(key, out))?;
         }
         wtxn.commit()?;
         Ok(())
@@ -372,11 +444,11 @@ impl StateStore {
     pub fn replace_output_synced(&self, key: &StateKey, expected: &Output, next: &Output) -> Result<bool> {
         let mut wtxn = self.env.write_txn()?;
         let k = key.to_bytes();
-        let found = self.utxo.get(&wtxn, &k)?.and_then(Output::from_bytes);
+        let found = self.utxo.get(&wtxn, &k)?.map(|bytes| decode_output(key, bytes)).transpose()?;
         if found.as_ref() != Some(expected) {
             return Ok(false);
         }
-        self.utxo.put(&mut wtxn, &k, &next.to_bytes())?;
+        self.utxo.put(&mut wtxn, &k, &encode_output(&k, next))?;
         wtxn.commit()?;
         Ok(true)
     }
@@ -388,13 +460,22 @@ impl StateStore {
         for key in keys {
             let found = self.utxo.get(&rtxn, &key.to_bytes())?;
             out.push(match found {
-                Some(bytes) => {
-                    Output::from_bytes(bytes).ok_or_else(|| LedgerError::Corrupt(Corruption::Output(*key)))?
-                }
+                Some(bytes) => decode_output(key, bytes)?,
                 None => Output::NEVER_WRITTEN,
             });
         }
         Ok(out)
+    }
+
+    /// Empties the checkpoint (outputs, tx positions, codes, metadata): it is derived data, and
+    /// is rebuilt from the block store when found unusable.
+    pub fn clear(&self) -> Result<()> {
+        let mut wtxn = self.env.write_txn()?;
+        for db in [self.utxo, self.txs, self.meta, self.codes] {
+            db.clear(&mut wtxn)?;
+        }
+        wtxn.commit()?;
+        Ok(())
     }
 
     /// Number of outputs in the checkpoint.
@@ -408,9 +489,8 @@ impl StateStore {
         let rtxn = self.env.read_txn()?;
         for item in self.utxo.iter(&rtxn)? {
             let (k, v) = item?;
-            let key = StateKey::from_bytes(k)?;
-            let out = Output::from_bytes(v).ok_or_else(|| LedgerError::Corrupt(Corruption::Output(key)))?;
-            f(key, out);
+            let key = StateKey::from_bytes(k).map_err(|_| Corruption::OutputKey)?;
+            f(key, decode_output(&key, v)?);
         }
         Ok(())
     }
@@ -434,6 +514,32 @@ impl StateStore {
     /// Bytes the environment occupies on disk.
     pub fn disk_size(&self) -> u64 {
         self.env.real_disk_size().unwrap_or(0)
+    }
+}
+
+/// An output as the checkpoint stores it: its 64 bytes, then 8 bytes of BLAKE3 over the key and
+/// them, so that a flipped byte in a key or a value is caught when read.
+fn encode_output(key: &[u8], out: &Output) -> [u8; 72] {
+    let mut bytes = [0u8; 72];
+    bytes[..64].copy_from_slice(&out.to_bytes());
+    let check = blake3::Hasher::new().update(key).update(&bytes[..64]).finalize();
+    bytes[64..].copy_from_slice(&check.as_bytes()[..8]);
+    bytes
+}
+
+/// Reads [`encode_output`] (or a checkpoint's 64-byte outputs from before checksums).
+fn decode_output(key: &StateKey, bytes: &[u8]) -> Result<Output> {
+    let corrupt = || LedgerError::Corrupt(Corruption::Output(*key));
+    match bytes.len() {
+        64 => Output::from_bytes(bytes).ok_or_else(corrupt),
+        72 => {
+            let check = blake3::Hasher::new().update(&key.to_bytes()).update(&bytes[..64]).finalize();
+            if check.as_bytes()[..8] != bytes[64..] {
+                return Err(corrupt());
+            }
+            Output::from_bytes(&bytes[..64]).ok_or_else(corrupt)
+        }
+        _ => Err(corrupt()),
     }
 }
 

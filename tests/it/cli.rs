@@ -97,6 +97,25 @@ fn bench_wasm_reports_both_runtimes_side_by_side() {
     assert!((ratio - wasm / evm).abs() < 0.01 * ratio.max(0.01), "ratio = wasm/evm: {last}");
 }
 
+#[test]
+fn bench_soak_reports_rates_requests_and_memory() {
+    let out = manaflow()
+        .args(["bench", "soak", "--minutes", "0.05", "--compare-seconds", "1", "--senders", "2", "--subscribers", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.trim_end().lines().last().unwrap();
+    assert!(last.starts_with("bench soak: minutes=0.05 "), "{last}");
+    for name in ["tps_plain", "tps_logs", "soak_tps", "requests", "rss_anon_end_mib"] {
+        assert!(summary_figure(last, name) > 0.0, "{name} in {last}");
+    }
+    assert_eq!(summary_figure(last, "errors"), 0.0, "every request answered: {stdout}");
+    let ratio = summary_figure(last, "logs_ratio");
+    let (plain, logs) = (summary_figure(last, "tps_plain"), summary_figure(last, "tps_logs"));
+    assert!((ratio - logs / plain).abs() < 0.01 + 0.01 * ratio, "logs_ratio = tps_logs / tps_plain: {last}");
+}
+
 /// A `manaflow` node started as a user starts it, its stdout read up to the banner's last line.
 pub(crate) struct RunningNode {
     pub child: std::process::Child,

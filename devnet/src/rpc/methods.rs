@@ -89,6 +89,18 @@ macro_rules! methods {
             }
         }
 
+        /// Reads `params` as `method` takes them, without running it (what a request's params
+        /// must pass before anything is done; the fuzz targets call it): `None` for an unknown
+        /// method.
+        pub fn check_params(method: &str, params: Value) -> Option<Result<(), RpcError>> {
+            match method {
+                $($name => Some(Params::new(params).and_then(|params| {
+                    methods!(@parse params, $($param: $ty),*).map(|_| ())
+                })),)+
+                _ => None,
+            }
+        }
+
         /// Runs `method` if it is a WebSocket session method (reading `params` leniently: any
         /// non-array is no params); `None` for any other method.
         pub fn dispatch_session(

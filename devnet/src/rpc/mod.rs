@@ -100,26 +100,51 @@ pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
     }
 }
 
+/// A request object read: its id (`None` for a notification), method and params.
+pub struct Request {
+    /// Its id; `None` for a notification.
+    pub id: Option<Value>,
+    /// The method named.
+    pub method: String,
+    /// Its params (`null` when absent).
+    pub params: Value,
+}
+
+impl Request {
+    /// Reads a request object, as JSON-RPC 2.0 has it; the error response otherwise.
+    pub fn read(request: Value) -> Result<Self, Box<Value>> {
+        let refuse = |id: Value, why: &str| Box::new(response(id, Err(RpcError::invalid_request(why))));
+        let Value::Object(mut request) = request else {
+            return Err(refuse(Value::Null, "a request must be a JSON object"));
+        };
+        let id = request.remove("id");
+        if let Some(id) = &id
+            && !matches!(id, Value::Null | Value::Number(_) | Value::String(_))
+        {
+            return Err(refuse(Value::Null, "id must be a number, a string or null"));
+        }
+        let answer_id = id.clone().unwrap_or(Value::Null);
+        if let Some(version) = request.get("jsonrpc")
+            && version != "2.0"
+        {
+            return Err(refuse(answer_id, "jsonrpc must be \"2.0\""));
+        }
+        let Some(Value::String(method)) = request.remove("method") else {
+            return Err(refuse(answer_id, "method must be a string"));
+        };
+        let params = request.remove("params").unwrap_or(Value::Null);
+        Ok(Self { id, method, params })
+    }
+}
+
 /// Answers one request object; `None` for a notification (a request without an id).
 pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
-    let Value::Object(mut request) = request else {
-        return Some(response(Value::Null, Err(RpcError::invalid_request("a request must be a JSON object"))));
+    let Request { id, method, params } = match Request::read(request) {
+        Ok(request) => request,
+        Err(refused) => return Some(*refused),
     };
-    let id = request.remove("id");
     let is_notification = id.is_none();
     let id = id.unwrap_or(Value::Null);
-    if !matches!(id, Value::Null | Value::Number(_) | Value::String(_)) {
-        return Some(response(Value::Null, Err(RpcError::invalid_request("id must be a number, a string or null"))));
-    }
-    if let Some(version) = request.get("jsonrpc")
-        && version != "2.0"
-    {
-        return Some(response(id, Err(RpcError::invalid_request("jsonrpc must be \"2.0\""))));
-    }
-    let Some(Value::String(method)) = request.remove("method") else {
-        return Some(response(id, Err(RpcError::invalid_request("method must be a string"))));
-    };
-    let params = request.remove("params").unwrap_or(Value::Null);
     let span = tracing::debug_span!("rpc", %method);
     let logging = rpc.logging.load(std::sync::atomic::Ordering::Acquire);
     let result = {

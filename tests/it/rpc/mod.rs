@@ -23,6 +23,7 @@ mod settings;
 mod signing;
 mod simulate;
 mod state;
+mod storage;
 mod subscriptions;
 pub(crate) mod support;
 mod traces;

@@ -51,6 +51,38 @@ pub enum BenchCommand {
     /// block of transfers while another client polls `eth_blockNumber`; with `--anvil PATH`, the
     /// same against Anvil in the same run.
     Trace(TraceArgs),
+    /// Everything at once for minutes: senders, WebSocket subscribers (half never reading), an
+    /// eth_call and eth_getLogs hammer; mined tx/s with and without a whole-chain eth_getLogs
+    /// loop, requests answered and failed, and anonymous memory (RssAnon) over the run.
+    Soak(SoakArgs),
+}
+
+/// Arguments of `bench soak`.
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Minutes of the soak phase.
+    #[arg(long, default_value_t = 10.0, value_parser = parse_minutes)]
+    pub minutes: f64,
+    /// Seconds of each of the two comparison phases before it (without, then with the
+    /// eth_getLogs loop).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub compare_seconds: u64,
+    /// Senders (dev accounts), each sending as fast as its txs are mined.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    pub senders: u64,
+    /// WebSocket subscribers; every other one never reads.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+    pub subscribers: u64,
+    /// Distinct recipients, reused in turn (so the state stops growing).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub recipients: u64,
+}
+
+fn parse_minutes(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(minutes) if minutes > 0.0 && minutes <= 1_440.0 => Ok(minutes),
+        _ => Err(format!("{text:?} is not a number of minutes from 0 to 1440 (a day)")),
+    }
 }
 
 /// Arguments of `bench trace`.

@@ -3,6 +3,7 @@
 
 mod apply;
 mod rpc;
+mod soak;
 mod stats;
 mod trace;
 mod validate;
@@ -67,5 +68,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Rpc(args) => rpc::run(args),
         BenchCommand::Wasm(args) => wasm::run(args),
         BenchCommand::Trace(args) => trace::run(args),
+        BenchCommand::Soak(args) => soak::run(args),
     }
 }

@@ -81,10 +81,15 @@ fn cpu_time() -> Duration {
 
 /// Resident memory of this process now (`VmRSS`), in bytes.
 fn rss_bytes() -> u64 {
+    status_bytes("VmRSS:")
+}
+
+/// A memory figure of this process's `/proc/self/status` (`VmRSS:`, `RssAnon:` …), in bytes.
+pub(crate) fn status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib = status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .unwrap_or_default();
     kib * 1024
@@ -175,7 +180,9 @@ impl LoadOutcome {
     }
 }
 
-async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::Result<LoadOutcome> {
+/// Deploys OpenZeppelin's ERC20 (as `keys[0]`) and mints to every key; the chain id and the
+/// token.
+pub(crate) async fn setup_token(client: &Client, keys: &[SigningKey]) -> anyhow::Result<(u64, Address)> {
     let chain_id = quantity(&client.call("eth_chainId", json!([])).await?)?;
     let deployer = keys[0].address();
     let artifact: Value = serde_json::from_str(TOKEN_ARTIFACT)?;
@@ -191,6 +198,11 @@ async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::R
             .await?;
         client.receipt(&hash).await?;
     }
+    Ok((chain_id, token))
+}
+
+async fn load(client: &Client, keys: &[SigningKey], args: &RpcArgs) -> anyhow::Result<LoadOutcome> {
+    let (chain_id, token) = setup_token(client, keys).await?;
     let first_block = quantity(&client.call("eth_blockNumber", json!([])).await?)? + 1;
 
     // Pre-sign: tx i goes from sender i % senders, in nonce order per sender.
