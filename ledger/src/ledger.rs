@@ -43,11 +43,20 @@ pub struct LedgerConfig {
     /// Keep at most about this many keys in memory; beyond it clean entries are dropped after a
     /// flush and later blocks prefetch what they touch.
     pub cache_keys_max: usize,
+    /// Also start a flush once this long has passed since the last one began (and it is done),
+    /// so that a process killed with `-9` replays at most this much of the chain at its next
+    /// open; `None`: only by [`LedgerConfig::flush_threshold`].
+    pub flush_interval: Option<Duration>,
 }
 
 impl Default for LedgerConfig {
     fn default() -> Self {
-        Self { durability: Durability::Durable, flush_threshold: 4_000_000, cache_keys_max: 64_000_000 }
+        Self {
+            durability: Durability::Durable,
+            flush_threshold: 4_000_000,
+            cache_keys_max: 64_000_000,
+            flush_interval: Some(Duration::from_secs(5)),
+        }
     }
 }
 
@@ -87,6 +96,8 @@ pub struct Ledger {
     unflushed_txs: Vec<(TxId, TxLoc)>,
     unflushed_codes: Vec<Bytes>,
     flusher: Option<JoinHandle<Result<(), Box<FlushFailure>>>>,
+    /// When the last flush began.
+    last_flush: Instant,
     /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
     /// later change is refused until the ledger is reopened (which rebuilds from the blocks).
     stopped: Option<Arc<StopCause>>,
@@ -126,6 +137,7 @@ impl Ledger {
             unflushed_txs: Vec::new(),
             unflushed_codes: Vec::new(),
             flusher: None,
+            last_flush: Instant::now(),
             stopped: None,
             rebuilt: None,
         };
@@ -319,7 +331,7 @@ impl Ledger {
         self.chain.hashes.push(block.hash());
         self.record_txs(number, &ids);
         self.record_codes(block);
-        if self.state.set.dirty_len() >= self.config.flush_threshold {
+        if self.flush_due() {
             // The block is committed whatever happens to the checkpoint: a failed flush is
             // retried with the next one and, at worst, blocks are replayed on open.
             if let Err(e) = self.start_flush() {
@@ -354,7 +366,17 @@ impl Ledger {
 
     /// Starts writing the changed outputs and tx positions to the checkpoint in the background.
     /// Returns the error of the previous flush, if it failed (its batch is queued again).
+    /// Whether a flush should start: enough outputs changed, or the interval passed with some
+    /// changed and no flush still running.
+    fn flush_due(&self) -> bool {
+        let dirty = self.state.set.dirty_len();
+        let idle = self.flusher.as_ref().is_none_or(JoinHandle::is_finished);
+        dirty >= self.config.flush_threshold
+            || (dirty > 0 && idle && self.config.flush_interval.is_some_and(|every| self.last_flush.elapsed() >= every))
+    }
+
     fn start_flush(&mut self) -> Result<()> {
+        self.last_flush = Instant::now();
         let previous = self.join_flush();
         if self.is_empty() {
             return previous;

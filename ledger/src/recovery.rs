@@ -12,6 +12,12 @@ use crate::store::Checkpoint;
 use crate::utxo::{Output, UtxoSet, in_utxo_set};
 
 impl Ledger {
+    /// The height of the last checkpoint written, if any: at an open after `kill -9`, the
+    /// blocks above it are replayed.
+    pub fn checkpoint_height(&self) -> Result<Option<u64>> {
+        Ok(self.chain.store.checkpoint()?.map(|c| c.height))
+    }
+
     /// Loads the checkpoint and replays the blocks after it. A checkpoint found unusable (an
     /// output failing its checksum, metadata that does not decode, a height past a torn tail, a
     /// commitment the tip does not name) is derived data: it is dropped and the set rebuilt from

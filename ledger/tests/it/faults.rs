@@ -13,7 +13,12 @@ use crate::chains::{ChainGen, TrustDeclared, forward_outputs};
 
 fn open(dir: &Path) -> Result<Ledger, LedgerError> {
     // A checkpoint after every block, so that faults meet one.
-    let config = LedgerConfig { durability: Durability::Durable, flush_threshold: 1, cache_keys_max: usize::MAX };
+    let config = LedgerConfig {
+        durability: Durability::Durable,
+        flush_threshold: 1,
+        cache_keys_max: usize::MAX,
+        flush_interval: None,
+    };
     Ledger::open(dir, config, Arc::new(TrustDeclared))
 }
 
@@ -142,4 +147,23 @@ fn a_full_disk_or_a_failed_fsync_refuses_the_block_and_changes_nothing() {
     ledger.apply(&chain[5]).unwrap();
     drop(ledger);
     assert_holds(&mut open(dir.path()).unwrap(), &chain[..6]);
+}
+
+#[test]
+fn checkpoints_are_also_written_by_time_so_a_crash_replays_little() {
+    let chain = ChainGen::new(26).chain(30, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let config = LedgerConfig {
+        durability: Durability::Ephemeral,
+        flush_threshold: usize::MAX,
+        cache_keys_max: usize::MAX,
+        flush_interval: Some(std::time::Duration::ZERO),
+    };
+    let mut ledger = Ledger::open(dir.path(), config, Arc::new(TrustDeclared)).unwrap();
+    for block in &chain {
+        ledger.apply(block).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let height = ledger.checkpoint_height().unwrap().expect("a checkpoint was written");
+    assert!(height >= 20, "checkpoints follow the chain without a threshold: at {height} of 30");
 }

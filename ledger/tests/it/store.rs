@@ -16,7 +16,7 @@ fn open(dir: &Path, config: LedgerConfig) -> Ledger {
 }
 
 fn config(flush_threshold: usize, cache_keys_max: usize) -> LedgerConfig {
-    LedgerConfig { durability: Durability::Durable, flush_threshold, cache_keys_max }
+    LedgerConfig { durability: Durability::Durable, flush_threshold, cache_keys_max, flush_interval: None }
 }
 
 fn memory_after(chain: &[Block]) -> MemoryChain {

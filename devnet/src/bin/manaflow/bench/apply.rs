@@ -48,8 +48,12 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         root.display()
     );
 
-    let config =
-        LedgerConfig { durability: Durability::Durable, flush_threshold: usize::MAX, cache_keys_max: usize::MAX };
+    let config = LedgerConfig {
+        durability: Durability::Durable,
+        flush_threshold: usize::MAX,
+        cache_keys_max: usize::MAX,
+        flush_interval: None,
+    };
     let mut ledger = Ledger::open(&root.join("ledger"), config, Arc::new(NoRuntime)).context("opening the ledger")?;
     let template = Header {
         timestamp: 1_700_000_000,
