@@ -40,6 +40,7 @@ total=0
 for target in "${targets[@]}"; do
     out="$repo/target/afl/runs/$target"
     rm -rf "$out"
+    mkdir -p "$repo/target/afl/runs"
     echo "== $target: at least $execs executions"
     cargo afl fuzz -i "fuzz/corpus/$target" -o "$out" -E "$execs" -t 2000 -- "$harness" "$target" >"$out.log" 2>&1 || true
     stats="$out/default/fuzzer_stats"

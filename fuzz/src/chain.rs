@@ -7,26 +7,12 @@ use std::sync::OnceLock;
 
 use manaflow_ledger::{MemoryChain, delta::block_delta, seal_block, validate_reverse};
 use manaflow_types::{
-    Address, B256, Block, Bytes, CodeSource, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome, Position, Rule,
-    StateKey, SystemTx, Tx, TxId, TxVerifier, U256, Violation,
+    Address, B256, Block, Bytes, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome, Position, Rule, StateKey,
+    SystemTx, Tx, TxId, U256,
 };
 
 /// Accepts the declared moves of every tx: the UTXO rules are what is compared.
-pub struct TrustDeclared;
-
-impl TxVerifier for TrustDeclared {
-    fn verify(
-        &self,
-        _: &Tx,
-        _: u32,
-        _: Option<Address>,
-        _: &Header,
-        _: &Outcome,
-        _: &dyn CodeSource,
-    ) -> Result<(), Violation> {
-        Ok(())
-    }
-}
+pub use manaflow_test_utils::TrustDeclared;
 
 fn word(v: u64) -> B256 {
     B256::from(U256::from(v))

@@ -1,20 +1,41 @@
 //! # manaflow-test-utils: helpers the integration tests share
 //!
-//! Written once for the test suites of `manaflow-evm` and `manaflow-wasm` (a dev-dependency
-//! only; never published): the dev chain's id, a [`ChainContext`] ([`Chain`]), the [`header`] of
+//! Written once for the test suites of `manaflow-evm`, `manaflow-wasm` and `manaflow-ledger`
+//! and for the fuzz targets (never published): the dev chain's id, [`TrustDeclared`] (a verifier
+//! that accepts declared moves), a [`ChainContext`] ([`Chain`]), the [`header`] of
 //! the block the tests execute in, [`word`] for 32-byte values and the creation code of a
 //! committed Solidity artifact ([`solidity`]).
 //!
 //! Helpers that belong to one suite (signing with alloy's tx types in the EVM tests, the WASM
 //! tests' `Sandbox`) stay in that suite's `support.rs`.
 
-use manaflow_types::{Address, B256, Bytes, ChainContext, Header, U256, keccak256};
+use manaflow_types::{
+    Address, B256, Bytes, ChainContext, CodeSource, Header, Outcome, Tx, TxVerifier, U256, Violation, keccak256,
+};
 
 /// The dev chain's id (Anvil's and Hardhat's), which the tests' txs are signed for.
 pub const CHAIN_ID: u64 = 31337;
 
 /// One gwei in wei.
 pub const GWEI: u128 = 1_000_000_000;
+
+/// Stands in for a runtime where the UTXO rules are what is tested (the ledger's tests, the
+/// differential fuzz target): accepts every tx's declared moves and outcome.
+pub struct TrustDeclared;
+
+impl TxVerifier for TrustDeclared {
+    fn verify(
+        &self,
+        _: &Tx,
+        _: u32,
+        _: Option<Address>,
+        _: &Header,
+        _: &Outcome,
+        _: &dyn CodeSource,
+    ) -> Result<(), Violation> {
+        Ok(())
+    }
+}
 
 /// A dev-mode chain whose block `n` has hash `keccak256(n as 8 big-endian bytes)`.
 pub struct Chain;

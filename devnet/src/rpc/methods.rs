@@ -240,7 +240,7 @@ methods! {
     "manaflow_traceTransaction" (tx_hash: B256) => blocking model_trace::trace_transaction,
     "manaflow_utxoSet" () => read model::utxo_set,
     "manaflow_validateBlock" (block: BlockNumberOrTag, direction: Option<String>)
-        => blocking_read model::validate_block,
+        => blocking model::validate_block,
     "net_listening" () => read eth::state::net_listening,
     "net_peerCount" () => read eth::state::net_peer_count,
     "net_version" () => read eth::state::net_version,

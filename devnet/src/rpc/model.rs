@@ -101,18 +101,26 @@ fn in_block(position: &Position, block: u64) -> bool {
     position.block == block
 }
 
+/// Most blocks `manaflow_validateBlock` replays (in memory).
+pub const MAX_VALIDATE_BLOCKS: u64 = 100_000;
+
 /// `manaflow_validateBlock`: replays the chain validating it `"forward"` (the default) or in
 /// `"reverse"`; the verdict and the steps of `block`.
-pub fn validate_block(
-    _rpc: &Rpc,
-    node: &Node,
-    block: BlockNumberOrTag,
-    direction: Option<String>,
-) -> Result<Value, RpcError> {
-    let number = height_of_tag(node, block)?;
+pub fn validate_block(rpc: &Rpc, block: BlockNumberOrTag, direction: Option<String>) -> Result<Value, RpcError> {
+    // The blocks are found with the node read-locked, then read and validated without the lock.
+    let (number, reader, hardfork) = {
+        let node = rpc.coordinator.node();
+        (height_of_tag(&node, block)?, node.blocks(), node.config().hardfork)
+    };
     let direction = direction.unwrap_or_else(|| "forward".into());
-    let blocks = node.ledger().blocks().map_err(RpcError::internal)?;
-    let verifier = EvmVerifier::new(crate::node::chain_runtime(node.config().hardfork));
+    let count = if direction == "reverse" { reader.len() } else { number + 1 };
+    if count > MAX_VALIDATE_BLOCKS {
+        return Err(RpcError::invalid_params(format!(
+            "validating block {number} {direction} replays {count} blocks in memory; at most {MAX_VALIDATE_BLOCKS}"
+        )));
+    }
+    let blocks = (0..count).map(|n| reader.block(n)).collect::<Result<Vec<_>, _>>().map_err(RpcError::server)?;
+    let verifier = EvmVerifier::new(crate::node::chain_runtime(hardfork));
     let mut steps = Vec::new();
     let verdict = match direction.as_str() {
         "forward" => {

@@ -2,32 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use manaflow_ledger::{ForwardState, MemoryChain, Output, TxVerifier, seal_block};
+use manaflow_ledger::{ForwardState, MemoryChain, Output, seal_block};
 use manaflow_types::{
-    Address, B256, Block, Bytes, CodeSource, ContextField, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome,
-    Position, StateKey, SystemTx, Tx, TxId, U256, Violation, context_key,
+    Address, B256, Block, Bytes, ContextField, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome, Position,
+    StateKey, SystemTx, Tx, TxId, U256, Violation, context_key,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-/// Stands in for a runtime in ledger tests: accepts the declared moves of Ethereum-envelope
-/// txs (whose opaque bytes no runtime decodes yet) and system txs. The UTXO rules are what these
-/// tests exercise; re-execution is the EVM's.
-pub struct TrustDeclared;
-
-impl TxVerifier for TrustDeclared {
-    fn verify(
-        &self,
-        _: &Tx,
-        _: u32,
-        _: Option<Address>,
-        _: &Header,
-        _: &Outcome,
-        _: &dyn CodeSource,
-    ) -> Result<(), Violation> {
-        Ok(())
-    }
-}
+/// Accepts the declared moves of every tx: the UTXO rules are what these tests exercise;
+/// re-execution is the EVM's.
+pub use manaflow_test_utils::TrustDeclared;
 
 /// The outcome these tests declare for an ordinary tx.
 pub fn plain_outcome() -> Outcome {
