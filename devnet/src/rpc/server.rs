@@ -161,25 +161,32 @@ enum BodyError {
     Broken(String),
 }
 
-/// Reads a request body of at most `limit` bytes. A longer one is still read to its end (up to
-/// 16× the limit) before the 413 goes out, so that the client, still writing, sees the answer
-/// rather than a broken pipe.
+/// Most bytes of an oversized body read (and dropped) before its 413 goes out.
+const DRAIN_BYTES: u64 = 1 << 30;
+
+/// Longest an oversized body is drained for.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a request body of at most `limit` bytes. A longer one is still read to its end (and
+/// dropped, up to [`DRAIN_BYTES`] or [`DRAIN_TIME`]) before the 413 goes out, so that a client
+/// still writing sees the answer rather than a broken pipe.
 async fn read_body<S, B>(length: Option<u64>, body: S, limit: u64) -> Result<Vec<u8>, BodyError>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: bytes::Buf,
 {
-    let drain_limit = limit.saturating_mul(16);
-    if length.is_some_and(|n| n > drain_limit) {
-        return Err(BodyError::TooLarge);
-    }
+    let declared_too_long = length.is_some_and(|n| n > limit);
     let mut body = std::pin::pin!(body);
     let mut bytes = Vec::with_capacity(length.unwrap_or(0).min(limit) as usize);
-    let mut total = length.filter(|&n| n > limit).unwrap_or(0);
+    let mut received = 0u64;
+    let mut draining_since = declared_too_long.then(std::time::Instant::now);
     loop {
         // Once the body is known to be too long, a client that stops sending gets its answer
         // after a short pause instead of a hung request.
-        let next = if total > limit {
+        let next = if let Some(since) = draining_since {
+            if since.elapsed() > DRAIN_TIME {
+                break;
+            }
             match tokio::time::timeout(std::time::Duration::from_millis(250), body.next()).await {
                 Ok(next) => next,
                 Err(_) => break,
@@ -189,20 +196,23 @@ where
         };
         let Some(chunk) = next else { break };
         let mut chunk = chunk.map_err(|e| BodyError::Broken(e.to_string()))?;
-        total += chunk.remaining() as u64;
-        if total > drain_limit {
-            return Err(BodyError::TooLarge);
+        received += chunk.remaining() as u64;
+        if received > DRAIN_BYTES {
+            break;
         }
-        if total <= limit {
+        if received <= limit {
             while chunk.has_remaining() {
                 let part = chunk.chunk();
                 bytes.extend_from_slice(part);
                 let n = part.len();
                 chunk.advance(n);
             }
+        } else if draining_since.is_none() {
+            draining_since = Some(std::time::Instant::now());
+            bytes = Vec::new();
         }
     }
-    if total > limit { Err(BodyError::TooLarge) } else { Ok(bytes) }
+    if declared_too_long || received > limit { Err(BodyError::TooLarge) } else { Ok(bytes) }
 }
 
 /// Transport-level refusals as JSON-RPC errors with the matching HTTP status.

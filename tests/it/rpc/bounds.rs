@@ -242,3 +242,26 @@ async fn requests_naming_another_host_are_refused_unless_allowed() {
     assert_eq!(post_as_host(&allowing, "devnet.test:8545").await.0, 200);
     assert_eq!(post_as_host(&allowing, "evil.example").await.0, 403);
 }
+
+#[tokio::test]
+async fn a_body_of_any_size_sent_before_reading_gets_its_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let devnet = start();
+    for mib in [3usize, 40] {
+        let body = vec![b' '; mib << 20];
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(devnet.addr()).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // The whole body goes out before anything is read, as Python's http.client sends it.
+        stream.write_all(&body).await.expect("the node reads the whole body");
+        let mut answer = vec![0u8; 4096];
+        let n = stream.read(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{mib} MiB: {answer}");
+        assert!(answer.contains("larger than the limit of 2097152 bytes"), "{answer}");
+    }
+    assert_eq!(block_number(&provider(&devnet, 0)).await, 0, "the node still answers");
+}
