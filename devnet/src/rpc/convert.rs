@@ -222,34 +222,48 @@ impl ChainBlock {
 
     /// The RPC logs of the block, with their block-wide indices, by tx.
     pub fn logs(&self) -> Vec<Vec<RpcLog>> {
-        let mut log_index = 0u64;
-        self.block
-            .txs
-            .iter()
-            .zip(&self.block.outcomes)
-            .enumerate()
-            .map(|(i, (tx, outcome))| {
-                let id = tx.id();
-                outcome
-                    .logs
-                    .iter()
-                    .map(|log| {
-                        let rpc = RpcLog {
+        let mut by_tx = vec![Vec::new(); self.block.txs.len()];
+        self.each_log(|_| true, |i, log| by_tx[i].push(log));
+        by_tx
+    }
+
+    /// The RPC logs of the block that `keep` keeps (it sees each raw log first, so the others
+    /// cost nothing to convert), in order.
+    pub fn matching_logs(&self, keep: impl Fn(&alloy_primitives::Log) -> bool) -> Vec<RpcLog> {
+        let mut found = Vec::new();
+        self.each_log(keep, |_, log| found.push(log));
+        found
+    }
+
+    /// Calls `found` with the tx index and RPC form of each log `keep` keeps, in order; block-wide
+    /// log indices and the RPC's tx indices (system txs are not listed) counted as it goes.
+    fn each_log(&self, keep: impl Fn(&alloy_primitives::Log) -> bool, mut found: impl FnMut(usize, RpcLog)) {
+        let (mut log_index, mut listed) = (0u64, 0u64);
+        for (i, (tx, outcome)) in self.block.txs.iter().zip(&self.block.outcomes).enumerate() {
+            let mut id = None;
+            for log in &outcome.logs {
+                if keep(log) {
+                    let id = *id.get_or_insert_with(|| tx.id());
+                    found(
+                        i,
+                        RpcLog {
                             inner: log.clone(),
                             block_hash: Some(self.hash),
                             block_number: Some(self.number()),
                             block_timestamp: Some(self.block.header.timestamp),
                             transaction_hash: Some(id),
-                            transaction_index: Some(self.rpc_index(i)),
+                            transaction_index: Some(listed),
                             log_index: Some(log_index),
                             removed: false,
-                        };
-                        log_index += 1;
-                        rpc
-                    })
-                    .collect()
-            })
-            .collect()
+                        },
+                    );
+                }
+                log_index += 1;
+            }
+            if !matches!(tx, Tx::System(_)) {
+                listed += 1;
+            }
+        }
     }
 
     /// The receipts of the block's Ethereum txs.

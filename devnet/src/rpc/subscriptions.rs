@@ -142,13 +142,9 @@ async fn forward(mut blocks: broadcast::Receiver<Arc<NewBlock>>, kind: Subscript
         let block = ChainBlock { block: new.block.clone(), hash: new.hash };
         let results: Vec<Value> = match &kind {
             Subscription::NewHeads => vec![json!(block.header())],
-            Subscription::Logs(filter) => block
-                .logs()
-                .into_iter()
-                .flatten()
-                .filter(|log| filter.matches(&log.inner))
-                .map(|log| json!(log))
-                .collect(),
+            Subscription::Logs(filter) => {
+                block.matching_logs(|log| filter.matches(log)).into_iter().map(|log| json!(log)).collect()
+            }
         };
         for result in results {
             let note = json!({

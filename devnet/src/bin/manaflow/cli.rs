@@ -73,8 +73,9 @@ pub struct SoakArgs {
     /// WebSocket subscribers; every other one never reads.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=1_000))]
     pub subscribers: u64,
-    /// Distinct recipients, reused in turn (so the state stops growing).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Distinct recipients, reused in turn (so the state stops growing; enough of them that a
+    /// whole-chain eth_getLogs of one's transfers stays within the 10,000-log bound).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub recipients: u64,
 }
 

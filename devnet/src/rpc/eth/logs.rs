@@ -64,7 +64,7 @@ impl LogQuery {
         for number in self.blocks {
             let block = self.reader.block(number).map_err(RpcError::server)?;
             let block = ChainBlock::new(block);
-            found.extend(block.logs().into_iter().flatten().filter(|log| self.filter.matches(&log.inner)));
+            found.extend(block.matching_logs(|log| self.filter.matches(log)));
             if found.len() > self.max_results {
                 return Err(RpcError::invalid_params(format!(
                     "the query matches more than {} logs, the most one answers; narrow its block range or \

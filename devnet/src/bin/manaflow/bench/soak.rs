@@ -39,6 +39,17 @@ struct Counters {
     reads: AtomicU64,
     read_errors: AtomicU64,
     notifications: AtomicU64,
+    /// The first error answered, to say what the errors were.
+    first_error: std::sync::Mutex<Option<String>>,
+}
+
+impl Counters {
+    /// Counts an error answered to a send or a read.
+    fn error(&self, counter: &AtomicU64, error: &anyhow::Error) {
+        counter.fetch_add(1, Ordering::Relaxed);
+        let mut first = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+        first.get_or_insert_with(|| error.to_string());
+    }
 }
 
 /// A counter's value now.
@@ -70,8 +81,8 @@ async fn send_loop(
                 counters.mined.fetch_add(1, Ordering::Relaxed);
                 nonce += 1;
             }
-            Err(_) => {
-                counters.send_errors.fetch_add(1, Ordering::Relaxed);
+            Err(e) => {
+                counters.error(&counters.send_errors, &e);
                 nonce = quantity(&client.call("eth_getTransactionCount", json!([key.address(), "latest"])).await?)?;
             }
         }
@@ -104,8 +115,8 @@ async fn read_loop(
         }
         for answer in answers {
             counters.reads.fetch_add(1, Ordering::Relaxed);
-            if answer.is_err() {
-                counters.read_errors.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = answer {
+                counters.error(&counters.read_errors, &e);
             }
         }
         i += 1;
@@ -255,7 +266,11 @@ async fn soak(client: &Client, ws_url: &str, keys: &[SigningKey], args: &SoakArg
     let errors = count(&counters.send_errors) + count(&counters.read_errors);
     println!();
     println!("soak tx/s:          {soak_tps:.0} ({mined} txs mined in all)");
-    println!("requests:           {requests} answered, {errors} errors (sends refused or reads failed)");
+    let first_error = counters.first_error.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    println!(
+        "requests:           {requests} answered, {errors} errors (sends refused or reads failed){}",
+        first_error.map(|e| format!("; the first: {e}")).unwrap_or_default()
+    );
     println!("notifications:      {} received by the reading subscribers", count(&counters.notifications));
     println!(
         "subscribers dropped: {} of {} slow ones (their outboxes filled), {} of {} reading ones",
