@@ -44,6 +44,13 @@ fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
     if let Some(path) = args.state_to_load() {
         state::load(&devnet, path)?;
     }
+    // Listening for signals before the banner says the node is up: a SIGTERM sent as soon as
+    // "Listening on" is read still stops it cleanly.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let signals = {
+        let _context = runtime.enter();
+        Signals::listen()?
+    };
     if !silent {
         banner::print(&banner_config, &devnet);
     }
@@ -51,8 +58,7 @@ fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
         (Some(path), Some(seconds)) => Some(state::Periodic::start(&devnet, path, seconds)?),
         _ => None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(wait_for_signal())?;
+    runtime.block_on(signals.wait());
     if !silent {
         // A harness may have stopped reading our stdout: a closed pipe is no reason to fail.
         use std::io::Write;
@@ -66,19 +72,40 @@ fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for Ctrl-C (SIGINT) or SIGTERM.
-async fn wait_for_signal() -> std::io::Result<()> {
+/// Ctrl-C (SIGINT) and SIGTERM, listened for from the moment they are made.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = terminate.recv() => Ok(()),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Starts listening (inside a tokio runtime).
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    /// Waits for either.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
