@@ -158,6 +158,29 @@ async fn subscriber(url: String, token: Address, reads: bool, counters: Arc<Coun
     }
 }
 
+/// CPU time of this process's threads so far, by thread name (user + system, in seconds).
+fn cpu_by_thread() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let name = stat[open + 1..close].to_string();
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
+        *out.entry(name).or_insert(0.0) += ticks as f64 / 100.0;
+    }
+    out
+}
+
+/// The CPU seconds each thread name used between two [`cpu_by_thread`] readings, largest first.
+fn cpu_spent(before: &std::collections::BTreeMap<String, f64>) -> String {
+    let mut spent: Vec<(String, f64)> =
+        cpu_by_thread().into_iter().map(|(name, t)| (name.clone(), t - before.get(&name).unwrap_or(&0.0))).collect();
+    spent.sort_by(|a, b| b.1.total_cmp(&a.1));
+    spent.iter().take(4).map(|(name, t)| format!("{name} {t:.1}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Mined tx/s over the next `seconds`.
 async fn phase(counters: &Counters, seconds: f64) -> f64 {
     let before = count(&counters.mined);
@@ -193,12 +216,14 @@ async fn soak(client: &Client, ws_url: &str, keys: &[SigningKey], args: &SoakArg
     }
     let compare = args.compare_seconds as f64;
     println!("phase plain: {} senders for {compare} s", keys.len());
+    let cpu = cpu_by_thread();
     let tps_plain = phase(&counters, compare).await;
-    println!("  mined tx/s: {tps_plain:.0}");
+    println!("  mined tx/s: {tps_plain:.0}; CPU seconds by thread: {}", cpu_spent(&cpu));
 
     println!("phase logs: the senders and one client looping whole-chain eth_getLogs for {compare} s");
     let stop_reader = Arc::new(AtomicBool::new(false));
     let reads_before = count(&counters.reads);
+    let cpu = cpu_by_thread();
     let reader =
         tokio::spawn(read_loop(client.clone(), (token, args.recipients), false, counters.clone(), stop_reader.clone()));
     let tps_logs = phase(&counters, compare).await;
@@ -206,8 +231,9 @@ async fn soak(client: &Client, ws_url: &str, keys: &[SigningKey], args: &SoakArg
     reader.await?;
     let scans = count(&counters.reads) - reads_before;
     println!(
-        "  mined tx/s: {tps_logs:.0} ({:.2} of plain), {scans} eth_getLogs answered",
-        tps_logs / tps_plain.max(1e-9)
+        "  mined tx/s: {tps_logs:.0} ({:.2} of plain), {scans} eth_getLogs answered; CPU seconds by thread: {}",
+        tps_logs / tps_plain.max(1e-9),
+        cpu_spent(&cpu)
     );
 
     let seconds = args.minutes * 60.0;
