@@ -63,7 +63,7 @@ def fill(port, txs):
         chunk = min(20_000, txs - sent)
         for first in range(sent, sent + chunk, 1000):
             batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction",
-                      "params": [{"from": ACCOUNTS[i % 10], "to": "0x" + f"{i % 1000:040x}", "value": "0x1"}]}
+                      "params": [{"from": ACCOUNTS[i % 10], "to": "0x" + f"{0x10000 + i % 1000:040x}", "value": "0x1"}]}
                      for i in range(first, min(first + 1000, sent + chunk))]
             for answer in post(port, batch):
                 if "error" in answer:
