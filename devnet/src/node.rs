@@ -214,7 +214,7 @@ impl Node {
 
     /// A reader of the blocks committed so far that holds no lock: long reads take it and let
     /// the node go (see [`manaflow_ledger::BlockReader`]).
-    pub fn blocks(&self) -> BlockReader {
+    pub fn block_reader(&self) -> BlockReader {
         self.ledger.reader()
     }
 

@@ -104,9 +104,10 @@ impl ChainBlock {
 
     /// The receipts of the listed txs as JSON; a native tx's receipt has type `0x4d`.
     pub fn receipts_json(&self, chain_id: u64) -> Result<Vec<Value>, RpcError> {
-        let mut ethereum = self.receipts(chain_id)?.into_iter();
         let receipts = block_receipts(&self.block);
         let logs = self.logs();
+        let rpc_indices = self.rpc_indices();
+        let mut ethereum = self.receipts_from(chain_id, &receipts, &logs, &rpc_indices)?.into_iter();
         self.listed_indices()
             .map(|i| match &self.block.txs[i] {
                 Tx::Native(native) => {
@@ -121,7 +122,7 @@ impl ChainBlock {
                         "logs": logs[i],
                         "logsBloom": receipt.logs_bloom,
                         "transactionHash": native.id(),
-                        "transactionIndex": U64::from(self.rpc_index(i)),
+                        "transactionIndex": U64::from(rpc_indices[i]),
                         "blockHash": self.hash,
                         "blockNumber": U64::from(self.number()),
                         "gasUsed": U64::from(receipt.gas_used),
@@ -268,8 +269,32 @@ impl ChainBlock {
 
     /// The receipts of the block's Ethereum txs.
     pub fn receipts(&self, chain_id: u64) -> Result<Vec<alloy_rpc_types_eth::TransactionReceipt>, RpcError> {
-        let receipts = block_receipts(&self.block);
-        let logs = self.logs();
+        self.receipts_from(chain_id, &block_receipts(&self.block), &self.logs(), &self.rpc_indices())
+    }
+
+    /// The RPC's tx index of each tx, by ledger index (a system tx gets the next listed one's).
+    fn rpc_indices(&self) -> Vec<u64> {
+        let mut listed = 0u64;
+        self.block
+            .txs
+            .iter()
+            .map(|tx| {
+                let index = listed;
+                listed += u64::from(!matches!(tx, Tx::System(_)));
+                index
+            })
+            .collect()
+    }
+
+    /// [`ChainBlock::receipts`] from the block's receipts, logs and RPC tx indices, worked out
+    /// once by the caller.
+    fn receipts_from(
+        &self,
+        chain_id: u64,
+        receipts: &[manaflow_evm::Receipt],
+        logs: &[Vec<RpcLog>],
+        rpc_indices: &[u64],
+    ) -> Result<Vec<alloy_rpc_types_eth::TransactionReceipt>, RpcError> {
         self.eth_indices()
             .map(|i| {
                 use alloy_consensus::Transaction as _;
@@ -295,7 +320,7 @@ impl ChainBlock {
                 Ok(alloy_rpc_types_eth::TransactionReceipt {
                     inner: ReceiptEnvelope::from_typed(ty, inner),
                     transaction_hash: self.block.txs[i].id(),
-                    transaction_index: Some(self.rpc_index(i)),
+                    transaction_index: Some(rpc_indices[i]),
                     block_hash: Some(self.hash),
                     block_number: Some(self.number()),
                     gas_used: receipt.gas_used,

@@ -110,7 +110,7 @@ pub fn validate_block(rpc: &Rpc, block: BlockNumberOrTag, direction: Option<Stri
     // The blocks are found with the node read-locked, then read and validated without the lock.
     let (number, reader, hardfork) = {
         let node = rpc.coordinator.node();
-        (height_of_tag(&node, block)?, node.blocks(), node.config().hardfork)
+        (height_of_tag(&node, block)?, node.block_reader(), node.config().hardfork)
     };
     let direction = direction.unwrap_or_else(|| "forward".into());
     let count = if direction == "reverse" { reader.len() } else { number + 1 };

@@ -177,7 +177,7 @@ where
 {
     let declared_too_long = length.is_some_and(|n| n > limit);
     let mut body = std::pin::pin!(body);
-    let mut bytes = Vec::with_capacity(length.unwrap_or(0).min(limit) as usize);
+    let mut bytes = Vec::with_capacity(if declared_too_long { 0 } else { length.unwrap_or(0) as usize });
     let mut received = 0u64;
     let mut draining_since = declared_too_long.then(std::time::Instant::now);
     loop {

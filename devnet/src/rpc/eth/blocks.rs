@@ -135,7 +135,7 @@ pub fn block_receipts(rpc: &Rpc, block: BlockId) -> Result<Value, RpcError> {
     let (height, reader, chain_id) = {
         let node = rpc.coordinator.node();
         match height_of(&node, Some(block)) {
-            Ok(h) => (h, node.blocks(), node.chain_id()),
+            Ok(h) => (h, node.block_reader(), node.chain_id()),
             Err(_) => return Ok(Value::Null),
         }
     };

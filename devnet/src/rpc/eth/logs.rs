@@ -54,7 +54,7 @@ impl LogQuery {
             )));
         }
         let blocks = if from <= to { node.log_index().candidates(filter, from, to) } else { Vec::new() };
-        Ok(Self { reader: node.blocks(), blocks, filter: filter.clone(), max_results: limits.max_results })
+        Ok(Self { reader: node.block_reader(), blocks, filter: filter.clone(), max_results: limits.max_results })
     }
 
     /// Reads the candidate blocks and keeps the logs the filter matches (at most the limit's
