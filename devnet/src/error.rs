@@ -54,6 +54,34 @@ pub enum NodeError {
     /// The validator refused a block the coordinator built (its txs were dropped).
     #[error(transparent)]
     BlockRefused(Arc<NodeError>),
+    /// The secondary index failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// Why the secondary index (derived data, [`crate::index`]) could not answer or record.
+#[derive(Debug, Error)]
+pub enum IndexError {
+    /// Its storage failed.
+    #[error("secondary index: {0}")]
+    Storage(#[from] LedgerError),
+    /// It holds something its layout does not allow (it is rebuilt from the blocks at the next
+    /// start).
+    #[error("the secondary index in {path} is corrupt: {what}; restart the node to rebuild it from the blocks")]
+    Corrupt {
+        /// Its directory.
+        path: std::path::PathBuf,
+        /// What was wrong.
+        what: String,
+    },
+    /// A block came out of order.
+    #[error("secondary index: block {number} recorded after {len} blocks")]
+    OutOfOrder {
+        /// Blocks recorded.
+        len: u64,
+        /// The block offered.
+        number: u64,
+    },
 }
 
 /// Why a native tx (type `0x4d`) was refused at admission.
@@ -98,6 +126,17 @@ pub enum SetupError {
     /// The temp dir of an ephemeral chain.
     #[error("cannot create a temp dir: {0}")]
     TempDir(#[source] std::io::Error),
+    /// A damaged secondary index could not be removed to be rebuilt.
+    #[error(
+        "cannot remove the damaged secondary index {path} (remove it by hand; it is rebuilt from the blocks): {source}"
+    )]
+    Index {
+        /// Its directory.
+        path: std::path::PathBuf,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
     /// The dev accounts do not derive from the mnemonic.
     #[error("cannot derive dev account {index} from the mnemonic: {source}")]
     Accounts {

@@ -36,6 +36,7 @@ pub mod dump;
 pub mod error;
 pub mod genesis;
 pub mod history;
+pub mod index;
 pub mod log_index;
 pub mod mempool;
 pub mod node;

@@ -20,10 +20,15 @@ use crate::chain_settings::{ChainSettings, Conflict};
 use crate::config::ChainConfig;
 use crate::error::{NodeError, SetupError};
 use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
-use crate::history::{HistoricView, StateHistory};
+use crate::history::HistoricView;
+use crate::index::ChainIndex;
 use crate::log_index::LogIndex;
 use crate::pending::PendingSystem;
 use crate::tx_index::TxIndex;
+
+#[path = "node_index.rs"]
+mod node_index;
+use node_index::open_index;
 
 /// A block committed to the chain.
 #[derive(Clone, Debug)]
@@ -43,15 +48,10 @@ pub struct Node {
     config: ChainConfig,
     accounts: Vec<DevAccount>,
     senders: Arc<KnownSenders>,
-    history: StateHistory,
-    /// The secondary index of txs (Otterscan's searches).
-    tx_index: TxIndex,
-    /// The secondary index of logs (`eth_getLogs`).
-    log_index: LogIndex,
+    /// The secondary index on disk: past-block state, tx and log searches, numbers by hash.
+    index: ChainIndex,
     /// Gas used by the tip's txs (the next base fee depends on it).
     tip_gas_used: u64,
-    /// Block numbers by hash.
-    numbers: std::collections::HashMap<B256, u64>,
     /// Seconds added to the wall clock (`evm_increaseTime`).
     time_offset: i64,
     /// The cheats since the last block, waiting at the head of the next one (DESIGN §8).
@@ -108,6 +108,7 @@ impl Node {
         let senders = Arc::new(KnownSenders::new());
         let verifier = Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
+        let index = open_index(&dir.join("index"), durability)?;
         let accounts = dev_accounts(&config.mnemonic, config.accounts)?;
         let mut node = Self {
             ledger,
@@ -115,11 +116,8 @@ impl Node {
             config,
             accounts,
             senders,
-            history: StateHistory::default(),
-            tx_index: TxIndex::default(),
-            log_index: LogIndex::default(),
+            index,
             tip_gas_used: 0,
-            numbers: std::collections::HashMap::new(),
             time_offset: 0,
             pending: PendingSystem::default(),
             coinbase: Address::ZERO,
@@ -137,15 +135,14 @@ impl Node {
             };
             let genesis = node.ledger.seal(&template, vec![tx], vec![outcome]);
             let applied = node.ledger.apply(&genesis)?;
-            node.history.record(&genesis);
-            node.index_txs(&genesis, &[]);
-            node.numbers.insert(applied.hash, 0);
+            node.index.clear()?;
+            node.index_block(&genesis, applied.hash, &[])?;
             if node.config.data_dir.is_some() {
                 ChainSettings::of(&node.config).write(&dir)?;
             }
         } else {
             // A chain made before settings were remembered: its genesis still names its chain id.
-            let stored = node.ledger.header(0).map_or(node.config.chain_id, |genesis| genesis.chain_id);
+            let stored = node.ledger.genesis().map_or(node.config.chain_id, |genesis| genesis.chain_id);
             if stored != node.config.chain_id {
                 return Err(SetupError::SettingMismatch {
                     dir: dir.clone(),
@@ -155,13 +152,8 @@ impl Node {
                 }
                 .into());
             }
-            for n in 0..node.ledger.len() {
-                let block = node.ledger.block(n)?;
-                node.history.record(&block);
-                node.index_txs(&block, &[]);
-                node.numbers.insert(block.header.hash(), n);
-                node.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
-            }
+            node.sync_index()?;
+            node.tip_gas_used = node.gas_used(node.height())?;
         }
         Ok(node)
     }
@@ -188,28 +180,9 @@ impl Node {
         &self.runtime
     }
 
-    /// Indexes the listed txs of `block` ([`TxIndex`]); `senders` are those the coordinator
-    /// recovered, the rest are recovered here.
-    fn index_txs(&mut self, block: &Block, senders: &[(TxId, Address)]) {
-        let header = &block.header;
-        let sender = |tx: &Tx| match tx {
-            Tx::Ethereum(eth) => senders.iter().find(|(id, _)| *id == tx.id()).map(|(_, s)| *s).or_else(|| {
-                manaflow_evm::decode_on_chain(&eth.raw, header.chain_id, header.dev_mode()).ok().map(|s| s.sender)
-            }),
-            Tx::Native(native) => native.recover_sender().ok(),
-            Tx::System(_) => None,
-        };
-        let ledger = &self.ledger;
-        let designator = |hash: &B256| {
-            ledger.code(hash).is_some_and(|code| code.len() == 23 && code.starts_with(&[0xef, 0x01, 0x00]))
-        };
-        self.tx_index.record(block, sender, designator);
-        self.log_index.record(block);
-    }
-
     /// The index of blocks by the addresses and topics of their logs.
-    pub fn log_index(&self) -> &LogIndex {
-        &self.log_index
+    pub fn log_index(&self) -> LogIndex<'_> {
+        LogIndex(&self.index)
     }
 
     /// A reader of the blocks committed so far that holds no lock: long reads take it and let
@@ -219,8 +192,8 @@ impl Node {
     }
 
     /// The secondary index of txs by address, sender and nonce, and contract creation.
-    pub fn tx_index(&self) -> &TxIndex {
-        &self.tx_index
+    pub fn tx_index(&self) -> TxIndex<'_> {
+        TxIndex(&self.index)
     }
 
     /// The ledger (read access).
@@ -263,9 +236,13 @@ impl Node {
         self.tip().number
     }
 
-    /// The number of the block with hash `hash`.
+    /// The number of the block with hash `hash` (`None` when unknown; a failing index is
+    /// logged and answers `None`).
     pub fn number_of(&self, hash: &B256) -> Option<u64> {
-        self.numbers.get(hash).copied()
+        self.index.number_of(hash).unwrap_or_else(|e| {
+            tracing::error!("looking up block {hash}: {e}");
+            None
+        })
     }
 
     /// Gas used by the txs of block `number`.
@@ -355,9 +332,14 @@ impl Node {
         if !self.pending.is_empty() && block.txs.first().map(Tx::id) == Some(self.pending.id(block.header.number)) {
             self.pending = PendingSystem::default();
         }
-        self.history.record(block);
-        self.index_txs(block, senders);
-        self.numbers.insert(applied.hash, block.header.number);
+        let indexed = match self.index.blocks_recorded() {
+            Ok(len) if len == block.header.number => self.index_block(block, applied.hash, senders).map_err(Into::into),
+            _ => self.sync_index(),
+        };
+        if let Err(e) = indexed {
+            // The block is committed; the index is derived and catches up at the next block.
+            tracing::error!("the secondary index did not record block {}: {e}", block.header.number);
+        }
         self.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
         self.next_timestamp = None;
         self.next_base_fee = None;
@@ -408,11 +390,15 @@ impl Node {
 
     /// Undoes the blocks above `height`.
     pub fn rollback_to(&mut self, height: u64) -> Result<(), NodeError> {
-        self.ledger.rollback_to(height)?;
-        self.history.truncate(height);
-        self.tx_index.truncate(height);
-        self.log_index.truncate(height);
-        self.numbers.retain(|_, n| *n <= height);
+        // The index first: if the ledger's rollback then fails, the index is behind the ledger
+        // and catches up, never ahead of it.
+        self.index.rollback_to(height)?;
+        if let Err(e) = self.ledger.rollback_to(height) {
+            if let Err(again) = self.sync_index() {
+                tracing::error!("the secondary index could not catch up after a failed rollback: {again}");
+            }
+            return Err(e.into());
+        }
         self.tip_gas_used = self.gas_used(self.height())?;
         self.next_timestamp = None;
         self.pending = PendingSystem::default();
@@ -427,7 +413,7 @@ impl Node {
             }
             return Ok(self.ledger.output(key)?);
         }
-        Ok(self.history.output_at(&self.ledger, key, height)?)
+        crate::history::output_at(&self.index, &self.ledger, key, height)
     }
 
     /// The latest state with the pending cheats applied: what the next block's txs run on.
@@ -450,7 +436,7 @@ impl Node {
         if height >= self.height() {
             StateAt::Tip(self.tip_view())
         } else {
-            StateAt::Past(HistoricView { ledger: &self.ledger, history: &self.history, height })
+            StateAt::Past(HistoricView { ledger: &self.ledger, index: &self.index, height })
         }
     }
 
@@ -468,7 +454,7 @@ impl Node {
         let mut header = if height >= self.height() {
             self.next_header()
         } else {
-            self.ledger.header(height).cloned().unwrap_or_else(|| self.next_header())
+            self.ledger.header(height).ok().flatten().unwrap_or_else(|| self.next_header())
         };
         if call.max_fee_per_gas == 0 {
             // A call without a price runs without a base fee, as geth's eth_call does.

@@ -20,13 +20,15 @@ use manaflow_types::{
 use rayon::prelude::*;
 
 use crate::builder::seal_block;
-use crate::chain::Chain;
+use crate::chain::{Chain, Headers};
 use crate::delta::block_delta;
 use crate::error::{Corruption, LedgerError, Result, StopCause};
 use crate::forward::{ForwardObserver, ForwardState, StageTimings};
 use crate::history::{History, TxLoc};
 use crate::reader::BlockReader;
 
+#[path = "flush.rs"]
+mod flush;
 #[path = "recovery.rs"]
 mod recovery;
 use crate::store::{BlockStore, Checkpoint, Durability, StateStore};
@@ -95,7 +97,7 @@ pub struct Ledger {
     verifier: Arc<dyn TxVerifier + Send + Sync>,
     unflushed_txs: Vec<(TxId, TxLoc)>,
     unflushed_codes: Vec<Bytes>,
-    flusher: Option<JoinHandle<Result<(), Box<FlushFailure>>>>,
+    flusher: Option<JoinHandle<Result<Vec<TxId>, Box<FlushFailure>>>>,
     /// When the last flush began.
     last_flush: Instant,
     /// Set when storage failed halfway through a change the ledger cannot undo in memory; every
@@ -119,15 +121,12 @@ impl Ledger {
     pub fn open(dir: &Path, config: LedgerConfig, verifier: Arc<dyn TxVerifier + Send + Sync>) -> Result<Self> {
         let blocks = Arc::new(BlockStore::open(dir, config.durability)?);
         let store = StateStore::open(dir, config.durability)?;
-        let headers =
-            blocks.header_rlps()?.iter().map(|rlp| alloy_rlp_decode_header(rlp)).collect::<Result<Vec<Header>>>()?;
-        let hashes = headers.iter().map(Header::hash).collect();
+        let headers = Headers::load(&blocks)?;
         let mut codes = HashMap::default();
         store.for_each_code(|code| {
             codes.insert(keccak256(&code), code);
         })?;
-        let chain =
-            Chain { blocks, store, headers, hashes, txs: HashMap::default(), read_error: Default::default(), codes };
+        let chain = Chain { blocks, store, headers, txs: HashMap::default(), read_error: Default::default(), codes };
         let mut ledger = Self {
             dir: dir.to_path_buf(),
             config,
@@ -181,17 +180,23 @@ impl Ledger {
 
     /// Number of committed blocks.
     pub fn len(&self) -> u64 {
-        self.chain.headers.len() as u64
+        self.chain.headers.len()
     }
 
     /// Whether no block (not even genesis) is committed.
     pub fn is_empty(&self) -> bool {
-        self.chain.headers.is_empty()
+        self.chain.headers.len() == 0
     }
 
-    /// Header of block `number`.
-    pub fn header(&self, number: u64) -> Option<&Header> {
-        self.chain.headers.get(number as usize)
+    /// Header of block `number` (the newest are held in memory, older ones read from the block
+    /// store).
+    pub fn header(&self, number: u64) -> Result<Option<Header>> {
+        self.chain.headers.get(number, &self.chain.blocks)
+    }
+
+    /// The genesis header.
+    pub fn genesis(&self) -> Option<&Header> {
+        self.chain.headers.genesis()
     }
 
     /// Block `number`, read from the block store.
@@ -327,8 +332,7 @@ impl Ledger {
         timings.durable_write = commit_start.elapsed();
         let ids = staged.prepared.ids.clone();
         self.state.commit(staged);
-        self.chain.headers.push(block.header.clone());
-        self.chain.hashes.push(block.hash());
+        self.chain.headers.push(block.header.clone(), block.hash());
         self.record_txs(number, &ids);
         self.record_codes(block);
         if self.flush_due() {
@@ -362,80 +366,6 @@ impl Ledger {
             self.state.set.insert_clean(key, out);
         }
         Ok(())
-    }
-
-    /// Starts writing the changed outputs and tx positions to the checkpoint in the background.
-    /// Returns the error of the previous flush, if it failed (its batch is queued again).
-    /// Whether a flush should start: enough outputs changed, or the interval passed with some
-    /// changed and no flush still running.
-    fn flush_due(&self) -> bool {
-        let dirty = self.state.set.dirty_len();
-        let idle = self.flusher.as_ref().is_none_or(JoinHandle::is_finished);
-        dirty >= self.config.flush_threshold
-            || (dirty > 0 && idle && self.config.flush_interval.is_some_and(|every| self.last_flush.elapsed() >= every))
-    }
-
-    fn start_flush(&mut self) -> Result<()> {
-        self.last_flush = Instant::now();
-        let previous = self.join_flush();
-        if self.is_empty() {
-            return previous;
-        }
-        let outputs = self.state.set.take_dirty();
-        let txs = std::mem::take(&mut self.unflushed_txs);
-        let codes = std::mem::take(&mut self.unflushed_codes);
-        let checkpoint = Checkpoint {
-            height: self.len() - 1,
-            lthash: self.state.lthash.clone(),
-            written_keys: self.state.written_keys,
-        };
-        let store = self.chain.store.clone();
-        tracing::debug!(
-            outputs = outputs.len(),
-            txs = txs.len(),
-            height = checkpoint.height,
-            "checkpoint flush started"
-        );
-        self.flusher =
-            Some(std::thread::spawn(move || match store.write_checkpoint(&outputs, &txs, &[], &codes, &checkpoint) {
-                Ok(()) => Ok(()),
-                Err(error) => Err(Box::new(FlushFailure { error, outputs, txs, codes })),
-            }));
-        previous
-    }
-
-    /// Waits for a background flush. On success, evicts clean entries if the cache is over
-    /// budget; on failure, marks the batch dirty again so the next flush writes it.
-    fn join_flush(&mut self) -> Result<()> {
-        let Some(handle) = self.flusher.take() else { return Ok(()) };
-        match handle.join() {
-            Ok(Ok(())) => {
-                if self.state.set.cached_keys() > self.config.cache_keys_max {
-                    self.state.set.evict_clean();
-                }
-                Ok(())
-            }
-            Ok(Err(failure)) => {
-                let FlushFailure { error, outputs, txs, codes } = *failure;
-                self.state.set.mark_dirty_again(&outputs);
-                let newer = std::mem::replace(&mut self.unflushed_codes, codes);
-                self.unflushed_codes.extend(newer);
-                let newer = std::mem::replace(&mut self.unflushed_txs, txs);
-                self.unflushed_txs.extend(newer);
-                Err(error)
-            }
-            Err(_) => {
-                self.stopped = Some(Arc::new(StopCause::FlushPanicked));
-                Err(LedgerError::FlushPanicked)
-            }
-        }
-    }
-
-    /// Writes the checkpoint now and waits for it.
-    pub fn flush(&mut self) -> Result<()> {
-        self.ensure_running()?;
-        self.start_flush()?;
-        self.join_flush()
     }
 
     /// Undoes blocks above `number` (each block is its own undo log): restores the outputs they
@@ -477,8 +407,11 @@ impl Ledger {
             self.state.lthash.subtract(&block_delta(block, ids));
         }
         self.state.written_keys = written_keys;
-        self.chain.headers.truncate(number as usize + 1);
-        self.chain.hashes.truncate(number as usize + 1);
+        if let Err(e) = self.chain.headers.truncate(number + 1, &self.chain.blocks) {
+            let cause = Arc::new(StopCause::Rollback { number, source: Box::new(e) });
+            self.stopped = Some(Arc::clone(&cause));
+            return Err(LedgerError::Stopped(cause));
+        }
         self.unflushed_txs.retain(|(_, loc)| loc.block <= number);
         // Checkpoint the rolled-back state before deleting blocks: a crash in between replays
         // the blocks and ends at the old tip, never in between.
@@ -547,7 +480,12 @@ impl Ledger {
 /// The chain's hashes, for BLOCKHASH when executing on top of the tip.
 impl ChainContext for Ledger {
     fn block_hash(&self, number: u64) -> Option<B256> {
-        self.chain.block_hash(number)
+        // Not `Chain::block_hash`: an error met here belongs to this read, not to the next
+        // block's validation.
+        self.chain.headers.hash(number, &self.chain.blocks).unwrap_or_else(|e| {
+            tracing::warn!("reading the hash of block {number}: {e}");
+            None
+        })
     }
     fn dev_mode(&self) -> bool {
         self.chain.dev_mode()
@@ -575,10 +513,6 @@ impl Drop for Ledger {
 
 fn alloy_rlp_encode_header(header: &Header) -> Vec<u8> {
     manaflow_types::block::encode_header(header)
-}
-
-fn alloy_rlp_decode_header(bytes: &[u8]) -> Result<Header> {
-    Ok(manaflow_types::block::decode_header(bytes)?)
 }
 
 trait InsertOrKeep<K, V> {

@@ -53,6 +53,8 @@ pub mod forward;
 pub mod history;
 #[cfg(feature = "store")]
 pub mod ledger;
+#[cfg(feature = "store")]
+pub mod lmdb;
 pub mod memory;
 pub mod pertx;
 pub mod reader;

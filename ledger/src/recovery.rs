@@ -48,8 +48,10 @@ impl Ledger {
         let replay_from = match checkpoint {
             None => 0,
             Some(Checkpoint { height, lthash, written_keys }) => {
-                if height as usize >= self.chain.headers.len() {
-                    return Err(Corruption::CheckpointAboveTip { height, blocks: self.chain.headers.len() }.into());
+                if height >= self.chain.headers.len() {
+                    return Err(
+                        Corruption::CheckpointAboveTip { height, blocks: self.chain.headers.len() as usize }.into()
+                    );
                 }
                 let count = self.chain.store.output_count()?;
                 let mut set =
@@ -62,7 +64,7 @@ impl Ledger {
                 height + 1
             }
         };
-        let tip = self.chain.headers.len() as u64;
+        let tip = self.chain.headers.len();
         if replay_from < tip {
             tracing::info!(from = replay_from, to = tip - 1, "replaying blocks after the UTXO checkpoint");
         }

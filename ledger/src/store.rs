@@ -14,68 +14,15 @@
 
 use std::path::Path;
 
-use heed::types::Bytes;
-use heed::{CommitOrAbort, Env, EnvFlags, EnvOpenOptions, PutFlags, WithoutTls};
+use heed::{Env, PutFlags, WithoutTls};
 
-/// A committed database handle with raw byte keys and values.
-type Db = heed::Database<'static, Bytes, Bytes>;
 use manaflow_types::{LtHash, StateKey, TxId};
 
 use crate::error::{Corruption, LedgerError, Result};
 use crate::history::TxLoc;
+pub use crate::lmdb::Durability;
+use crate::lmdb::{Db, create_databases, open_env};
 use crate::utxo::Output;
-
-/// Virtual map size of each environment (LMDB reserves address space, not disk).
-const MAP_SIZE: usize = 1 << 40;
-
-/// Whether commits wait for the disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Durability {
-    /// fsync on every block commit: a committed block survives power loss.
-    Durable,
-    /// No fsync: survives a killed process (the OS keeps the pages), not a power loss. For
-    /// ephemeral chains, whose data directory is removed on exit anyway.
-    Ephemeral,
-}
-
-/// Opens (creating) one environment.
-#[allow(unsafe_code)]
-fn open_env(path: &Path, durability: Durability) -> Result<Env<WithoutTls>> {
-    std::fs::create_dir_all(path).map_err(|source| LedgerError::Io {
-        action: "create".into(),
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut options = EnvOpenOptions::new().read_txn_without_tls();
-    options.map_size(MAP_SIZE).max_dbs(8).max_readers(512);
-    if durability == Durability::Ephemeral {
-        // SAFETY: NO_SYNC only drops fsync; LMDB stays consistent across process crashes, and an
-        // ephemeral chain does not promise to survive power loss.
-        unsafe {
-            options.flags(EnvFlags::NO_SYNC | EnvFlags::NO_META_SYNC);
-        }
-    }
-    // SAFETY: each environment is opened once per process (the ledger owns it, and heed refuses a
-    // second open of the same path), and nothing else truncates or rewrites its files.
-    let env = unsafe { options.open(path) }?;
-    Ok(env)
-}
-
-/// Creates (or opens) named databases in one transaction.
-fn create_databases<const N: usize>(env: &Env<WithoutTls>, names: [&str; N]) -> Result<[Db; N]> {
-    let wtxn = env.write_txn()?;
-    let dbs = env
-        .create_databases_and_commit(wtxn, |opener, wtxn| -> heed::Result<_> {
-            let mut out = Vec::with_capacity(N);
-            for name in names {
-                out.push(opener.database_options().types::<Bytes, Bytes>().name(name).create(wtxn)?);
-            }
-            let array: [_; N] = out.try_into().unwrap_or_else(|_| unreachable!("N databases created"));
-            Ok(CommitOrAbort::<_, ()>::Commit(array))
-        })?
-        .unwrap_commit();
-    Ok(dbs)
-}
 
 fn number_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -304,14 +251,38 @@ impl BlockStore {
         Ok(Some(bytes))
     }
 
-    /// Every header's RLP, in order.
-    pub fn header_rlps(&self) -> Result<Vec<Vec<u8>>> {
+    /// The number of committed blocks: their headers are numbered from 0 with no gap, so the
+    /// last one's number says how many there are (checked without reading them all).
+    pub fn header_count(&self) -> Result<u64> {
         let rtxn = self.env.read_txn()?;
+        let count = self.headers.len(&rtxn)?;
+        let last = match self.headers.last(&rtxn)? {
+            Some((k, _)) => k.try_into().map(u64::from_be_bytes).map_err(|_| Corruption::HeaderGap(count))? + 1,
+            None => 0,
+        };
+        if last != count {
+            return Err(Corruption::HeaderGap(count.min(last)).into());
+        }
+        Ok(count)
+    }
+
+    /// The RLP of block `number`'s header.
+    pub fn header_rlp(&self, number: u64) -> Result<Option<Vec<u8>>> {
+        let rtxn = self.env.read_txn()?;
+        Ok(self.headers.get(&rtxn, &number_key(number))?.map(<[u8]>::to_vec))
+    }
+
+    /// The RLPs of the headers from `first` on, in order.
+    pub fn header_rlps_from(&self, first: u64) -> Result<Vec<Vec<u8>>> {
+        let rtxn = self.env.read_txn()?;
+        let from = number_key(first);
+        let range = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
         let mut out = Vec::new();
-        for (i, item) in self.headers.iter(&rtxn)?.enumerate() {
+        for (i, item) in self.headers.range(&rtxn, &range)?.enumerate() {
             let (k, v) = item?;
-            if k != number_key(i as u64) {
-                return Err(Corruption::HeaderGap(i as u64).into());
+            let expected = first + i as u64;
+            if k != number_key(expected) {
+                return Err(Corruption::HeaderGap(expected).into());
             }
             out.push(v.to_vec());
         }

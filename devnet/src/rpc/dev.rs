@@ -200,7 +200,7 @@ pub fn metadata(_rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
     Ok(json!({
         "clientVersion": crate::rpc::eth::state::client_version_string(),
         "chainId": node.chain_id(),
-        "instanceId": node.ledger().header(0).map(|h| h.hash()).unwrap_or_default(),
+        "instanceId": node.ledger().genesis().map(|h| h.hash()).unwrap_or_default(),
         "latestBlockNumber": node.height(),
         "latestBlockHash": tip.hash(),
     }))

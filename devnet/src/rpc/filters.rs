@@ -127,8 +127,9 @@ impl Filters {
             Kind::Blocks => {
                 let to = tip.min(from.saturating_add(MAX_BLOCK_HASHES - 1));
                 installed.next = to + 1;
-                let hashes: Vec<B256> =
-                    (from..=to).filter_map(|h| node.ledger().header(h).map(|header| header.hash())).collect();
+                let hashes: Vec<B256> = (from..=to)
+                    .filter_map(|h| node.ledger().header(h).ok().flatten().map(|header| header.hash()))
+                    .collect();
                 Ok(Changes::Ready(json!(hashes)))
             }
             Kind::PendingTxs(mark) => {

@@ -251,27 +251,14 @@ fn with_receipts(node: &Node, refs: &[TxRef]) -> Result<(Vec<Value>, Vec<Value>)
     Ok((txs, receipts))
 }
 
-/// `refs` cut to whole blocks: the first `size` refs, and the rest of the last block's.
-fn whole_blocks(refs: impl Iterator<Item = TxRef>, size: usize) -> (Vec<TxRef>, bool) {
-    let mut taken: Vec<TxRef> = Vec::new();
-    let mut refs = refs.peekable();
-    while let Some(r) = refs.next() {
-        taken.push(r);
-        if taken.len() >= size && refs.peek().is_none_or(|next| next.block != r.block) {
-            break;
-        }
-    }
-    (taken, refs.peek().is_some())
-}
-
 /// `ots_searchTransactionsBefore`: the txs that touched `address` in blocks before `block`
 /// (`0`: from the tip), newest first, `page_size` of them (whole blocks).
 pub fn search_before(_rpc: &Rpc, node: &Node, address: Address, block: U64, page_size: U64) -> Result<Value, RpcError> {
     let size = checked_page_size(page_size)?;
     let block: u64 = block.to();
-    let refs = node.tx_index().of_address(&address);
-    let end = if block == 0 { refs.len() } else { refs.partition_point(|r| r.block < block) };
-    let (taken, more) = whole_blocks(refs[..end].iter().rev().copied(), size);
+    // Block 0 asks for the newest page; otherwise the blocks before it.
+    let before = block.checked_sub(1).unwrap_or(u64::MAX);
+    let (taken, more) = node.tx_index().page(&address, (0, before), true, size).map_err(RpcError::internal)?;
     let (txs, receipts) = with_receipts(node, &taken)?;
     Ok(json!({"txs": txs, "receipts": receipts, "firstPage": block == 0, "lastPage": !more}))
 }
@@ -281,21 +268,23 @@ pub fn search_before(_rpc: &Rpc, node: &Node, address: Address, block: U64, page
 pub fn search_after(_rpc: &Rpc, node: &Node, address: Address, block: U64, page_size: U64) -> Result<Value, RpcError> {
     let size = checked_page_size(page_size)?;
     let block: u64 = block.to();
-    let refs = node.tx_index().of_address(&address);
-    let start = refs.partition_point(|r| r.block <= block);
-    let (taken, more) = whole_blocks(refs[start..].iter().copied(), size);
+    let (taken, more) = match block.checked_add(1) {
+        Some(after) => node.tx_index().page(&address, (after, u64::MAX), false, size).map_err(RpcError::internal)?,
+        None => (Vec::new(), false),
+    };
     let (txs, receipts) = with_receipts(node, &taken)?;
     Ok(json!({"txs": txs, "receipts": receipts, "firstPage": !more, "lastPage": block == 0}))
 }
 
 /// `ots_getTransactionBySenderAndNonce`: the hash of the tx `address` sent with `nonce`.
 pub fn tx_by_sender_and_nonce(_rpc: &Rpc, node: &Node, address: Address, nonce: U64) -> Result<Value, RpcError> {
-    Ok(json!(node.tx_index().by_sender_and_nonce(&address, nonce.to())))
+    Ok(json!(node.tx_index().by_sender_and_nonce(&address, nonce.to()).map_err(RpcError::internal)?))
 }
 
 /// `eth_getTransactionBySenderAndNonce`: the tx `address` sent with `nonce`.
 pub fn eth_tx_by_sender_and_nonce(_rpc: &Rpc, node: &Node, address: Address, nonce: U64) -> Result<Value, RpcError> {
-    let Some(hash) = node.tx_index().by_sender_and_nonce(&address, nonce.to()) else { return Ok(Value::Null) };
+    let found = node.tx_index().by_sender_and_nonce(&address, nonce.to()).map_err(RpcError::internal)?;
+    let Some(hash) = found else { return Ok(Value::Null) };
     let (block, index) = mined(node, hash)?;
     block.transaction_json(index, node.chain_id())
 }
@@ -303,7 +292,8 @@ pub fn eth_tx_by_sender_and_nonce(_rpc: &Rpc, node: &Node, address: Address, non
 /// `ots_getContractCreator`: the tx that created `address` and the account that created it (the
 /// tx's sender, or the contract whose CREATE made it).
 pub fn contract_creator(rpc: &Rpc, address: Address) -> Result<Value, RpcError> {
-    let Some(hash) = rpc.coordinator.node().tx_index().creation(&address) else { return Ok(Value::Null) };
+    let found = rpc.coordinator.node().tx_index().creation(&address).map_err(RpcError::internal)?;
+    let Some(hash) = found else { return Ok(Value::Null) };
     let (block, index, replayer) = tx_to_replay(rpc, hash)?;
     let subject = mined_subject(&block, index, &replayer);
     let traces = parity::transaction_traces(&subject, tx_info(&block, index)).map_err(trace_error)?;

@@ -139,3 +139,68 @@ async fn a_restart_keeps_reverts_impersonated_txs_and_past_state() {
     let receipt = send_ok(&p, TransactionRequest::default().from(a).to(b).value(U256::from(1u64))).await;
     assert_eq!(receipt.block_number, Some(kept.0 + 1));
 }
+
+/// What the secondary index answers: logs, Otterscan's searches, a block by hash, past state.
+async fn indexed(p: &DynProvider, a: Address, b: Address, token: Address, block_hash: Value) -> Vec<Value> {
+    vec![
+        rpc::<Value>(p, "eth_getLogs", json!([{"fromBlock": "0x0", "toBlock": "latest"}])).await,
+        rpc::<Value>(p, "eth_getLogs", json!([{"fromBlock": "0x0", "address": token}])).await,
+        rpc::<Value>(p, "ots_searchTransactionsBefore", json!([a, 0, 10])).await,
+        rpc::<Value>(p, "ots_searchTransactionsAfter", json!([a, 0, 10])).await,
+        rpc::<Value>(p, "ots_getContractCreator", json!([token])).await,
+        rpc::<Value>(p, "ots_getTransactionBySenderAndNonce", json!([a, 1])).await,
+        rpc::<Value>(p, "eth_getBlockByHash", json!([block_hash, false])).await,
+        json!(p.get_balance(b).block_id(alloy_eips::BlockId::number(1)).await.unwrap()),
+        json!(token_balance(p, token, b).await),
+    ]
+}
+
+#[tokio::test]
+async fn the_secondary_index_survives_a_restart_and_is_rebuilt_when_removed_damaged_or_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || Config::test().with_data_dir(dir.path());
+    let devnet = start_with(config());
+    let (a, b) = (devnet.accounts()[0].address, devnet.accounts()[1].address);
+    let p = provider(&devnet, 0);
+    send_ok(&p, TransactionRequest::default().from(a).to(b).value(ether(1))).await;
+    let token = deploy_receipt(&p, a, artifact("TestToken").bytecode).await.contract_address.expect("a contract");
+    token_transfer(&p, token, a, b, 7).await;
+    let block2: Value = rpc(&p, "eth_getBlockByNumber", json!(["0x2", false])).await;
+    let before = indexed(&p, a, b, token, block2["hash"].clone()).await;
+    assert_eq!(before[0].as_array().map(Vec::len), Some(2), "the mint and the transfer: {}", before[0]);
+    assert_eq!(before[2]["txs"].as_array().map(Vec::len), Some(3), "a sent three txs: {}", before[2]);
+    assert!(before[4]["hash"].is_string() && before[5].is_string() && before[6]["number"] == "0x2");
+    drop(p);
+    devnet.shutdown();
+
+    // Kept across a restart; then removed; then damaged: the same answers each time.
+    let index = dir.path().join("index");
+    let damages: [&dyn Fn(); 3] = [&|| {}, &|| std::fs::remove_dir_all(&index).unwrap(), &|| {
+        std::fs::write(index.join("data.mdb"), vec![0x5a; 64 * 1024]).unwrap()
+    }];
+    for (i, damage) in damages.iter().enumerate() {
+        damage();
+        let devnet = start_with(config());
+        let p = provider(&devnet, 0);
+        assert_eq!(indexed(&p, a, b, token, block2["hash"].clone()).await, before, "start {i}");
+        drop(p);
+        devnet.shutdown();
+    }
+
+    // A torn tail takes the last block (the token transfer) from the block store: the index,
+    // which held it, drops it too, and the block mined next in its place is indexed.
+    let file = dir.path().join("blocks.dat");
+    let len = std::fs::metadata(&file).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(len - 10).unwrap();
+    let devnet = start_with(config());
+    let p = provider(&devnet, 0);
+    assert_eq!(block_number(&p).await, 2);
+    let logs: Value = rpc(&p, "eth_getLogs", json!([{"fromBlock": "0x0"}])).await;
+    assert_eq!(logs, json!([before[0][0]]), "the cut block's log is gone, the mint's stays");
+    let search: Value = rpc(&p, "ots_searchTransactionsBefore", json!([a, 0, 10])).await;
+    assert_eq!(search["txs"].as_array().map(Vec::len), Some(2), "{search}");
+    let again = token_transfer(&p, token, a, b, 9).await;
+    assert_eq!(again.block_number, Some(3));
+    let logs: Value = rpc(&p, "eth_getLogs", json!([{"fromBlock": "0x3", "address": token}])).await;
+    assert_eq!(logs[0]["transactionHash"], json!(again.transaction_hash), "{logs}");
+}

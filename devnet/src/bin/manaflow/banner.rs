@@ -28,7 +28,7 @@ pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
     ));
     let (genesis_timestamp, base_fee) = {
         let node = devnet.coordinator().node();
-        let genesis = node.ledger().header(0).cloned().unwrap_or_default();
+        let genesis = node.ledger().genesis().cloned().unwrap_or_default();
         (genesis.timestamp, genesis.base_fee)
     };
     out.push_str(&format!("\nChain ID\n{rule}\n\n{}\n", config.chain.chain_id));

@@ -163,7 +163,7 @@ pub fn fee_history(
     let next = if newest == node.height() {
         node.next_base_fee()
     } else {
-        node.ledger().header(newest + 1).map_or(0, |h| h.base_fee)
+        node.ledger().header(newest + 1).map_err(RpcError::internal)?.map_or(0, |h| h.base_fee)
     };
     history.base_fee_per_gas.push(u128::from(next));
     history.base_fee_per_blob_gas.push(u128::from(node.tip().blob_base_fee));

@@ -53,7 +53,11 @@ impl LogQuery {
                 limits.max_range
             )));
         }
-        let blocks = if from <= to { node.log_index().candidates(filter, from, to) } else { Vec::new() };
+        let blocks = if from <= to {
+            node.log_index().candidates(filter, from, to).map_err(RpcError::internal)?
+        } else {
+            Vec::new()
+        };
         Ok(Self { reader: node.block_reader(), blocks, filter: filter.clone(), max_results: limits.max_results })
     }
 

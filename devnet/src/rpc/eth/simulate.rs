@@ -43,7 +43,7 @@ pub fn simulate_v1(
     let height = height_of(node, block)?;
     let base = node.view_at(height);
     let mut view = OverlayView::new(&base);
-    let parent = node.ledger().header(height).cloned().unwrap_or_else(|| node.tip().clone());
+    let parent = node.ledger().header(height).map_err(RpcError::internal)?.unwrap_or_else(|| node.tip().clone());
     let mut parent_hash = parent.hash();
     let mut template = Header { number: height + 1, timestamp: parent.timestamp + 1, ..node.next_header() };
     if height >= node.height() {
