@@ -1,42 +1,17 @@
-//! The coordinator's log index (a secondary index, DESIGN §5): for each address that logged and
-//! each topic logged, the blocks holding such a log, ascending (kept in [`crate::index`]). `eth_getLogs` reads only the
-//! blocks its filter's addresses and topics all point to, so a query over the whole chain costs
-//! in proportion to the blocks that match, not to the chain.
+//! The coordinator's log index (a secondary index, DESIGN §5, kept in [`crate::index`]): for
+//! each address that logged and each topic logged, the blocks holding such a log. `eth_getLogs`
+//! reads only the blocks its filter's addresses and topics all point to, found by a leapfrog
+//! join, so a query over the whole chain costs in proportion to the blocks that match, not to
+//! the chain.
 
-use alloy_primitives::B256;
-use alloy_rpc_types_eth::{Filter, FilterSet};
+use alloy_rpc_types_eth::Filter;
 
 use crate::error::IndexError;
-use crate::index::{ChainIndex, LOG_ADDRESS, LOG_ANY, LOG_TOPIC};
+use crate::index::{ChainIndex, LOG_ADDRESS, LOG_TOPIC};
 
 /// The log searches over the index.
 #[derive(Clone, Copy)]
 pub struct LogIndex<'a>(pub(crate) &'a ChainIndex);
-
-/// The union of ascending lists, ascending and without repeats.
-fn union(lists: Vec<Vec<u64>>) -> Vec<u64> {
-    let mut out: Vec<u64> = lists.concat();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// The numbers of ascending `a` also in ascending `b`.
-fn intersect(a: &[u64], b: &[u64]) -> Vec<u64> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
 
 impl LogIndex<'_> {
     /// The blocks in `from..=to` that may hold a log `filter` matches: every block there whose
@@ -44,37 +19,22 @@ impl LogIndex<'_> {
     /// position it constrains, one of that position's topics (at some position: the blocks are
     /// candidates, matched exactly when read).
     pub fn candidates(&self, filter: &Filter, from: u64, to: u64) -> Result<Vec<u64>, IndexError> {
-        let mut result: Option<Vec<u64>> = None;
-        let mut narrow = |lists: Vec<Vec<u64>>| {
-            let matching = union(lists);
-            result = Some(match result.take() {
-                None => matching,
-                Some(so_far) => intersect(&so_far, &matching),
-            });
-        };
+        let kind = |tag: u8, value: &[u8]| [&[tag][..], value].concat();
+        let mut sets: Vec<Vec<Vec<u8>>> = Vec::new();
         if !filter.address.is_empty() {
-            let lists = filter.address.iter().map(|a| self.0.log_blocks(LOG_ADDRESS, a.as_slice(), from, to));
-            narrow(lists.collect::<Result<_, _>>()?);
+            sets.push(filter.address.iter().map(|a| kind(LOG_ADDRESS, a.as_slice())).collect());
         }
         for topics in filter.topics.iter().filter(|t| !t.is_empty()) {
-            narrow(topic_lists(self.0, topics, from, to)?);
+            sets.push(topics.iter().map(|t| kind(LOG_TOPIC, t.as_slice())).collect());
         }
-        match result {
-            Some(blocks) => Ok(blocks),
-            None => self.0.log_blocks(LOG_ANY, &[], from, to),
-        }
+        self.0.log_blocks_in_all(&sets, from, to)
     }
-}
-
-/// The blocks, within the range, of each topic of one position.
-fn topic_lists(index: &ChainIndex, topics: &FilterSet<B256>, from: u64, to: u64) -> Result<Vec<Vec<u64>>, IndexError> {
-    topics.iter().map(|t| index.log_blocks(LOG_TOPIC, t.as_slice(), from, to)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{Address, Log, LogData};
+    use alloy_primitives::{Address, B256, Log, LogData};
     use manaflow_ledger::Durability;
     use manaflow_types::{Block, Header, Outcome};
 
@@ -116,6 +76,9 @@ mod tests {
         assert_eq!(logs.candidates(&Filter::new().address(a), 0, 10).unwrap(), [1, 4]);
         assert_eq!(logs.candidates(&Filter::new().address(a).event_signature(u), 0, 10).unwrap(), [4]);
         assert_eq!(logs.candidates(&Filter::new().address(vec![a, b]), 2, 3).unwrap(), [2]);
+        assert_eq!(logs.candidates(&Filter::new().address(a).event_signature(vec![t, u]), 0, 10).unwrap(), [1, 4]);
+        assert_eq!(logs.candidates(&Filter::new().address(b).event_signature(t), 0, 10).unwrap(), [4]);
+        assert_eq!(logs.candidates(&Filter::new().address(b).event_signature(t), 0, 3).unwrap(), Vec::<u64>::new());
         assert!(logs.candidates(&Filter::new().address(Address::ZERO), 0, 10).unwrap().is_empty());
         index.rollback_to(2).unwrap();
         assert_eq!(logs.candidates(&Filter::new().address(a), 0, 10).unwrap(), [1]);

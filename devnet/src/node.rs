@@ -49,7 +49,7 @@ pub struct Node {
     accounts: Vec<DevAccount>,
     senders: Arc<KnownSenders>,
     /// The secondary index on disk: past-block state, tx and log searches, numbers by hash.
-    index: ChainIndex,
+    index: Arc<ChainIndex>,
     /// Gas used by the tip's txs (the next base fee depends on it).
     tip_gas_used: u64,
     /// Seconds added to the wall clock (`evm_increaseTime`).
@@ -108,7 +108,7 @@ impl Node {
         let senders = Arc::new(KnownSenders::new());
         let verifier = Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
-        let index = open_index(&dir.join("index"), durability)?;
+        let index = Arc::new(open_index(&dir.join("index"), durability)?);
         let accounts = dev_accounts(&config.mnemonic, config.accounts)?;
         let mut node = Self {
             ledger,
@@ -183,6 +183,12 @@ impl Node {
     /// The index of blocks by the addresses and topics of their logs.
     pub fn log_index(&self) -> LogIndex<'_> {
         LogIndex(&self.index)
+    }
+
+    /// The secondary index itself, shared: a long read takes it and lets the node go (LMDB
+    /// reads are snapshots).
+    pub fn index(&self) -> Arc<ChainIndex> {
+        Arc::clone(&self.index)
     }
 
     /// A reader of the blocks committed so far that holds no lock: long reads take it and let

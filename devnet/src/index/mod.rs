@@ -287,6 +287,58 @@ impl ChainIndex {
         Ok(blocks)
     }
 
+    /// The blocks in `from..=to` that hold, for every set of `sets`, a log of one of its kinds
+    /// (each `tag ‖ value`); with no set, every block with a log. A leapfrog join: each set seeks
+    /// to the first block at or after the others' candidate, so the cost follows the matches and
+    /// the most selective set, never the length of a list that matches everywhere.
+    pub fn log_blocks_in_all(&self, sets: &[Vec<Vec<u8>>], from: u64, to: u64) -> Result<Vec<u64>, IndexError> {
+        if sets.is_empty() {
+            return self.log_blocks(LOG_ANY, &[], from, to);
+        }
+        let rtxn = self.read()?;
+        let db = self.db(Table::Logs);
+        let end = to.to_be_bytes();
+        // The first block at or after `at` (up to `to`) with a log of one of `set`'s kinds.
+        let seek = |set: &[Vec<u8>], at: u64| -> Result<Option<u64>, IndexError> {
+            let mut first: Option<u64> = None;
+            for prefix in set {
+                let start = [prefix.as_slice(), &at.to_be_bytes()].concat();
+                let stop = [prefix.as_slice(), &end].concat();
+                let range = (Bound::Included(&start[..]), Bound::Included(&stop[..]));
+                if let Some(item) = db.range(&rtxn, &range).map_err(LedgerError::from)?.next() {
+                    let (key, _) = item.map_err(LedgerError::from)?;
+                    let number = key
+                        .get(prefix.len()..)
+                        .and_then(|b| b.try_into().ok())
+                        .map(u64::from_be_bytes)
+                        .ok_or_else(|| self.corrupt("a log entry is not tag, value and block"))?;
+                    first = Some(first.map_or(number, |f| f.min(number)));
+                }
+            }
+            Ok(first)
+        };
+        let mut blocks = Vec::new();
+        let mut at = from;
+        'join: while at <= to {
+            for set in sets {
+                match seek(set, at)? {
+                    None => break 'join,
+                    Some(next) if next > at => {
+                        at = next;
+                        continue 'join;
+                    }
+                    Some(_) => {}
+                }
+            }
+            blocks.push(at);
+            match at.checked_add(1) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        Ok(blocks)
+    }
+
     /// The tx `sender` sent with `nonce`.
     pub fn sent(&self, sender: &Address, nonce: u64) -> Result<Option<B256>, IndexError> {
         let key = [sender.as_slice(), &nonce.to_be_bytes()].concat();

@@ -13,8 +13,11 @@
 //!   the locks they need themselves;
 //! - `read`: called with the node read-locked (`handler(rpc, &node, params…)`);
 //! - `blocking`: as `sync`, through [`blocking`], for long work (mining, cheats);
-//! - `blocking_read`: as `read`, through [`blocking`], for long reads (executing, scanning
-//!   blocks, replaying the chain);
+//! - `blocking_read`: as `read`, through [`blocking`], for reads that execute or replay on the
+//!   node's state under its lock;
+//! - `long`: as `sync`, through [`long_read`] (a thread of its own at a lower priority), for
+//!   reads of many blocks that take the node's lock only briefly (logs, block receipts and
+//!   traces, `manaflow_validateBlock`);
 //! - `session`: a WebSocket session method (`handler(rpc, &mut session, params…)`), answered
 //!   only by [`dispatch_session`] (elsewhere it is an unknown method).
 //!
@@ -30,6 +33,7 @@ use manaflow_types::Mark;
 use serde_json::Value;
 
 use crate::rpc::error::RpcError;
+use crate::rpc::long_read::long_read;
 use crate::rpc::params::{BlockNumberParam, Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
@@ -54,6 +58,10 @@ macro_rules! methods {
     (@run blocking $handler:path, $rpc:ident, $method:ident, $params:ident, $($param:ident: $ty:ty),*) => {{
         let ($($param,)*) = methods!(@parse $params, $($param: $ty),*)?;
         blocking(|| $handler($rpc, $($param),*))
+    }};
+    (@run long $handler:path, $rpc:ident, $method:ident, $params:ident, $($param:ident: $ty:ty),*) => {{
+        let ($($param,)*) = methods!(@parse $params, $($param: $ty),*)?;
+        long_read(move || $handler($rpc, $($param),*))
     }};
     (@run blocking_read $handler:path, $rpc:ident, $method:ident, $params:ident, $($param:ident: $ty:ty),*) => {{
         let ($($param,)*) = methods!(@parse $params, $($param: $ty),*)?;
@@ -140,9 +148,9 @@ methods! {
     "anvil_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "anvil_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
     "debug_traceBlockByHash" (block_hash: B256, options: Option<GethDebugTracingOptions>)
-        => blocking debug::trace_block_by_hash,
+        => long debug::trace_block_by_hash,
     "debug_traceBlockByNumber" (block: BlockNumberOrTag, options: Option<GethDebugTracingOptions>)
-        => blocking debug::trace_block_by_number,
+        => long debug::trace_block_by_number,
     "debug_traceCall" (transaction: TransactionRequest, block: Option<BlockId>, options: Option<GethDebugTracingCallOptions>)
         => blocking_read debug::trace_call,
     "debug_traceTransaction" (tx_hash: B256, options: Option<GethDebugTracingOptions>)
@@ -164,13 +172,13 @@ methods! {
     "eth_getBalance" (address: Address, block: Option<BlockId>) => read eth::state::balance,
     "eth_getBlockByHash" (block_hash: B256, full_transactions: Option<bool>) => read eth::blocks::by_hash,
     "eth_getBlockByNumber" (block: BlockNumberOrTag, full_transactions: Option<bool>) => read eth::blocks::by_number,
-    "eth_getBlockReceipts" (block: BlockId) => blocking eth::blocks::block_receipts,
+    "eth_getBlockReceipts" (block: BlockId) => long eth::blocks::block_receipts,
     "eth_getBlockTransactionCountByHash" (block_hash: B256) => read eth::blocks::tx_count_by_hash,
     "eth_getBlockTransactionCountByNumber" (block: BlockNumberOrTag) => read eth::blocks::tx_count_by_number,
     "eth_getCode" (address: Address, block: Option<BlockId>) => read eth::state::code,
-    "eth_getFilterChanges" (filter_id: U256) => blocking eth::logs::filter_changes,
-    "eth_getFilterLogs" (filter_id: U256) => blocking eth::logs::filter_logs,
-    "eth_getLogs" (filter: Filter) => blocking eth::logs::get_logs,
+    "eth_getFilterChanges" (filter_id: U256) => long eth::logs::filter_changes,
+    "eth_getFilterLogs" (filter_id: U256) => long eth::logs::filter_logs,
+    "eth_getLogs" (filter: Filter) => long eth::logs::get_logs,
     "eth_getProof" (address: Address, storage_keys: Value, block: Option<Value>) => sync eth::access::get_proof,
     "eth_getRawTransactionByHash" (tx_hash: B256) => read eth::blocks::raw_tx_by_hash,
     "eth_getStorageAt" (address: Address, slot: U256, block: Option<BlockId>) => read eth::state::storage_at,
@@ -240,7 +248,7 @@ methods! {
     "manaflow_traceTransaction" (tx_hash: B256) => blocking model_trace::trace_transaction,
     "manaflow_utxoSet" () => read model::utxo_set,
     "manaflow_validateBlock" (block: BlockNumberOrTag, direction: Option<String>)
-        => blocking model::validate_block,
+        => long model::validate_block,
     "net_listening" () => read eth::state::net_listening,
     "net_peerCount" () => read eth::state::net_peer_count,
     "net_version" () => read eth::state::net_version,
@@ -260,12 +268,12 @@ methods! {
         => blocking_read ots::search_before,
     "ots_traceTransaction" (tx_hash: B256) => blocking ots::trace_transaction,
     "personal_sign" (message: Bytes, address: Address) => read eth::send::personal_sign,
-    "trace_block" (block: BlockNumberOrTag) => blocking trace::block,
+    "trace_block" (block: BlockNumberOrTag) => long trace::block,
     "trace_call" (transaction: TransactionRequest, trace_types: Vec<TraceType>, block: Option<BlockId>)
         => blocking_read trace::call,
-    "trace_filter" (filter: TraceFilter) => blocking trace::filter,
+    "trace_filter" (filter: TraceFilter) => long trace::filter,
     "trace_replayBlockTransactions" (block: BlockNumberOrTag, trace_types: Vec<TraceType>)
-        => blocking trace::replay_block_transactions,
+        => long trace::replay_block_transactions,
     "trace_replayTransaction" (tx_hash: B256, trace_types: Vec<TraceType>)
         => blocking trace::replay_transaction,
     "trace_transaction" (tx_hash: B256) => blocking trace::transaction,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod eth;
 pub mod filters;
 pub mod hosts;
+pub mod long_read;
 pub mod methods;
 pub mod model;
 pub mod model_trace;

@@ -1,9 +1,10 @@
 //! Logs and polled filters: `eth_getLogs` over a block range or hash, and the filters of
 //! [`crate::rpc::filters`] installed, polled and removed.
 //!
-//! A log query is planned under the node's read lock (its range resolved, its candidate blocks
-//! taken from the [`crate::log_index::LogIndex`], a [`BlockReader`] taken) and run after the
-//! lock is let go, so a query over the whole chain never holds up the miner's commit.
+//! A log query is planned under the node's read lock (its range resolved, a [`BlockReader`] and
+//! the index taken) and run after the lock is let go: its candidate blocks found in the
+//! [`crate::log_index::LogIndex`], then read. So a query over the whole chain never holds up the
+//! miner's commit.
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::U256;
@@ -11,7 +12,11 @@ use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log};
 use manaflow_ledger::BlockReader;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use crate::config::LogLimits;
+use crate::index::ChainIndex;
+use crate::log_index::LogIndex;
 use crate::node::Node;
 use crate::rpc::Rpc;
 use crate::rpc::convert::ChainBlock;
@@ -22,14 +27,15 @@ use crate::rpc::params::{height_of_tag, to_json};
 /// A log query ready to run without the node: the blocks that may match, and a reader of them.
 pub struct LogQuery {
     reader: BlockReader,
-    blocks: Vec<u64>,
+    index: Arc<ChainIndex>,
+    /// The block range (empty when `from > to`).
+    range: (u64, u64),
     filter: Filter,
     max_results: usize,
 }
 
 impl LogQuery {
-    /// Plans `filter` over `node`'s chain: its range resolved and bounded by `limits`, the
-    /// candidate blocks read from the log index.
+    /// Plans `filter` over `node`'s chain: its range resolved and bounded by `limits`.
     pub fn plan(node: &Node, filter: &Filter, limits: LogLimits) -> Result<Self, RpcError> {
         let (from, to) = match filter.block_option {
             FilterBlockOption::AtBlockHash(hash) => {
@@ -53,19 +59,26 @@ impl LogQuery {
                 limits.max_range
             )));
         }
+        Ok(Self {
+            reader: node.block_reader(),
+            index: node.index(),
+            range: (from, to),
+            filter: filter.clone(),
+            max_results: limits.max_results,
+        })
+    }
+
+    /// Finds the candidate blocks in the log index, reads them and keeps the logs the filter
+    /// matches (at most the limit's results).
+    pub fn run(self) -> Result<Vec<Log>, RpcError> {
+        let (from, to) = self.range;
         let blocks = if from <= to {
-            node.log_index().candidates(filter, from, to).map_err(RpcError::internal)?
+            LogIndex(&self.index).candidates(&self.filter, from, to).map_err(RpcError::internal)?
         } else {
             Vec::new()
         };
-        Ok(Self { reader: node.block_reader(), blocks, filter: filter.clone(), max_results: limits.max_results })
-    }
-
-    /// Reads the candidate blocks and keeps the logs the filter matches (at most the limit's
-    /// results).
-    pub fn run(self) -> Result<Vec<Log>, RpcError> {
         let mut found = Vec::new();
-        for number in self.blocks {
+        for number in blocks {
             let block = self.reader.block(number).map_err(RpcError::server)?;
             let block = ChainBlock::new(block);
             found.extend(block.matching_logs(|log| self.filter.matches(log)));
