@@ -5,6 +5,7 @@ use alloy_rlp::{Decodable, Encodable, Header as RlpHeader, RlpDecodable, RlpEnco
 use serde::{Deserialize, Serialize};
 
 use crate::error::DecodeError;
+pub use crate::merkle::merkle_root;
 use crate::moves::{Move, TxId};
 use crate::outcome::Outcome;
 use crate::tx::{Tx, ensure_empty, list_body};
@@ -162,33 +163,6 @@ pub fn tx_leaf(id: &TxId, moves: &[Move]) -> B256 {
     keccak256(leaf)
 }
 
-/// The binary Merkle root of `leaves`: inner nodes are `keccak(0x01 ‖ left ‖ right)` (65 bytes,
-/// so never confused with a 64-byte leaf preimage), an odd node is carried up unchanged (never
-/// duplicated), and no leaves give zero.
-pub fn merkle_root(leaves: &[B256]) -> B256 {
-    if leaves.is_empty() {
-        return B256::ZERO;
-    }
-    let mut level = leaves.to_vec();
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => {
-                    let mut node = [0u8; 65];
-                    node[0] = 1;
-                    node[1..33].copy_from_slice(l.as_slice());
-                    node[33..].copy_from_slice(r.as_slice());
-                    keccak256(node)
-                }
-                [single] => *single,
-                _ => unreachable!("chunks(2) yields one or two"),
-            })
-            .collect();
-    }
-    level[0]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,25 +209,5 @@ mod tests {
         assert_eq!(json["header"]["chainId"], "0x7a69");
         assert_eq!(json["txs"][0]["kind"], "system");
         assert_eq!(serde_json::from_value::<Block>(json).unwrap(), b);
-    }
-
-    #[test]
-    fn merkle_root_depends_on_every_leaf_and_their_order() {
-        let leaves: Vec<B256> = (0..5u8).map(|i| keccak256([i])).collect();
-        let root = merkle_root(&leaves);
-        assert_eq!(merkle_root(&leaves[..1]), leaves[0]);
-        for i in 0..leaves.len() {
-            let mut changed = leaves.clone();
-            changed[i] = B256::ZERO;
-            assert_ne!(merkle_root(&changed), root);
-        }
-        let mut swapped = leaves.clone();
-        swapped.swap(0, 1);
-        assert_ne!(merkle_root(&swapped), root);
-        // No duplication ambiguity: [a, b, c] and [a, b, c, c] differ.
-        let three = &leaves[..3];
-        let mut four = three.to_vec();
-        four.push(three[2]);
-        assert_ne!(merkle_root(three), merkle_root(&four));
     }
 }

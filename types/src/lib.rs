@@ -21,6 +21,7 @@ pub mod context;
 pub mod error;
 pub mod guest;
 pub mod masking;
+pub mod merkle;
 pub mod moves;
 pub mod outcome;
 pub mod runtime;
@@ -31,7 +32,7 @@ pub mod tx;
 pub mod verdict;
 pub mod verify;
 
-pub use block::{Block, FLAG_DEV_MODE, Header, merkle_root, tx_leaf};
+pub use block::{Block, FLAG_DEV_MODE, Header, tx_leaf};
 pub use check::{ChainContext, TxChecked, check_tx};
 pub use commitment::{LtHash, SetElement};
 pub use context::{ContextField, context_key};
@@ -40,6 +41,7 @@ pub use guest::{
     Entry, GuestExit, GuestFrame, GuestRun, GuestStep, GuestVm, HostAnswer, HostOp, host_function, is_wasm,
 };
 pub use masking::Masking;
+pub use merkle::{branch_root, merkle_branch, merkle_root};
 pub use moves::{Mark, Mask, Move, StateKey, TxId, Word, decode_moves, encode_moves, sort_canonical};
 pub use outcome::Outcome;
 pub use runtime::{Call, ExecError, Execution, Rejection, Runtime, Status};

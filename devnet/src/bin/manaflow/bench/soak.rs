@@ -161,16 +161,25 @@ async fn subscriber(url: String, token: Address, reads: bool, counters: Arc<Coun
 /// CPU time of this process's threads so far, by thread name (user + system, in seconds).
 fn cpu_by_thread() -> std::collections::BTreeMap<String, f64> {
     let mut out = std::collections::BTreeMap::new();
+    // The whole process, threads that ended included (a long read's thread lives for one read).
+    if let Some((_, seconds)) = std::fs::read_to_string("/proc/self/stat").ok().as_deref().and_then(stat_cpu) {
+        out.insert("all threads".to_string(), seconds);
+    }
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
     for task in tasks.flatten() {
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let name = stat[open + 1..close].to_string();
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
-        *out.entry(name).or_insert(0.0) += ticks as f64 / 100.0;
+        let Some((name, seconds)) = stat_cpu(&stat) else { continue };
+        *out.entry(name).or_insert(0.0) += seconds;
     }
     out
+}
+
+/// The name and CPU seconds (user and system) of a `stat` file of `/proc`.
+fn stat_cpu(stat: &str) -> Option<(String, f64)> {
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let fields: Vec<&str> = stat.get(close + 1..)?.split_whitespace().collect();
+    let ticks: u64 = fields.get(11..13)?.iter().filter_map(|t| t.parse::<u64>().ok()).sum();
+    Some((stat.get(open + 1..close)?.to_string(), ticks as f64 / 100.0))
 }
 
 /// The CPU seconds each thread name used between two [`cpu_by_thread`] readings, largest first.
@@ -178,7 +187,7 @@ fn cpu_spent(before: &std::collections::BTreeMap<String, f64>) -> String {
     let mut spent: Vec<(String, f64)> =
         cpu_by_thread().into_iter().map(|(name, t)| (name.clone(), t - before.get(&name).unwrap_or(&0.0))).collect();
     spent.sort_by(|a, b| b.1.total_cmp(&a.1));
-    spent.iter().take(4).map(|(name, t)| format!("{name} {t:.1}")).collect::<Vec<_>>().join(", ")
+    spent.iter().take(5).map(|(name, t)| format!("{name} {t:.1}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Mined tx/s over the next `seconds`.
