@@ -59,6 +59,12 @@ pub enum NodeError {
     Index(#[from] IndexError),
 }
 
+impl From<manaflow_ledger::lmdb::heed::Error> for IndexError {
+    fn from(e: manaflow_ledger::lmdb::heed::Error) -> Self {
+        IndexError::Storage(e.into())
+    }
+}
+
 /// Why the secondary index (derived data, [`crate::index`]) could not answer or record.
 #[derive(Debug, Error)]
 pub enum IndexError {

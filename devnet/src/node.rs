@@ -18,11 +18,10 @@ use manaflow_types::{
 
 use crate::chain_settings::{ChainSettings, Conflict};
 use crate::config::ChainConfig;
-use crate::error::{NodeError, SetupError};
+use crate::error::{IndexError, NodeError, SetupError};
 use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
 use crate::history::HistoricView;
 use crate::index::ChainIndex;
-use crate::log_index::LogIndex;
 use crate::pending::PendingSystem;
 use crate::tx_index::TxIndex;
 
@@ -180,11 +179,6 @@ impl Node {
         &self.runtime
     }
 
-    /// The index of blocks by the addresses and topics of their logs.
-    pub fn log_index(&self) -> LogIndex<'_> {
-        LogIndex(&self.index)
-    }
-
     /// The secondary index itself, shared: a long read takes it and lets the node go (LMDB
     /// reads are snapshots).
     pub fn index(&self) -> Arc<ChainIndex> {
@@ -338,9 +332,11 @@ impl Node {
         if !self.pending.is_empty() && block.txs.first().map(Tx::id) == Some(self.pending.id(block.header.number)) {
             self.pending = PendingSystem::default();
         }
-        let indexed = match self.index.blocks_recorded() {
-            Ok(len) if len == block.header.number => self.index_block(block, applied.hash, senders).map_err(Into::into),
-            _ => self.sync_index(),
+        // An index left behind by an earlier failure refuses the block as out of order and
+        // catches up from the block store instead.
+        let indexed = match self.index_block(block, applied.hash, senders) {
+            Err(IndexError::OutOfOrder { .. }) => self.sync_index(),
+            other => other.map_err(NodeError::from),
         };
         if let Err(e) = indexed {
             // The block is committed; the index is derived and catches up at the next block.

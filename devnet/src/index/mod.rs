@@ -16,7 +16,6 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256};
-use manaflow_ledger::LedgerError;
 use manaflow_ledger::lmdb::heed::{Env, RoTxn, WithoutTls};
 use manaflow_ledger::lmdb::{Db, Durability, create_databases, open_env};
 use manaflow_types::{Block, StateKey};
@@ -85,7 +84,7 @@ impl ChainIndex {
             Self { env, path: path.to_path_buf(), meta, tables: [writes, touched, sent, created, logs, hashes], undo };
         let version = {
             let rtxn = index.read()?;
-            index.meta.get(&rtxn, VERSION_KEY).map_err(LedgerError::from)?.map(<[u8]>::to_vec)
+            index.meta.get(&rtxn, VERSION_KEY)?.map(<[u8]>::to_vec)
         };
         if version.as_deref() != Some(&VERSION.to_be_bytes()[..]) {
             index.clear()?;
@@ -103,7 +102,7 @@ impl ChainIndex {
     }
 
     fn read(&self) -> Result<RoTxn<'_, WithoutTls>, IndexError> {
-        Ok(self.env.read_txn().map_err(LedgerError::from)?)
+        Ok(self.env.read_txn()?)
     }
 
     fn corrupt(&self, what: impl Into<String>) -> IndexError {
@@ -112,12 +111,12 @@ impl ChainIndex {
 
     /// Empties every table (the index is then rebuilt from the blocks).
     pub fn clear(&self) -> Result<(), IndexError> {
-        let mut wtxn = self.env.write_txn().map_err(LedgerError::from)?;
+        let mut wtxn = self.env.write_txn()?;
         for db in self.tables.iter().chain([&self.undo, &self.meta]) {
-            db.clear(&mut wtxn).map_err(LedgerError::from)?;
+            db.clear(&mut wtxn)?;
         }
-        self.meta.put(&mut wtxn, VERSION_KEY, &VERSION.to_be_bytes()).map_err(LedgerError::from)?;
-        wtxn.commit().map_err(LedgerError::from)?;
+        self.meta.put(&mut wtxn, VERSION_KEY, &VERSION.to_be_bytes())?;
+        wtxn.commit()?;
         Ok(())
     }
 
@@ -128,7 +127,7 @@ impl ChainIndex {
     }
 
     fn len_in(&self, txn: &RoTxn<'_, WithoutTls>) -> Result<u64, IndexError> {
-        match self.meta.get(txn, LEN).map_err(LedgerError::from)? {
+        match self.meta.get(txn, LEN)? {
             None => Ok(0),
             Some(bytes) => {
                 bytes.try_into().map(u64::from_be_bytes).map_err(|_| self.corrupt("the recorded length is not 8 bytes"))
@@ -139,7 +138,7 @@ impl ChainIndex {
     /// Records `block`'s entries; it must be the next block (`len()`).
     pub fn record(&self, block: &Block, entries: &BlockEntries) -> Result<(), IndexError> {
         let number = block.header.number;
-        let mut wtxn = self.env.write_txn().map_err(LedgerError::from)?;
+        let mut wtxn = self.env.write_txn()?;
         let len = self.len_in(&wtxn)?;
         if len != number {
             return Err(IndexError::OutOfOrder { len, number });
@@ -147,52 +146,52 @@ impl ChainIndex {
         let mut undo = Vec::new();
         for (table, key, value) in entries.iter() {
             let db = self.db(table);
-            if table == Table::Created && db.get(&wtxn, key).map_err(LedgerError::from)?.is_some() {
+            if table == Table::Created && db.get(&wtxn, key)?.is_some() {
                 continue;
             }
-            db.put(&mut wtxn, key, value).map_err(LedgerError::from)?;
+            db.put(&mut wtxn, key, value)?;
             undo.push(table as u8);
             undo.push(key.len() as u8);
             undo.extend_from_slice(key);
         }
-        self.undo.put(&mut wtxn, &number.to_be_bytes(), &undo).map_err(LedgerError::from)?;
-        self.meta.put(&mut wtxn, LEN, &(number + 1).to_be_bytes()).map_err(LedgerError::from)?;
-        wtxn.commit().map_err(LedgerError::from)?;
+        self.undo.put(&mut wtxn, &number.to_be_bytes(), &undo)?;
+        self.meta.put(&mut wtxn, LEN, &(number + 1).to_be_bytes())?;
+        wtxn.commit()?;
         Ok(())
     }
 
     /// Forgets the blocks above `height`: deletes what their undo records list.
     pub fn rollback_to(&self, height: u64) -> Result<(), IndexError> {
-        let mut wtxn = self.env.write_txn().map_err(LedgerError::from)?;
+        let mut wtxn = self.env.write_txn()?;
         let len = self.len_in(&wtxn)?;
         if len <= height + 1 {
             return Ok(());
         }
         for number in (height + 1..len).rev() {
             let key = number.to_be_bytes();
-            let record = self.undo.get(&wtxn, &key).map_err(LedgerError::from)?.map(<[u8]>::to_vec);
+            let record = self.undo.get(&wtxn, &key)?.map(<[u8]>::to_vec);
             let record = record.ok_or_else(|| self.corrupt(format!("no undo record for block {number}")))?;
             let mut rest = &record[..];
             while let [tag, len, tail @ ..] = rest {
                 let table = Table::from_tag(*tag).ok_or_else(|| self.corrupt(format!("undo of block {number}")))?;
                 let key = tail.get(..*len as usize).ok_or_else(|| self.corrupt(format!("undo of block {number}")))?;
-                self.db(table).delete(&mut wtxn, key).map_err(LedgerError::from)?;
+                self.db(table).delete(&mut wtxn, key)?;
                 rest = &tail[*len as usize..];
             }
             if !rest.is_empty() {
                 return Err(self.corrupt(format!("undo of block {number} ends inside an entry")));
             }
-            self.undo.delete(&mut wtxn, &key).map_err(LedgerError::from)?;
+            self.undo.delete(&mut wtxn, &key)?;
         }
-        self.meta.put(&mut wtxn, LEN, &(height + 1).to_be_bytes()).map_err(LedgerError::from)?;
-        wtxn.commit().map_err(LedgerError::from)?;
+        self.meta.put(&mut wtxn, LEN, &(height + 1).to_be_bytes())?;
+        wtxn.commit()?;
         Ok(())
     }
 
     /// The value of `key` in `table`.
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, IndexError> {
         let rtxn = self.read()?;
-        Ok(self.db(table).get(&rtxn, key).map_err(LedgerError::from)?.map(<[u8]>::to_vec))
+        Ok(self.db(table).get(&rtxn, key)?.map(<[u8]>::to_vec))
     }
 
     /// The keys of `table` from `prefix ‖ from` to `prefix ‖ to` (both 8-byte big-endian
@@ -215,17 +214,17 @@ impl ChainIndex {
         let rtxn = self.read()?;
         let db = self.db(table);
         let mut each = |item: Result<(&[u8], &[u8]), _>| -> Result<bool, IndexError> {
-            let (key, _) = item.map_err(LedgerError::from)?;
+            let (key, _) = item?;
             Ok(visit(&key[prefix.len()..]))
         };
         if newest_first {
-            for item in db.rev_range(&rtxn, &range).map_err(LedgerError::from)? {
+            for item in db.rev_range(&rtxn, &range)? {
                 if !each(item)? {
                     break;
                 }
             }
         } else {
-            for item in db.range(&rtxn, &range).map_err(LedgerError::from)? {
+            for item in db.range(&rtxn, &range)? {
                 if !each(item)? {
                     break;
                 }
@@ -275,7 +274,7 @@ impl ChainIndex {
     }
 
     /// The blocks in `from..=to` holding a log of the kind `tag` (with `value`), ascending.
-    pub fn log_blocks(&self, tag: u8, value: &[u8], from: u64, to: u64) -> Result<Vec<u64>, IndexError> {
+    fn log_blocks(&self, tag: u8, value: &[u8], from: u64, to: u64) -> Result<Vec<u64>, IndexError> {
         let prefix = [&[tag][..], value].concat();
         let mut blocks = Vec::new();
         self.scan(Table::Logs, &prefix, (from, to), false, |rest| {
@@ -305,8 +304,8 @@ impl ChainIndex {
                 let start = [prefix.as_slice(), &at.to_be_bytes()].concat();
                 let stop = [prefix.as_slice(), &end].concat();
                 let range = (Bound::Included(&start[..]), Bound::Included(&stop[..]));
-                if let Some(item) = db.range(&rtxn, &range).map_err(LedgerError::from)?.next() {
-                    let (key, _) = item.map_err(LedgerError::from)?;
+                if let Some(item) = db.range(&rtxn, &range)?.next() {
+                    let (key, _) = item?;
                     let number = key
                         .get(prefix.len()..)
                         .and_then(|b| b.try_into().ok())
