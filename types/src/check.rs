@@ -8,10 +8,15 @@ use crate::block::Header;
 use crate::context::{ContextField, header_context_value, parse_context_slot};
 use crate::moves::{Mark, Move};
 use crate::tx::Tx;
-use crate::verdict::{Position, Rule, Violation};
+use crate::verdict::{Position, Rule, Site, Violation};
 
 /// How far back BLOCKHASH sees.
 pub const BLOCKHASH_WINDOW: u64 = 256;
+
+/// Heights a chain may reach: a tx's position packs into 8 bytes (40 bits of height).
+pub const MAX_HEIGHT: u64 = 1 << 40;
+/// Txs one block may hold (24 bits of index).
+pub const MAX_BLOCK_TXS: u64 = 1 << 24;
 
 /// What a tx check needs from the chain besides the including header.
 pub trait ChainContext {
@@ -106,6 +111,39 @@ pub fn check_tx(tx: &Tx, index: u32, header: &Header, chain: &dyn ChainContext) 
         keep(v);
     }
     TxChecked { sender, failure }
+}
+
+/// Checks the header against its parent (`None` for genesis).
+pub fn check_header(header: &Header, parent: Option<&Header>) -> Result<(), Violation> {
+    let bad =
+        |why: String| Err(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why));
+    if header.number >= MAX_HEIGHT {
+        return bad(format!("height {} is past the last a chain may reach ({})", header.number, MAX_HEIGHT - 1));
+    }
+    if header.tx_count >= MAX_BLOCK_TXS {
+        return bad(format!("{} txs in one block; at most {}", header.tx_count, MAX_BLOCK_TXS - 1));
+    }
+    match parent {
+        None if header.number != 0 || !header.parent_hash.is_zero() => {
+            bad("a chain starts with block 0, whose parent hash is zero".into())
+        }
+        None => Ok(()),
+        Some(p) => {
+            if p.number.checked_add(1) != Some(header.number) {
+                return bad(format!("number {} does not follow the tip {}", header.number, p.number));
+            }
+            if header.parent_hash != p.hash() {
+                return bad(format!("parent hash {} is not the tip's hash {}", header.parent_hash, p.hash()));
+            }
+            if header.chain_id != p.chain_id || header.flags != p.flags {
+                return bad("chain id and flags must stay those of the genesis header".into());
+            }
+            if header.timestamp < p.timestamp {
+                return bad(format!("timestamp {} is before the parent's {}", header.timestamp, p.timestamp));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// A native tx must list its sender's nonce move with `prev` signed and equal to its nonce. A

@@ -138,6 +138,20 @@ impl LtHash {
     }
 }
 
+/// Adds one write move's effect on the UTXO set to `hash` (DESIGN §4): it consumes
+/// `(intx, key) = prev` (or, when `intx` is zero, adds the key's first-use marker) and creates
+/// `(tx, key) = next`.
+#[inline]
+pub fn add_write(hash: &mut LtHash, tx: crate::moves::TxId, m: &crate::moves::Move) {
+    let key = m.key();
+    if m.intx.is_zero() {
+        hash.insert(&SetElement::Marker { key });
+    } else {
+        hash.remove(&SetElement::Output { intx: m.intx, key, value: m.prev });
+    }
+    hash.insert(&SetElement::Output { intx: tx, key, value: m.next });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

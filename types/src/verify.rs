@@ -3,7 +3,10 @@
 use alloy_primitives::{Address, B256, Bytes};
 
 use crate::block::Header;
+use crate::check::{ChainContext, TxChecked, check_tx};
+use crate::moves::Mark;
 use crate::outcome::Outcome;
+use crate::reference::{TxLoc, names_a_tx};
 use crate::tx::Tx;
 use crate::verdict::{Position, Rule, Violation};
 
@@ -53,4 +56,67 @@ impl TxVerifier for NoRuntime {
             )),
         }
     }
+}
+
+/// Every check of one tx that needs no UTXO set and no other tx (DESIGN §4): its shape, its
+/// references' shape, its signature, its context moves, a system tx's empty outcome, and —
+/// unless a tx-level rule already failed — re-execution. `duplicate` is a tx-level failure the
+/// caller found (the id already in the chain), which re-execution then need not run after.
+/// Validators and the fraud-proof verifier (DESIGN §9) both call this, so a per-tx proof
+/// fails exactly where a validator does.
+#[allow(clippy::too_many_arguments)]
+pub fn check_tx_alone(
+    tx: &Tx,
+    index: u32,
+    refs: &[TxLoc],
+    outcome: &Outcome,
+    header: &Header,
+    chain: &dyn ChainContext,
+    verifier: &dyn TxVerifier,
+    codes: &dyn CodeSource,
+    duplicate: Option<Violation>,
+) -> TxChecked {
+    let TxChecked { sender, mut failure } = check_tx(tx, index, header, chain);
+    failure = Violation::earliest(failure, duplicate);
+    let at_tx = Position::of_tx(header.number, index);
+    if let Err(why) = check_ref_shape(tx, refs) {
+        failure = Violation::earliest(failure, Some(Violation::new(at_tx, Rule::Malformed, why)));
+    }
+    if matches!(tx, Tx::System(_)) && !system_outcome_fits(tx, outcome) {
+        let why = "a system tx executes nothing: its outcome is empty but for the code its c moves deploy";
+        failure = Violation::earliest(failure, Some(Violation::new(at_tx, Rule::Malformed, why)));
+    }
+    // Re-execution fails at tx level, after every other tx-level rule: run it unless a tx-level
+    // failure already decides this tx.
+    let decided = failure.as_ref().is_some_and(|f| f.position == at_tx);
+    if !decided && let Err(v) = verifier.verify(tx, index, sender, header, outcome, codes) {
+        failure = Violation::earliest(failure, Some(v));
+    }
+    TxChecked { sender, failure }
+}
+
+/// Checks that a tx's references have the shape DESIGN §9 gives them: one per move, and zero
+/// for a move that names no tx (`intx = 0`, or an `x` move). Whether a non-zero reference names
+/// the right tx is the UTXO step's check (a wrong one is an unknown output).
+pub fn check_ref_shape(tx: &Tx, refs: &[TxLoc]) -> Result<(), String> {
+    let moves = tx.moves();
+    if moves.len() != refs.len() {
+        return Err(format!("{} moves but {} references", moves.len(), refs.len()));
+    }
+    match moves.iter().zip(refs).position(|(m, r)| !names_a_tx(m) && *r != TxLoc::ZERO) {
+        Some(i) => Err(format!("move {i} names no tx but carries reference {}; it must be zero", refs[i])),
+        None => Ok(()),
+    }
+}
+
+/// A system tx's outcome: success, no gas, no logs, and only code that its own `c` writes
+/// deploy (genesis predeploys contracts this way).
+pub fn system_outcome_fits(tx: &Tx, outcome: &Outcome) -> bool {
+    outcome.success
+        && outcome.gas_used == 0
+        && outcome.logs.is_empty()
+        && outcome.codes.iter().all(|code| {
+            let hash = alloy_primitives::keccak256(code);
+            tx.moves().iter().any(|m| m.mark == Mark::Code && m.is_write() && m.next == hash)
+        })
 }
