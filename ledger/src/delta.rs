@@ -2,22 +2,12 @@
 //! consumes `(intx, key) = prev` (or, when `intx` is zero, adds the key's first-use marker) and
 //! creates `(tx, key) = next`. Both validators use this for the commitment.
 
-use manaflow_types::{Block, LtHash, Move, SetElement, TxId};
+use manaflow_types::{Block, LtHash, Move, TxId};
 use rayon::prelude::*;
 
 use crate::utxo::in_utxo_set;
 
-/// Adds one write move's effect to `hash`.
-#[inline]
-pub fn add_write(hash: &mut LtHash, tx: TxId, m: &Move) {
-    let key = m.key();
-    if m.intx.is_zero() {
-        hash.insert(&SetElement::Marker { key });
-    } else {
-        hash.remove(&SetElement::Output { intx: m.intx, key, value: m.prev });
-    }
-    hash.insert(&SetElement::Output { intx: tx, key, value: m.next });
-}
+pub use manaflow_types::commitment::add_write;
 
 /// The commitment delta of a block, `H(created) − H(consumed) + H(markers added)`, computed in
 /// parallel over its write moves.

@@ -43,6 +43,22 @@ pub enum LedgerError {
     /// An earlier storage failure stopped the ledger; it serves no writes until reopened.
     #[error("the ledger stopped after a storage failure ({0}); reopen it to rebuild from the block store")]
     Stopped(Arc<StopCause>),
+    /// The data directory was written in another format (an older manaflow).
+    #[error(
+        "data directory {} holds data format {found}, and this build reads format {}: move it aside or remove it, or start with a new --data-dir",
+        dir.display(),
+        crate::format::DATA_FORMAT
+    )]
+    #[cfg(feature = "store")]
+    Format {
+        /// The directory.
+        dir: PathBuf,
+        /// The format it records.
+        found: String,
+    },
+    /// A fraud proof was asked of a block that breaks no rule, or could not be made.
+    #[error("no fraud proof: {0}")]
+    NoFraud(String),
     /// The background thread writing the checkpoint panicked.
     #[error("checkpoint flush thread panicked")]
     FlushPanicked,

@@ -8,13 +8,13 @@
 //! Every check is reported to a [`ForwardObserver`] as it happens (the REPL steps through them).
 
 use manaflow_types::{
-    B256, Block, ChainContext, Header, LtHash, Move, Position, Rule, Site, StateKey, TxId, Violation,
+    B256, Block, ChainContext, Header, LtHash, Move, Position, Rule, Site, StateKey, TxId, TxLoc, Violation,
 };
 
 use crate::delta::block_delta;
 use crate::history::History;
 use crate::pertx::{Prepared, prepare};
-use crate::utxo::{Output, UndoLog, UtxoSet, in_utxo_set};
+use crate::utxo::{Output, Placed, UndoLog, UtxoSet, in_utxo_set};
 use crate::verifier::TxVerifier;
 
 /// Below this many moves a block's write runs after its commitment on the calling thread rather
@@ -298,19 +298,22 @@ impl ForwardState {
         ids: &[TxId],
         history: &dyn History,
     ) -> (Option<Violation>, u64, UndoLog) {
-        let mut flat: Vec<(u32, &Move)> = Vec::with_capacity(block.txs.iter().map(|t| t.moves().len()).sum());
+        let mut flat: Vec<(u32, &Move, TxLoc)> = Vec::with_capacity(block.txs.iter().map(|t| t.moves().len()).sum());
         let mut at: Vec<(u32, u32)> = Vec::with_capacity(flat.capacity());
         for (t, tx) in block.txs.iter().enumerate() {
+            let refs = block.refs_of(t);
             for (i, m) in tx.moves().iter().enumerate().filter(|(_, m)| in_utxo_set(m)) {
-                flat.push((t as u32, m));
+                flat.push((t as u32, m, refs.get(i).copied().unwrap_or_default()));
                 at.push((t as u32, i as u32));
             }
         }
-        let outcome = self.set.apply_moves(&flat, ids);
+        let number = block.header.number;
+        let outcome = self.set.apply_moves(number, &flat, ids);
         let failure = outcome.mismatch.map(|mm| {
             let (t, i) = at[mm.seq as usize];
-            let position = Position::of_move(block.header.number, t, i);
-            classify(flat[mm.seq as usize].1, position, mm.found, block, ids, t as usize, history)
+            let position = Position::of_move(number, t, i);
+            let (_, m, reference) = flat[mm.seq as usize];
+            classify(m, reference, position, mm.found, block, ids, t as usize, history)
         });
         (failure, outcome.first_writes, outcome.undo)
     }
@@ -329,12 +332,15 @@ impl ForwardState {
         let mut undo = UndoLog::default();
         let undo = &mut undo;
         for (t, (tx, id)) in block.txs.iter().zip(ids).enumerate() {
+            let refs = block.refs_of(t);
+            let here = TxLoc::new(number, t as u32);
             for (i, m) in tx.moves().iter().enumerate() {
                 if !in_utxo_set(m) {
                     continue;
                 }
-                match self.set.apply_move(m, *id, undo) {
-                    Ok(found) => {
+                let reference = refs.get(i).copied().unwrap_or_default();
+                match self.set.apply_move(m, reference, *id, here, undo) {
+                    Ok(Placed { out: found, .. }) => {
                         let position = Position::of_move(number, t as u32, i as u32);
                         let key = m.key();
                         if m.is_write() {
@@ -351,7 +357,7 @@ impl ForwardState {
                     }
                     Err(found) => {
                         let position = Position::of_move(number, t as u32, i as u32);
-                        let failure = classify(m, position, found, block, ids, t, history);
+                        let failure = classify(m, reference, position, found, block, ids, t, history);
                         return (Some(failure), first_writes, std::mem::take(undo));
                     }
                 }
@@ -361,17 +367,21 @@ impl ForwardState {
     }
 }
 
-/// Names the rule a move broke, given the live output of its key (DESIGN §4's ranking).
+/// Names the rule a move with `reference` broke, given the live output of its key (DESIGN §4's
+/// ranking; §9 for references).
+#[allow(clippy::too_many_arguments)]
 fn classify(
     m: &Move,
+    reference: TxLoc,
     position: Position,
-    found: Output,
+    found: Placed,
     block: &Block,
     ids: &[TxId],
     tx_index: usize,
     history: &dyn History,
 ) -> Violation {
     let key = m.key();
+    let Placed { out: found, at: found_at } = found;
     let describe = |o: Output| {
         if o.is_written() {
             format!("live output of {key} is ({}, {})", o.intx, o.value)
@@ -379,6 +389,13 @@ fn classify(
             format!("{key} was never written")
         }
     };
+    if found.intx == m.intx && !m.intx.is_zero() && found_at != reference {
+        return Violation::new(
+            position,
+            Rule::UnknownOutput,
+            format!("reference {reference} does not name tx {}, which sits at {found_at}", m.intx),
+        );
+    }
     if found.intx == m.intx {
         return Violation::new(
             position,
@@ -394,10 +411,13 @@ fn classify(
             format!("never-written output of {key} was already consumed by its first write; {}", describe(found)),
         );
     }
-    let earlier_in_block = ids[..tx_index].iter().position(|id| *id == m.intx);
-    let existed = match earlier_in_block {
-        Some(i) => block.txs[i].moves().iter().any(|w| w.key() == key && w.is_write()),
-        None => history.locate(&m.intx).is_some() && history.wrote(&m.intx, &key),
+    // The reference must name an earlier tx with that id which wrote the key.
+    let number = block.header.number;
+    let existed = if reference.block == number {
+        let i = reference.index as usize;
+        i < tx_index && ids[i] == m.intx && block.txs[i].moves().iter().any(|w| w.key() == key && w.is_write())
+    } else {
+        reference.block < number && history.locate(&m.intx) == Some(reference) && history.wrote(&m.intx, &key)
     };
     if existed {
         Violation::new(

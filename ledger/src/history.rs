@@ -2,16 +2,8 @@
 //! hashes, and a failing move needs to know whether the output it names was consumed or never
 //! existed.
 
+pub use manaflow_types::TxLoc;
 use manaflow_types::{ChainContext, CodeSource, StateKey, TxId};
-
-/// Where a tx sits in the chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TxLoc {
-    /// Block number.
-    pub block: u64,
-    /// Index in the block.
-    pub index: u32,
-}
 
 /// Read access to the committed chain.
 pub trait History: ChainContext + CodeSource + Sync {

@@ -29,10 +29,12 @@ use crate::reader::BlockReader;
 
 #[path = "flush.rs"]
 mod flush;
+#[path = "ledger_proofs.rs"]
+mod ledger_proofs;
 #[path = "recovery.rs"]
 mod recovery;
 use crate::store::{BlockStore, Checkpoint, Durability, StateStore};
-use crate::utxo::{Output, in_utxo_set};
+use crate::utxo::{Output, Placed, in_utxo_set};
 use crate::verifier::TxVerifier;
 
 /// How a ledger stores and caches.
@@ -110,7 +112,7 @@ pub struct Ledger {
 /// A checkpoint batch that failed to write, handed back so it can be retried.
 struct FlushFailure {
     error: LedgerError,
-    outputs: Vec<([u8; StateKey::LEN], Output)>,
+    outputs: Vec<([u8; StateKey::LEN], Placed)>,
     txs: Vec<(TxId, TxLoc)>,
     codes: Vec<Bytes>,
 }
@@ -119,6 +121,7 @@ impl Ledger {
     /// Opens (or creates) the ledger in `dir`, loading the checkpoint and replaying the blocks
     /// committed after it.
     pub fn open(dir: &Path, config: LedgerConfig, verifier: Arc<dyn TxVerifier + Send + Sync>) -> Result<Self> {
+        crate::format::check_or_record(dir)?;
         let blocks = Arc::new(BlockStore::open(dir, config.durability)?);
         let store = StateStore::open(dir, config.durability)?;
         let headers = Headers::load(&blocks)?;
@@ -238,8 +241,8 @@ impl Ledger {
     /// The live output of `key`.
     pub fn output(&self, key: &StateKey) -> Result<Output> {
         match self.state.set.cached(key) {
-            Some(out) => Ok(out),
-            None => Ok(self.chain.store.load_outputs(std::slice::from_ref(key))?[0]),
+            Some(placed) => Ok(placed.out),
+            None => Ok(self.chain.store.load_outputs(std::slice::from_ref(key))?[0].out),
         }
     }
 
@@ -261,7 +264,18 @@ impl Ledger {
     /// Seals `txs` and their outcomes into the next block with `template`'s fields (see
     /// [`seal_block`]).
     pub fn seal(&self, template: &Header, txs: Vec<Tx>, outcomes: Vec<Outcome>) -> Block {
-        seal_block(self.tip(), template, txs, outcomes, &self.state.lthash)
+        // Most moves name a key's live output, whose position the UTXO set keeps: found by key
+        // in memory, before asking the tx index (which may read the store) by id.
+        let mut live: HashMap<TxId, TxLoc, RandomState> = HashMap::default();
+        for m in txs.iter().flat_map(|tx| tx.moves()).filter(|m| manaflow_types::names_a_tx(m)) {
+            if let Some(placed) = self.state.set.cached(&m.key())
+                && placed.out.intx == m.intx
+            {
+                live.insert(m.intx, placed.at);
+            }
+        }
+        let locate = |id: &TxId| live.get(id).copied().or_else(|| self.chain.locate(id));
+        seal_block(self.tip(), template, txs, outcomes, &self.state.lthash, &locate)
     }
 
     /// Validates `block` against the tip without committing it (a dry run that reports every
@@ -360,7 +374,7 @@ impl Ledger {
         keys.sort_unstable();
         keys.dedup();
         let store = &self.chain.store;
-        let loaded: Vec<Vec<Output>> =
+        let loaded: Vec<Vec<Placed>> =
             keys.par_chunks(4096).map(|chunk| store.load_outputs(chunk)).collect::<Result<_>>()?;
         for (key, out) in keys.into_iter().zip(loaded.into_iter().flatten()) {
             self.state.set.insert_clean(key, out);
@@ -395,9 +409,11 @@ impl Ledger {
         let mut removed = Vec::new();
         for (block, ids) in &blocks {
             let n = block.header.number;
-            for (tx, id) in block.txs.iter().zip(ids).rev() {
-                for m in tx.moves().iter().rev().filter(|m| in_utxo_set(m) && m.is_write()) {
-                    self.state.set.restore(m.key(), Output { intx: m.intx, value: m.prev });
+            for (t, (tx, id)) in block.txs.iter().zip(ids).enumerate().rev() {
+                let refs = block.refs_of(t);
+                for (i, m) in tx.moves().iter().enumerate().rev().filter(|(_, m)| in_utxo_set(m) && m.is_write()) {
+                    let at = refs.get(i).copied().unwrap_or_default();
+                    self.state.set.restore(m.key(), Placed::new(m.intx, m.prev, at));
                 }
                 if self.chain.txs.get(id).is_some_and(|loc| loc.block == n) {
                     self.chain.txs.remove(id);
@@ -440,7 +456,7 @@ impl Ledger {
             hash = self.state.set.lthash_from_scratch();
         } else {
             self.flush()?;
-            self.chain.store.for_each_output(|key, out| {
+            self.chain.store.for_each_output(|key, Placed { out, .. }| {
                 hash.insert(&SetElement::Marker { key });
                 hash.insert(&SetElement::Output { intx: out.intx, key, value: out.value });
             })?;
@@ -460,11 +476,11 @@ impl Ledger {
     /// Every written key's live output, in canonical order (loads the whole set).
     pub fn outputs(&mut self) -> Result<Vec<(StateKey, Output)>> {
         let mut out: Vec<(StateKey, Output)> = if self.state.set.is_complete() {
-            self.state.set.iter_written().map(|(k, o)| (*k, *o)).collect()
+            self.state.set.iter_written().map(|(k, o)| (*k, o.out)).collect()
         } else {
             self.flush()?;
             let mut v = Vec::new();
-            self.chain.store.for_each_output(|k, o| v.push((k, o)))?;
+            self.chain.store.for_each_output(|k, o| v.push((k, o.out)))?;
             v
         };
         out.sort_unstable_by_key(|(k, _)| *k);

@@ -49,6 +49,8 @@ pub mod delta;
 pub mod error;
 #[cfg(feature = "faults")]
 pub mod faults;
+#[cfg(feature = "store")]
+pub mod format;
 pub mod forward;
 pub mod history;
 #[cfg(feature = "store")]
@@ -57,6 +59,8 @@ pub mod ledger;
 pub mod lmdb;
 pub mod memory;
 pub mod pertx;
+mod placed;
+pub mod proofs;
 pub mod reader;
 pub mod reverse;
 #[cfg(feature = "store")]
@@ -64,16 +68,17 @@ pub mod store;
 pub mod utxo;
 pub mod verifier;
 
-pub use builder::seal_block;
+pub use builder::{positions, seal_block, seal_with_references};
 pub use error::{Corruption, LedgerError, Result, StopCause};
 pub use forward::{ForwardObserver, ForwardState, ForwardStep, StageTimings, Staged};
 pub use history::{History, TxLoc};
 #[cfg(feature = "store")]
 pub use ledger::{Applied, ApplyTimings, Ledger, LedgerConfig};
 pub use memory::MemoryChain;
+pub use proofs::{ProofSource, fraud_proof, inclusion, output_proof, tx_proof};
 pub use reader::BlockReader;
 pub use reverse::{ReverseObserver, ReverseOutcome, ReverseStep, validate_reverse};
 #[cfg(feature = "store")]
 pub use store::Durability;
-pub use utxo::{Output, UtxoSet};
+pub use utxo::{Output, Placed, UtxoSet};
 pub use verifier::{NoRuntime, TxVerifier};

@@ -109,3 +109,62 @@ impl MemoryChain {
         self.index.blocks.last().map(|b| &b.header)
     }
 }
+
+impl crate::proofs::ProofSource for MemoryChain {
+    fn header_of(&self, number: u64) -> Option<manaflow_types::Header> {
+        self.index.blocks.get(number as usize).map(|b| b.header.clone())
+    }
+    fn block_of(&self, number: u64) -> Result<Block, String> {
+        self.index.blocks.get(number as usize).cloned().ok_or_else(|| format!("no block {number}"))
+    }
+    fn tip_state(&self) -> manaflow_types::LtHash {
+        self.state.lthash.clone()
+    }
+    fn live_output(&self, key: &StateKey) -> Result<crate::utxo::Placed, String> {
+        Ok(self.state.set.live(key))
+    }
+}
+
+impl ChainContext for MemoryChain {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.index.block_hash(number)
+    }
+    fn dev_mode(&self) -> bool {
+        self.index.dev_mode()
+    }
+}
+
+impl CodeSource for MemoryChain {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.index.code(hash)
+    }
+}
+
+impl History for MemoryChain {
+    fn locate(&self, id: &TxId) -> Option<TxLoc> {
+        self.index.locate(id)
+    }
+    fn wrote(&self, id: &TxId, key: &StateKey) -> bool {
+        self.index.wrote(id, key)
+    }
+}
+
+impl MemoryChain {
+    /// The fraud proof of `block`, which must fail validation on this chain's tip (DESIGN §9).
+    /// Nothing changes.
+    pub fn fraud_proof(
+        &mut self,
+        block: &Block,
+        verifier: &dyn TxVerifier,
+    ) -> Result<manaflow_types::FraudProof, String> {
+        let parent = self.index.blocks.last().map(|b| b.header.clone());
+        let violation = match self.state.stage(block, parent.as_ref(), &self.index, verifier, &mut ()) {
+            Ok((staged, _)) => {
+                self.state.abort(staged);
+                return Err(format!("block {} is valid: there is nothing to prove", block.header.number));
+            }
+            Err(v) => v,
+        };
+        crate::proofs::fraud_proof(self, block, &violation)
+    }
+}

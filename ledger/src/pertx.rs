@@ -5,8 +5,8 @@
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use manaflow_types::{
-    Address, B256, Block, Bytes, ChainContext, Header, Outcome, Position, Rule, Site, Tx, TxChecked, TxId, Violation,
-    check_tx, keccak256, merkle_root, tx_leaf,
+    Address, B256, Block, Bytes, ChainContext, Header, Outcome, Position, Rule, Site, TxChecked, TxId, Violation,
+    check_tx_alone, keccak256, merkle_root, tx_leaf,
 };
 use rayon::prelude::*;
 
@@ -25,32 +25,7 @@ pub struct Prepared {
     pub tx_results: Vec<Option<Violation>>,
 }
 
-/// Checks the header against its parent (`None` for genesis).
-pub fn check_header(header: &Header, parent: Option<&Header>) -> Result<(), Violation> {
-    let bad =
-        |why: String| Err(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why));
-    match parent {
-        None if header.number != 0 || !header.parent_hash.is_zero() => {
-            bad("a chain starts with block 0, whose parent hash is zero".into())
-        }
-        None => Ok(()),
-        Some(p) => {
-            if p.number.checked_add(1) != Some(header.number) {
-                return bad(format!("number {} does not follow the tip {}", header.number, p.number));
-            }
-            if header.parent_hash != p.hash() {
-                return bad(format!("parent hash {} is not the tip's hash {}", header.parent_hash, p.hash()));
-            }
-            if header.chain_id != p.chain_id || header.flags != p.flags {
-                return bad("chain id and flags must stay those of the genesis header".into());
-            }
-            if header.timestamp < p.timestamp {
-                return bad(format!("timestamp {} is before the parent's {}", header.timestamp, p.timestamp));
-            }
-            Ok(())
-        }
-    }
-}
+pub use manaflow_types::check::check_header;
 
 /// Runs the header and per-tx checks of `block`. `known` says whether a tx id is already in the
 /// chain (a tx is included at most once).
@@ -72,29 +47,15 @@ pub fn prepare(
         .map(|(i, tx)| {
             let i = i as u32;
             let id = tx.id();
-            let leaf = tx_leaf(&id, tx.moves());
-            let TxChecked { sender, mut failure } = check_tx(tx, i, header, chain.as_context());
-            if known(&id) {
+            let refs = block.refs_of(i as usize);
+            let leaf = tx_leaf(&id, tx.moves(), refs);
+            let duplicate = known(&id).then(|| {
                 let why = format!("tx {id} is already in the chain");
-                failure = Violation::earliest(
-                    failure,
-                    Some(Violation::new(Position::of_tx(header.number, i), Rule::DuplicateTx, why)),
-                );
-            }
+                Violation::new(Position::of_tx(header.number, i), Rule::DuplicateTx, why)
+            });
             let outcome = block.outcomes.get(i as usize).unwrap_or(&system_outcome);
-            if matches!(tx, Tx::System(_)) && !system_outcome_fits(tx, outcome) {
-                let why = "a system tx executes nothing: its outcome is empty but for the code its c moves deploy";
-                failure = Violation::earliest(
-                    failure,
-                    Some(Violation::new(Position::of_tx(header.number, i), Rule::Malformed, why)),
-                );
-            }
-            // Re-execution fails at tx level, after every other tx-level rule: run it unless a
-            // tx-level failure already decides this tx.
-            let decided = failure.as_ref().is_some_and(|f| f.position == Position::of_tx(header.number, i));
-            if !decided && let Err(v) = verifier.verify(tx, i, sender, header, outcome, &codes) {
-                failure = Violation::earliest(failure, Some(v));
-            }
+            let TxChecked { sender, failure } =
+                check_tx_alone(tx, i, refs, outcome, header, chain.as_context(), verifier, &codes, duplicate);
             let checked = match failure {
                 None => Ok(sender),
                 Some(v) => Err(v),
@@ -128,6 +89,13 @@ pub fn prepare(
         ids.push(id);
         leaves.push(leaf);
     }
+    if header.tx_count != block.txs.len() as u64 {
+        let why = format!("header counts {} txs but the block has {}", header.tx_count, block.txs.len());
+        violation = Violation::earliest(
+            violation,
+            Some(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why)),
+        );
+    }
     if block.outcomes.len() != block.txs.len() {
         let why = format!("{} txs but {} outcomes", block.txs.len(), block.outcomes.len());
         violation = Violation::earliest(
@@ -155,26 +123,15 @@ pub fn prepare(
     Prepared { ids, senders, violation, tx_results }
 }
 
-/// A system tx's outcome: success, no gas, no logs, and only code that its own `c` writes
-/// deploy (genesis predeploys contracts this way).
-fn system_outcome_fits(tx: &Tx, outcome: &Outcome) -> bool {
-    outcome.success
-        && outcome.gas_used == 0
-        && outcome.logs.is_empty()
-        && outcome.codes.iter().all(|code| {
-            let hash = keccak256(code);
-            tx.moves().iter().any(|m| m.mark == manaflow_types::Mark::Code && m.is_write() && m.next == hash)
-        })
-}
-
 /// The code a block's txs can run: the chain's code table and the code the block deploys.
-struct BlockCodes<'a> {
+pub struct BlockCodes<'a> {
     committed: &'a dyn CodeSource,
     deployed: HashMap<B256, Bytes, RandomState>,
 }
 
 impl<'a> BlockCodes<'a> {
-    fn new(block: &Block, committed: &'a dyn CodeSource) -> Self {
+    /// The code `block` deploys, in front of `committed`.
+    pub fn new(block: &Block, committed: &'a dyn CodeSource) -> Self {
         let deployed =
             block.outcomes.iter().flat_map(|o| o.codes.iter()).map(|code| (keccak256(code), code.clone())).collect();
         Self { committed, deployed }

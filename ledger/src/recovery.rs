@@ -1,7 +1,7 @@
 //! Opening a ledger: the checkpoint loaded and the blocks after it replayed; a checkpoint found
 //! unusable is rebuilt from the block store.
 
-use manaflow_types::{Tx, TxId};
+use manaflow_types::{Tx, TxId, TxLoc};
 use rayon::prelude::*;
 
 use super::Ledger;
@@ -9,7 +9,7 @@ use crate::delta::block_delta;
 use crate::error::{Corruption, LedgerError, Result};
 use crate::forward::ForwardState;
 use crate::store::Checkpoint;
-use crate::utxo::{Output, UtxoSet, in_utxo_set};
+use crate::utxo::{Placed, UtxoSet, in_utxo_set};
 
 impl Ledger {
     /// The height of the last checkpoint written, if any: at an open after `kill -9`, the
@@ -71,10 +71,11 @@ impl Ledger {
         for number in replay_from..tip {
             let block = self.block(number)?;
             let ids: Vec<TxId> = block.txs.par_iter().map(Tx::id).collect();
-            for (tx, id) in block.txs.iter().zip(&ids) {
+            for (t, (tx, id)) in block.txs.iter().zip(&ids).enumerate() {
+                let at = TxLoc::new(number, t as u32);
                 for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
                     self.state.written_keys += m.is_first_use() as u64;
-                    self.state.set.set(m.key(), Output { intx: *id, value: m.next });
+                    self.state.set.set(m.key(), Placed::new(*id, m.next, at));
                 }
             }
             self.state.lthash.combine(&block_delta(&block, &ids));

@@ -237,6 +237,8 @@ pub fn validate_reverse<O: ReverseObserver>(
             }
             // t's own moves become claims on earlier outputs (last move first: the walk is
             // backwards at every level, so a second claim found is always the earlier party).
+            // A move finds its output's tx through its reference (DESIGN §9).
+            let refs = block.refs_of(t);
             for (i, m) in tx.moves().iter().enumerate().rev() {
                 if !in_utxo_set(m) {
                     continue;
@@ -244,9 +246,11 @@ pub fn validate_reverse<O: ReverseObserver>(
                 let p = Position::of_move(number, t as u32, i as u32);
                 let key = m.key();
                 if !m.intx.is_zero() {
-                    let earlier = pos.get(&m.intx).is_some_and(|q| (q.0, q.1) < (number, t as u32));
-                    if !earlier {
-                        let why = format!("no earlier tx {} in the chain", m.intx);
+                    let r = refs.get(i).copied().unwrap_or_default();
+                    let earlier = (r.block, r.index) < (number, t as u32);
+                    let named = ids_per_block.get(r.block as usize).and_then(|ids| ids.get(r.index as usize));
+                    if !earlier || named != Some(&m.intx) {
+                        let why = format!("reference {r} does not name an earlier tx {}", m.intx);
                         report(Violation::new(p, Rule::UnknownOutput, why), obs);
                         continue;
                     }

@@ -22,7 +22,7 @@ use crate::error::{Corruption, LedgerError, Result};
 use crate::history::TxLoc;
 pub use crate::lmdb::Durability;
 use crate::lmdb::{Db, create_databases, open_env};
-use crate::utxo::Output;
+use crate::utxo::{Output, Placed};
 
 fn number_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -369,7 +369,7 @@ impl StateStore {
     /// tx positions, removed tx ids, and the checkpoint metadata.
     pub fn write_checkpoint(
         &self,
-        outputs: &[([u8; StateKey::LEN], Output)],
+        outputs: &[([u8; StateKey::LEN], Placed)],
         new_txs: &[(TxId, TxLoc)],
         removed_txs: &[TxId],
         new_codes: &[alloy_primitives::Bytes],
@@ -380,14 +380,14 @@ impl StateStore {
             self.codes.put(&mut wtxn, alloy_primitives::keccak256(code).as_slice(), code)?;
         }
         for (key, out) in outputs {
-            if out.is_written() {
+            if out.out.is_written() {
                 self.utxo.put(&mut wtxn, key, &encode_output(key, out))?;
             } else {
                 self.utxo.delete(&mut wtxn, key)?;
             }
         }
         for (id, loc) in new_txs {
-            self.txs.put(&mut wtxn, id.as_slice(), &encode_loc(loc))?;
+            self.txs.put(&mut wtxn, id.as_slice(), &loc.to_bytes())?;
         }
         for id in removed_txs {
             self.txs.delete(&mut wtxn, id.as_slice())?;
@@ -400,7 +400,7 @@ impl StateStore {
     }
 
     /// Writes outputs (sorted by key) in one transaction, without touching the metadata.
-    pub fn write_outputs(&self, outputs: &[([u8; StateKey::LEN], Output)]) -> Result<()> {
+    pub fn write_outputs(&self, outputs: &[([u8; StateKey::LEN], Placed)]) -> Result<()> {
         let mut wtxn = self.env.write_txn()?;
         for (key, out) in outputs {
             self.utxo.put(&mut wtxn, key, &encode_output(key, out))?;
@@ -412,7 +412,7 @@ impl StateStore {
     /// The seed's naive step, kept as the benchmarks' baseline: one write transaction that
     /// checks `key`'s output is `expected` and replaces it with `next`, committed (and synced)
     /// on its own. Returns whether the output matched.
-    pub fn replace_output_synced(&self, key: &StateKey, expected: &Output, next: &Output) -> Result<bool> {
+    pub fn replace_output_synced(&self, key: &StateKey, expected: &Placed, next: &Placed) -> Result<bool> {
         let mut wtxn = self.env.write_txn()?;
         let k = key.to_bytes();
         let found = self.utxo.get(&wtxn, &k)?.map(|bytes| decode_output(key, bytes)).transpose()?;
@@ -425,14 +425,14 @@ impl StateStore {
     }
 
     /// Looks up outputs of `keys` (sorted for locality) in the checkpoint.
-    pub fn load_outputs(&self, keys: &[StateKey]) -> Result<Vec<Output>> {
+    pub fn load_outputs(&self, keys: &[StateKey]) -> Result<Vec<Placed>> {
         let rtxn = self.env.read_txn()?;
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             let found = self.utxo.get(&rtxn, &key.to_bytes())?;
             out.push(match found {
                 Some(bytes) => decode_output(key, bytes)?,
-                None => Output::NEVER_WRITTEN,
+                None => Placed::NEVER_WRITTEN,
             });
         }
         Ok(out)
@@ -456,7 +456,7 @@ impl StateStore {
     }
 
     /// Calls `f` for every checkpointed output, in key order.
-    pub fn for_each_output(&self, mut f: impl FnMut(StateKey, Output)) -> Result<()> {
+    pub fn for_each_output(&self, mut f: impl FnMut(StateKey, Placed)) -> Result<()> {
         let rtxn = self.env.read_txn()?;
         for item in self.utxo.iter(&rtxn)? {
             let (k, v) = item?;
@@ -479,7 +479,7 @@ impl StateStore {
     /// Where a checkpointed tx sits.
     pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLoc>> {
         let rtxn = self.env.read_txn()?;
-        Ok(self.txs.get(&rtxn, id.as_slice())?.and_then(decode_loc))
+        Ok(self.txs.get(&rtxn, id.as_slice())?.and_then(|bytes| TxLoc::from_bytes(bytes).ok()))
     }
 
     /// Bytes the environment occupies on disk.
@@ -488,43 +488,29 @@ impl StateStore {
     }
 }
 
-/// An output as the checkpoint stores it: its 64 bytes, then 8 bytes of BLAKE3 over the key and
-/// them, so that a flipped byte in a key or a value is caught when read.
-fn encode_output(key: &[u8], out: &Output) -> [u8; 72] {
-    let mut bytes = [0u8; 72];
-    bytes[..64].copy_from_slice(&out.to_bytes());
-    let check = blake3::Hasher::new().update(key).update(&bytes[..64]).finalize();
-    bytes[64..].copy_from_slice(&check.as_bytes()[..8]);
+/// An output as the checkpoint stores it: its 64 bytes, the 12-byte position of the tx that
+/// created it (DESIGN §9), then 8 bytes of BLAKE3 over the key and them, so that a flipped byte
+/// in a key or a value is caught when read.
+fn encode_output(key: &[u8], out: &Placed) -> [u8; 84] {
+    let mut bytes = [0u8; 84];
+    bytes[..64].copy_from_slice(&out.out.to_bytes());
+    bytes[64..76].copy_from_slice(&out.at.to_bytes());
+    let check = blake3::Hasher::new().update(key).update(&bytes[..76]).finalize();
+    bytes[76..].copy_from_slice(&check.as_bytes()[..8]);
     bytes
 }
 
-/// Reads [`encode_output`] (or a checkpoint's 64-byte outputs from before checksums).
-fn decode_output(key: &StateKey, bytes: &[u8]) -> Result<Output> {
+/// Reads [`encode_output`].
+fn decode_output(key: &StateKey, bytes: &[u8]) -> Result<Placed> {
     let corrupt = || LedgerError::Corrupt(Corruption::Output(*key));
-    match bytes.len() {
-        64 => Output::from_bytes(bytes).ok_or_else(corrupt),
-        72 => {
-            let check = blake3::Hasher::new().update(&key.to_bytes()).update(&bytes[..64]).finalize();
-            if check.as_bytes()[..8] != bytes[64..] {
-                return Err(corrupt());
-            }
-            Output::from_bytes(&bytes[..64]).ok_or_else(corrupt)
-        }
-        _ => Err(corrupt()),
+    if bytes.len() != 84 {
+        return Err(corrupt());
     }
-}
-
-fn encode_loc(loc: &TxLoc) -> [u8; 12] {
-    let mut out = [0u8; 12];
-    out[..8].copy_from_slice(&loc.block.to_be_bytes());
-    out[8..].copy_from_slice(&loc.index.to_be_bytes());
-    out
-}
-
-fn decode_loc(bytes: &[u8]) -> Option<TxLoc> {
-    let bytes: [u8; 12] = bytes.try_into().ok()?;
-    Some(TxLoc {
-        block: u64::from_be_bytes(bytes[..8].try_into().ok()?),
-        index: u32::from_be_bytes(bytes[8..].try_into().ok()?),
-    })
+    let check = blake3::Hasher::new().update(&key.to_bytes()).update(&bytes[..76]).finalize();
+    if check.as_bytes()[..8] != bytes[76..] {
+        return Err(corrupt());
+    }
+    let out = Output::from_bytes(&bytes[..64]).ok_or_else(corrupt)?;
+    let at = TxLoc::from_bytes(&bytes[64..76]).map_err(|_| corrupt())?;
+    Ok(Placed { out, at })
 }

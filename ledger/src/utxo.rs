@@ -22,19 +22,21 @@ use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
-use manaflow_types::{LtHash, Mark, Move, SetElement, StateKey, TxId, Word};
+use manaflow_types::{LtHash, Mark, Move, SetElement, StateKey, TxId, TxLoc, Word};
 use rayon::prelude::*;
 
 /// Number of shards (a power of two).
 pub const SHARDS: usize = 16;
 const SHARD_SHIFT: u32 = 64 - SHARDS.trailing_zeros();
 
+pub use crate::placed::Placed;
+use crate::placed::{Stored, pack};
 pub use manaflow_types::Output;
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     key: StateKey,
-    out: Output,
+    out: Stored,
     dirty: bool,
 }
 
@@ -43,7 +45,7 @@ struct Slot {
 struct Undo {
     hash: u64,
     key: StateKey,
-    old: Option<(Output, bool)>,
+    old: Option<(Stored, bool)>,
 }
 
 /// Changes made by a block's UTXO step, to roll it back: one list per part of the set that
@@ -79,6 +81,7 @@ struct Item {
     tx: u32,
     key: StateKey,
     intx: TxId,
+    reference: u64,
     prev: Word,
     next: Word,
 }
@@ -122,7 +125,7 @@ pub struct Mismatch {
     /// Index of the move among the block's moves passed in.
     pub seq: u32,
     /// The live output of the move's key.
-    pub found: Output,
+    pub found: Placed,
 }
 
 /// The outcome of a block's UTXO step.
@@ -205,10 +208,10 @@ impl UtxoSet {
     }
 
     /// The live output of `key` if it is known in memory (`None`: not cached, ask the store).
-    pub fn cached(&self, key: &StateKey) -> Option<Output> {
+    pub fn cached(&self, key: &StateKey) -> Option<Placed> {
         match self.find(self.hash(key), key) {
-            Some(s) => Some(s.out),
-            None if self.complete => Some(Output::NEVER_WRITTEN),
+            Some(s) => Some(s.out.placed()),
+            None if self.complete => Some(Placed::NEVER_WRITTEN),
             None => None,
         }
     }
@@ -219,39 +222,47 @@ impl UtxoSet {
     }
 
     /// Inserts an entry read from the checkpoint (clean); keeps an entry already present.
-    pub fn insert_clean(&mut self, key: StateKey, out: Output) {
+    pub fn insert_clean(&mut self, key: StateKey, out: Placed) {
         let hash = self.hash(&key);
         let hasher = &self.hasher;
         let shard = &mut self.shards[Self::shard_of(hash)];
         if shard.table.find(hash, |s| s.key == key).is_none() {
-            shard.table.insert_unique(hash, Slot { key, out, dirty: false }, |s| hasher.hash_one(s.key));
+            shard.table.insert_unique(hash, Slot { key, out: out.into(), dirty: false }, |s| hasher.hash_one(s.key));
         }
     }
 
     /// The live output of `key` (never-written if absent); the key must be in memory.
-    pub fn live(&self, key: &StateKey) -> Output {
-        self.find(self.hash(key), key).map(|s| s.out).unwrap_or(Output::NEVER_WRITTEN)
+    pub fn live(&self, key: &StateKey) -> Placed {
+        self.find(self.hash(key), key).map(|s| s.out.placed()).unwrap_or(Placed::NEVER_WRITTEN)
     }
 
-    /// Checks one move and applies it, recording the change in `undo`. Returns the output the
-    /// move found, or the live output when the move does not match it.
-    pub fn apply_move(&mut self, m: &Move, tx: TxId, undo: &mut UndoLog) -> Result<Output, Output> {
+    /// Checks one move, whose reference is `reference`, made by tx `tx` at `at`, and applies
+    /// it, recording the change in `undo`. Returns the output the move found, or the live
+    /// output when the move does not match it.
+    pub fn apply_move(
+        &mut self,
+        m: &Move,
+        reference: TxLoc,
+        tx: TxId,
+        at: TxLoc,
+        undo: &mut UndoLog,
+    ) -> Result<Placed, Placed> {
         let key = m.key();
         let hash = self.hash(&key);
         let hasher = &self.hasher;
         let shard = &mut self.shards[Self::shard_of(hash)];
-        shard.apply(hash, key, m, tx, hasher, undo.single())
+        shard.apply(hash, m, pack(reference), Stored::new(tx, m.next, pack(at)), hasher, undo.single())
     }
 
-    /// The UTXO step of a block, in parallel by shard: `moves` in block order, each with the
-    /// index of its tx in `ids`. Each key's moves are checked in order; the earliest mismatch
+    /// The UTXO step of block `number`, in parallel by shard: `moves` in block order, each with
+    /// the index of its tx in `ids` and its reference. Each key's moves are checked in order; the earliest mismatch
     /// over all keys is returned. On a mismatch the caller rolls back with [`UtxoSet::rollback`].
     ///
     /// Moves are copied into compact items routed to their shard (reading the block once, in
     /// order), then bucketed by table region with a stable counting sort, so that each shard is
     /// swept forwards through both its items and its table; stability keeps each key's moves in
     /// block order.
-    pub fn apply_moves(&mut self, moves: &[(u32, &Move)], ids: &[TxId]) -> StepOutcome {
+    pub fn apply_moves(&mut self, number: u64, moves: &[(u32, &Move, TxLoc)], ids: &[TxId]) -> StepOutcome {
         let hasher = self.hasher.clone();
         let threads = rayon::current_num_threads().max(1);
         let chunk = moves.len().div_ceil(threads).max(4096);
@@ -262,7 +273,7 @@ impl UtxoSet {
             .map(|(c, part)| {
                 let mut per_shard: Vec<Vec<Item>> =
                     (0..SHARDS).map(|_| Vec::with_capacity(part.len() / SHARDS * 5 / 4 + 8)).collect();
-                for (j, (tx, m)) in part.iter().enumerate() {
+                for (j, (tx, m, reference)) in part.iter().enumerate() {
                     let key = m.key();
                     let hash = hasher.hash_one(key);
                     let seq = (c * chunk + j) as u32;
@@ -272,6 +283,7 @@ impl UtxoSet {
                         tx: *tx,
                         key,
                         intx: m.intx,
+                        reference: pack(*reference),
                         prev: m.prev,
                         next: m.next,
                     });
@@ -294,7 +306,8 @@ impl UtxoSet {
                     if !failed.is_empty() && failed.contains(&item.key) {
                         continue; // later moves on a key that already failed are moot
                     }
-                    match shard.check_and_write(item, ids[item.tx as usize], &hasher, &mut undo) {
+                    let next = Stored::new(ids[item.tx as usize], item.next, pack(TxLoc::new(number, item.tx)));
+                    match shard.check_and_write(item, next, &hasher, &mut undo) {
                         Ok(()) => first_writes += (item.prev != item.next && item.intx.is_zero()) as u64,
                         Err(found) => {
                             failed.insert(item.key);
@@ -342,25 +355,26 @@ impl UtxoSet {
         }
     }
 
-    /// Restores `key` to an older output while undoing a committed block (its moves name the
-    /// outputs they consumed). Marks the entry dirty so the checkpoint follows.
-    pub fn restore(&mut self, key: StateKey, out: Output) {
+    /// Restores `key` to an older output while undoing a committed block (its moves and
+    /// references name the outputs they consumed). Marks the entry dirty so the checkpoint
+    /// follows.
+    pub fn restore(&mut self, key: StateKey, out: Placed) {
         self.set(key, out);
     }
 
     /// Sets `key`'s live output without checks (replaying committed blocks).
-    pub fn set(&mut self, key: StateKey, out: Output) {
+    pub fn set(&mut self, key: StateKey, out: Placed) {
         let hash = self.hash(&key);
         let hasher = &self.hasher;
         let shard = &mut self.shards[Self::shard_of(hash)];
         let mut scratch = Vec::new();
-        shard.write(hash, key, out, hasher, &mut scratch);
+        shard.write(hash, key, out.into(), hasher, &mut scratch);
     }
 
     /// Takes every entry changed since the last call, sorted by key bytes (the checkpoint's
-    /// order), and marks them clean. `Output::NEVER_WRITTEN` means "delete from the checkpoint".
-    pub fn take_dirty(&mut self) -> Vec<([u8; StateKey::LEN], Output)> {
-        let mut out: Vec<([u8; StateKey::LEN], Output)> = self
+    /// order), and marks them clean. [`Placed::NEVER_WRITTEN`] means "delete from the checkpoint".
+    pub fn take_dirty(&mut self) -> Vec<([u8; StateKey::LEN], Placed)> {
+        let mut out: Vec<([u8; StateKey::LEN], Placed)> = self
             .shards
             .par_iter_mut()
             .flat_map_iter(|shard| {
@@ -370,7 +384,7 @@ impl UtxoSet {
                         && slot.dirty
                     {
                         slot.dirty = false;
-                        taken.push((key.to_bytes(), slot.out));
+                        taken.push((key.to_bytes(), slot.out.placed()));
                     }
                 }
                 taken
@@ -381,7 +395,7 @@ impl UtxoSet {
     }
 
     /// Marks entries of a checkpoint batch that failed to write as dirty again.
-    pub fn mark_dirty_again(&mut self, batch: &[([u8; StateKey::LEN], Output)]) {
+    pub fn mark_dirty_again(&mut self, batch: &[([u8; StateKey::LEN], Placed)]) {
         for (bytes, _) in batch {
             let Ok(key) = StateKey::from_bytes(bytes) else { continue };
             let hash = self.hash(&key);
@@ -406,7 +420,7 @@ impl UtxoSet {
     /// The set as DESIGN §2 states it: every live output and every first-use marker, in
     /// canonical key order. Only meaningful on a complete set.
     pub fn elements(&self) -> Vec<SetElement> {
-        let mut written: Vec<(StateKey, Output)> = self.iter_written().map(|(k, o)| (*k, *o)).collect();
+        let mut written: Vec<(StateKey, Output)> = self.iter_written().map(|(k, o)| (*k, o.out)).collect();
         written.par_sort_unstable_by_key(|(k, _)| *k);
         let mut out = Vec::with_capacity(written.len() * 2);
         for (key, o) in written {
@@ -423,9 +437,10 @@ impl UtxoSet {
             .par_iter()
             .map(|shard| {
                 let mut hash = LtHash::new();
-                for slot in shard.table.iter().filter(|s| s.out.is_written()) {
+                for slot in shard.table.iter().filter(|s| s.out.out.is_written()) {
                     hash.insert(&SetElement::Marker { key: slot.key });
-                    hash.insert(&SetElement::Output { intx: slot.out.intx, key: slot.key, value: slot.out.value });
+                    let out = slot.out.out;
+                    hash.insert(&SetElement::Output { intx: out.intx, key: slot.key, value: out.value });
                 }
                 hash
             })
@@ -436,8 +451,12 @@ impl UtxoSet {
     }
 
     /// Live written outputs held in memory, as `(key, output)`.
-    pub fn iter_written(&self) -> impl Iterator<Item = (&StateKey, &Output)> {
-        self.shards.iter().flat_map(|s| s.table.iter()).filter(|s| s.out.is_written()).map(|s| (&s.key, &s.out))
+    pub fn iter_written(&self) -> impl Iterator<Item = (&StateKey, Placed)> {
+        self.shards
+            .iter()
+            .flat_map(|s| s.table.iter())
+            .filter(|s| s.out.out.is_written())
+            .map(|s| (&s.key, s.out.placed()))
     }
 }
 
@@ -447,20 +466,19 @@ impl Shard {
     fn check_and_write(
         &mut self,
         item: &Item,
-        tx: TxId,
+        next: Stored,
         hasher: &RandomState,
         undo: &mut Vec<Undo>,
-    ) -> Result<(), Output> {
+    ) -> Result<(), Placed> {
         if item.prev == item.next {
             let live =
-                self.table.find(item.hash, |s| s.key == item.key).map(|s| s.out).unwrap_or(Output::NEVER_WRITTEN);
-            return if live.intx == item.intx && live.value == item.prev { Ok(()) } else { Err(live) };
+                self.table.find(item.hash, |s| s.key == item.key).map(|s| s.out).unwrap_or(Stored::NEVER_WRITTEN);
+            return if live.matches(&item.intx, item.reference, &item.prev) { Ok(()) } else { Err(live.placed()) };
         }
-        let next = Output { intx: tx, value: item.next };
         match self.table.find_mut(item.hash, |s| s.key == item.key) {
             Some(slot) => {
-                if slot.out.intx != item.intx || slot.out.value != item.prev {
-                    return Err(slot.out);
+                if !slot.out.matches(&item.intx, item.reference, &item.prev) {
+                    return Err(slot.out.placed());
                 }
                 undo.push(Undo { hash: item.hash, key: item.key, old: Some((slot.out, slot.dirty)) });
                 if !slot.dirty {
@@ -471,7 +489,7 @@ impl Shard {
             }
             None => {
                 if !item.intx.is_zero() || !item.prev.is_zero() {
-                    return Err(Output::NEVER_WRITTEN);
+                    return Err(Placed::NEVER_WRITTEN);
                 }
                 undo.push(Undo { hash: item.hash, key: item.key, old: None });
                 self.dirty.push((item.hash, item.key));
@@ -487,24 +505,25 @@ impl Shard {
     fn apply(
         &mut self,
         hash: u64,
-        key: StateKey,
         m: &Move,
-        tx: TxId,
+        reference: u64,
+        next: Stored,
         hasher: &RandomState,
         undo: &mut Vec<Undo>,
-    ) -> Result<Output, Output> {
-        let live = self.table.find(hash, |s| s.key == key).map(|s| s.out).unwrap_or(Output::NEVER_WRITTEN);
-        if live.intx != m.intx || live.value != m.prev {
-            return Err(live);
+    ) -> Result<Placed, Placed> {
+        let key = m.key();
+        let live = self.table.find(hash, |s| s.key == key).map(|s| s.out).unwrap_or(Stored::NEVER_WRITTEN);
+        if !live.matches(&m.intx, reference, &m.prev) {
+            return Err(live.placed());
         }
         if m.is_write() {
-            self.write(hash, key, Output { intx: tx, value: m.next }, hasher, undo);
+            self.write(hash, key, next, hasher, undo);
         }
-        Ok(live)
+        Ok(live.placed())
     }
 
     #[inline]
-    fn write(&mut self, hash: u64, key: StateKey, out: Output, hasher: &RandomState, undo: &mut Vec<Undo>) {
+    fn write(&mut self, hash: u64, key: StateKey, out: Stored, hasher: &RandomState, undo: &mut Vec<Undo>) {
         match self.table.find_mut(hash, |s| s.key == key) {
             Some(slot) => {
                 undo.push(Undo { hash, key, old: Some((slot.out, slot.dirty)) });
@@ -530,59 +549,5 @@ pub fn in_utxo_set(m: &Move) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use manaflow_types::Address;
-
-    fn key(i: u8) -> StateKey {
-        StateKey::balance(Address::repeat_byte(i))
-    }
-
-    #[test]
-    fn apply_checks_intx_and_prev_then_updates_in_place() {
-        let mut set = UtxoSet::new();
-        let mut undo = UndoLog::default();
-        let t1 = TxId::repeat_byte(1);
-        let first = Move::write(key(1), TxId::ZERO, Word::ZERO, Word::with_last_byte(5));
-        assert_eq!(set.apply_move(&first, t1, &mut undo), Ok(Output::NEVER_WRITTEN));
-        assert_eq!(set.live(&key(1)), Output { intx: t1, value: Word::with_last_byte(5) });
-        // The implicit output is gone once written.
-        assert!(set.apply_move(&first, t1, &mut undo).is_err());
-        set.rollback(&mut undo);
-        assert_eq!(set.live(&key(1)), Output::NEVER_WRITTEN);
-        assert_eq!(set.take_dirty().len(), 0, "a rolled-back first write leaves nothing to flush");
-    }
-
-    #[test]
-    fn parallel_step_keeps_block_order_per_key_and_finds_the_earliest_mismatch() {
-        let mut set = UtxoSet::new();
-        let (a, b) = (TxId::repeat_byte(0xa), TxId::repeat_byte(0xb));
-        let m0 = Move::write(key(1), TxId::ZERO, Word::ZERO, Word::with_last_byte(1));
-        let m1 = Move::write(key(1), a, Word::with_last_byte(1), Word::with_last_byte(2)); // chained on m0
-        let m2 = Move::write(key(2), TxId::ZERO, Word::ZERO, Word::with_last_byte(3));
-        let ids = [a, b];
-        let moves = [(0, &m0), (1, &m1), (1, &m2)];
-        let outcome = set.apply_moves(&moves, &ids);
-        assert_eq!(outcome.mismatch, None);
-        assert_eq!(outcome.first_writes, 2);
-        assert_eq!(set.live(&key(1)), Output { intx: b, value: Word::with_last_byte(2) });
-        // A second pass: every move now finds the wrong output; the earliest is reported.
-        let mut again = set.apply_moves(&[(1, &m2), (1, &m1)], &ids);
-        assert_eq!(again.mismatch.map(|m| m.seq), Some(0));
-        assert!(again.undo.is_empty());
-        set.rollback(&mut again.undo);
-        assert_eq!(set.live(&key(1)), Output { intx: b, value: Word::with_last_byte(2) });
-    }
-
-    #[test]
-    fn take_dirty_is_sorted_and_clears() {
-        let mut set = UtxoSet::new();
-        for i in [3u8, 1, 2] {
-            set.set(StateKey::nonce(Address::repeat_byte(i)), Output { intx: TxId::repeat_byte(i), value: Word::ZERO });
-        }
-        let dirty = set.take_dirty();
-        assert_eq!(dirty.len(), 3);
-        assert!(dirty.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(set.take_dirty().is_empty());
-    }
-}
+#[path = "utxo_tests.rs"]
+mod tests;

@@ -124,6 +124,7 @@ fn a_tampered_move_or_outcome_is_refused_by_reexecution() {
     let before = (node.ledger.len(), node.ledger.commitment());
     let lthash = node.ledger.lthash().clone();
     let parent = node.ledger.tip().cloned();
+    let located = manaflow_ledger::positions(&node.ledger.blocks().unwrap());
     let reseal = |mut block: Block| {
         manaflow_ledger::seal_block(
             parent.as_ref(),
@@ -131,6 +132,7 @@ fn a_tampered_move_or_outcome_is_refused_by_reexecution() {
             std::mem::take(&mut block.txs),
             std::mem::take(&mut block.outcomes),
             &lthash,
+            &|id| located.get(id).copied(),
         )
     };
 
@@ -213,8 +215,9 @@ fn tampering_any_field_of_any_move_of_the_contract_txs_is_refused() {
                     1 => m.prev = B256::repeat_byte(0x22),
                     _ => m.next = B256::repeat_byte(0x33),
                 }
-                let resealed =
-                    manaflow_ledger::seal_block(parent.as_ref(), &bad.header.clone(), bad.txs, bad.outcomes, &lthash);
+                let locate = |id: &B256| node.ledger.locate(id);
+                let (header, txs, outcomes) = (bad.header.clone(), bad.txs, bad.outcomes);
+                let resealed = manaflow_ledger::seal_block(parent.as_ref(), &header, txs, outcomes, &lthash, &locate);
                 let err = node.ledger.check(&resealed, &mut ()).expect_err("a tampered move passed");
                 assert!(err.violation().is_some(), "tx {t} move {i} field {field}: {err}");
                 tampers += 1;

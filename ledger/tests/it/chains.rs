@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use manaflow_ledger::{ForwardState, MemoryChain, Output, seal_block};
+use manaflow_ledger::{ForwardState, MemoryChain, Output, positions, seal_block, seal_with_references};
 use manaflow_types::{
     Address, B256, Block, Bytes, ContextField, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome, Position,
     StateKey, SystemTx, Tx, TxId, U256, Violation, context_key,
@@ -92,7 +92,7 @@ impl ChainGen {
         self.commit_moves(id, &tx.moves);
         let mut header = template.clone();
         header.flags = FLAG_DEV_MODE;
-        seal_block(None, &header, vec![Tx::System(tx)], vec![Outcome::system()], &LtHash::new())
+        seal_block(None, &header, vec![Tx::System(tx)], vec![Outcome::system()], &LtHash::new(), &|_| None)
     }
 
     fn random_tx(&mut self, header: &Header) -> Tx {
@@ -160,7 +160,8 @@ impl ChainGen {
             let n = self.rng.random_range(1..=max_txs);
             let txs: Vec<Tx> = (0..n).map(|_| self.random_tx(&header)).collect();
             let outcomes = txs.iter().map(|_| plain_outcome()).collect();
-            let block = seal_block(Some(&parent), &header, txs, outcomes, &lthash);
+            let located = positions(&chain);
+            let block = seal_block(Some(&parent), &header, txs, outcomes, &lthash, &|id| located.get(id).copied());
             lthash = lthash_after(std::slice::from_ref(&block)).tap_combine(lthash);
             chain.push(block);
         }
@@ -204,13 +205,29 @@ pub fn reseal(blocks: &mut [Block], from: usize, keep_commitment: Option<usize>)
         let txs = std::mem::take(&mut blocks[j].txs);
         let outcomes = std::mem::take(&mut blocks[j].outcomes);
         let template = blocks[j].header.clone();
-        let mut sealed = seal_block(parent.as_ref(), &template, txs, outcomes, &lthash);
+        let located = positions(&blocks[..j]);
+        let locate = |id: &TxId| located.get(id).copied();
+        let mut sealed = seal_block(parent.as_ref(), &template, txs, outcomes, &lthash, &locate);
         lthash = lthash_after(std::slice::from_ref(&sealed)).tap_combine(lthash);
         if keep_commitment == Some(j) {
             sealed.header.commitment = kept;
         }
         blocks[j] = sealed;
     }
+}
+
+/// Plants reference `r` on move `at`, re-seals its block keeping the references as they are
+/// (a producer lying about one position), and re-seals the blocks after it.
+pub fn plant_reference(blocks: &mut [Block], at: At, r: manaflow_types::TxLoc) {
+    let (b, t, i) = at;
+    let mut refs = blocks[b].refs.clone();
+    refs[t][i] = r;
+    let lthash = lthash_after(&blocks[..b]);
+    let parent = (b > 0).then(|| blocks[b - 1].header.clone());
+    let template = blocks[b].header.clone();
+    let (txs, outcomes) = (std::mem::take(&mut blocks[b].txs), std::mem::take(&mut blocks[b].outcomes));
+    blocks[b] = seal_with_references(parent.as_ref(), &template, txs, outcomes, refs, &lthash);
+    reseal(blocks, b + 1, None);
 }
 
 /// Forward verdict: validate in memory from genesis, stopping at the first invalid block.
@@ -221,7 +238,7 @@ pub fn forward(blocks: &[Block]) -> (MemoryChain, Option<Violation>) {
 
 /// Every written key's output in a forward state, in canonical order.
 pub fn forward_outputs(state: &ForwardState) -> Vec<(StateKey, Output)> {
-    let mut v: Vec<_> = state.set.iter_written().map(|(k, o)| (*k, *o)).collect();
+    let mut v: Vec<_> = state.set.iter_written().map(|(k, o)| (*k, o.out)).collect();
     v.sort_unstable_by_key(|(k, _)| *k);
     v
 }

@@ -2,5 +2,6 @@
 
 mod chains;
 mod faults;
+mod proofs;
 mod properties;
 mod store;

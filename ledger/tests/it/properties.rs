@@ -14,7 +14,7 @@ fn config() -> ProptestConfig {
 }
 
 /// Both validators' verdicts (forward on both of its paths), asserted equal.
-fn verdicts(blocks: &[Block]) -> Option<(Position, Rule)> {
+pub(crate) fn verdicts(blocks: &[Block]) -> Option<(Position, Rule)> {
     let (_, fwd) = forward(blocks);
     let mut steps = 0usize;
     let (_, observed) =
@@ -30,6 +30,9 @@ fn verdicts(blocks: &[Block]) -> Option<(Position, Rule)> {
     let fwd = fwd.map(|v| (v.position, v.rule));
     let rev = rev.map(|v| (v.position, v.rule));
     assert_eq!(fwd, rev, "forward and reverse validation disagree");
+    if let Some((position, rule)) = fwd {
+        crate::proofs::assert_fraud_proof_agrees(blocks, position, rule);
+    }
     fwd
 }
 
@@ -122,7 +125,7 @@ proptest! {
     }
 
     #[test]
-    fn structural_tampers_are_caught_where_they_bite(seed in any::<u64>(), pick in any::<prop::sample::Index>(), kind in 0u8..6) {
+    fn structural_tampers_are_caught_where_they_bite(seed in any::<u64>(), pick in any::<prop::sample::Index>(), kind in 0u8..8) {
         let mut maker = ChainGen::new(seed);
         let mut chain = maker.chain(4, 6);
         let moves = utxo_moves(&chain);
@@ -181,6 +184,24 @@ proptest! {
                 reseal(&mut chain, target, None);
                 let rule = if kind == 3 { Rule::DoubleUse } else { Rule::ReadAfterConsume };
                 expected = (position((target, index, 0)), rule);
+            }
+            6 | 7 => {
+                // A planted reference: on a move naming a tx, one that names another position
+                // (6); on a move naming none, any non-zero one (7).
+                let named: Vec<_> = after_genesis.iter().filter(|(_, m, _)| (kind == 6) != m.intx.is_zero()).cloned().collect();
+                prop_assume!(!named.is_empty());
+                let (at, _, _) = *pick.get(&named);
+                let old = chain[at.0].refs[at.1][at.2];
+                let planted = loop {
+                    let r = manaflow_types::TxLoc::new(maker.rng().random_range(0..=at.0 as u64), maker.rng().random_range(0..4));
+                    if r != old && r != manaflow_types::TxLoc::ZERO { break r; }
+                };
+                crate::chains::plant_reference(&mut chain, at, planted);
+                expected = if kind == 6 {
+                    (position(at), Rule::UnknownOutput)
+                } else {
+                    (Position::of_tx(at.0 as u64, at.1 as u32), Rule::Malformed)
+                };
             }
             _ => {
                 // A wrong commitment in one header (the rest of the chain resealed around it).
