@@ -223,11 +223,13 @@ fn differential_seeds(root: &Path) {
     let mut duplicate = last.clone();
     duplicate.txs.push(duplicate.txs[0].clone());
     duplicate.outcomes.push(duplicate.outcomes[0].clone());
+    duplicate.refs.push(duplicate.refs[0].clone());
     write(root, "forward_reverse", "duplicate-tx", &seed(1, &duplicate));
     let mut dropped = last;
     if let Tx::Ethereum(tx) = &mut dropped.txs[2] {
         tx.moves.remove(0);
     }
+    dropped.refs[2].remove(0);
     write(root, "forward_reverse", "dropped-move", &seed(1, &dropped));
 }
 
@@ -243,6 +245,36 @@ fn wasm_seeds(root: &Path, repo: &Path) {
     }
 }
 
+/// Fraud proofs of the differential target's refused blocks, and tx proofs of its valid ones.
+fn proof_seeds(root: &Path) {
+    use manaflow_fuzz::chain::{TrustDeclared, valid, with_last};
+    let chain = valid();
+    let last = chain.last().expect("a block").clone();
+    for (b, block) in chain.iter().enumerate() {
+        for t in 0..block.txs.len() {
+            let proof = manaflow_ledger::tx_proof(block, t).expect("a tx proof");
+            write(root, "proof", &format!("tx-{b}-{t}"), &proof.encode());
+        }
+    }
+    let mut wrong_prev = last.clone();
+    wrong_prev.txs[1].moves_mut()[0].prev = B256::repeat_byte(9);
+    let mut duplicate = last.clone();
+    duplicate.txs.push(duplicate.txs[0].clone());
+    duplicate.outcomes.push(duplicate.outcomes[0].clone());
+    let mut commitment = last.clone();
+    commitment.header.commitment = B256::repeat_byte(1);
+    for (name, block, reseal) in
+        [("prev-mismatch", wrong_prev, true), ("duplicate-tx", duplicate, true), ("bad-commitment", commitment, false)]
+    {
+        let tampered = with_last(block, reseal);
+        let n = tampered.len() - 1;
+        let (mut memory, valid) = manaflow_ledger::MemoryChain::validate(&tampered[..n], &TrustDeclared, &mut ());
+        valid.expect("the chain before validates");
+        let proof = memory.fraud_proof(&tampered[n], &TrustDeclared).expect("a fraud proof");
+        write(root, "proof", name, &proof.encode());
+    }
+}
+
 fn main() {
     let repo: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let root = repo.join("fuzz/corpus");
@@ -251,6 +283,7 @@ fn main() {
     rpc_requests(&root);
     chain_seeds(&root);
     differential_seeds(&root);
+    proof_seeds(&root);
     wasm_seeds(&root, &repo);
     println!("seeds written under {}", root.display());
 }

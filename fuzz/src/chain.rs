@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use manaflow_ledger::{MemoryChain, delta::block_delta, seal_block, validate_reverse};
+use manaflow_ledger::{MemoryChain, delta::block_delta, positions, seal_block, validate_reverse};
 use manaflow_types::{
     Address, B256, Block, Bytes, EthereumTx, FLAG_DEV_MODE, Header, LtHash, Move, Outcome, Position, Rule, StateKey,
     SystemTx, Tx, TxId, U256,
@@ -73,8 +73,14 @@ pub fn valid() -> &'static [Block] {
         moves.push(live.touch(StateKey::storage(CONTRACT, word(0)), |_| word(7)));
         let genesis_tx = SystemTx { block: 0, index: 0, moves };
         live.commit(genesis_tx.id(), &genesis_tx.moves);
-        let genesis =
-            seal_block(None, &template(), vec![Tx::System(genesis_tx)], vec![Outcome::system()], &LtHash::new());
+        let genesis = seal_block(
+            None,
+            &template(),
+            vec![Tx::System(genesis_tx)],
+            vec![Outcome::system()],
+            &LtHash::new(),
+            &|_| None,
+        );
         let mut chain = vec![genesis];
         for number in 1..=2u8 {
             let mut txs = Vec::new();
@@ -96,7 +102,9 @@ pub fn valid() -> &'static [Block] {
                 txs.iter().map(|_| Outcome { success: true, gas_used: 21_000, ..Outcome::default() }).collect();
             let parent = chain.last().map(|b: &Block| b.header.clone());
             let header = Header { timestamp: 1_700_000_000 + u64::from(number), ..template() };
-            let block = seal_block(parent.as_ref(), &header, txs, outcomes, &lthash_after(&chain));
+            let located = positions(&chain);
+            let locate = |id: &B256| located.get(id).copied();
+            let block = seal_block(parent.as_ref(), &header, txs, outcomes, &lthash_after(&chain), &locate);
             chain.push(block);
         }
         chain
@@ -110,7 +118,9 @@ pub fn with_last(block: Block, reseal: bool) -> Vec<Block> {
     let mut chain = valid[..valid.len() - 1].to_vec();
     let block = if reseal {
         let parent = chain.last().map(|b| b.header.clone());
-        seal_block(parent.as_ref(), &block.header, block.txs, block.outcomes, &lthash_after(&chain))
+        let located = positions(&chain);
+        let locate = |id: &B256| located.get(id).copied();
+        seal_block(parent.as_ref(), &block.header, block.txs, block.outcomes, &lthash_after(&chain), &locate)
     } else {
         block
     };

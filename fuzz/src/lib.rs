@@ -1,6 +1,6 @@
 //! The fuzz targets: every decoder of untrusted bytes the devnet has (Ethereum and native tx
 //! envelopes, blocks, headers, moves, JSON-RPC requests and the params of every method, WASM
-//! deployments, state dumps) and one differential target (forward and reverse validation of a
+//! deployments, state dumps, inclusion and fraud proofs) and one differential target (forward and reverse validation of a
 //! mutated block must agree). Each target takes any bytes and must return without panicking;
 //! where a decoder accepts, what it decoded must encode back to what decodes the same.
 //!
@@ -32,6 +32,7 @@ pub const TARGETS: &[Target] = &[
     Target { name: "wasm_deploy", run: wasm_deploy },
     Target { name: "state_dump", run: state_dump },
     Target { name: "forward_reverse", run: forward_reverse },
+    Target { name: "proof", run: proof },
 ];
 
 /// The target named `name`.
@@ -125,4 +126,30 @@ pub fn forward_reverse(data: &[u8]) {
     let chain = chain::with_last(block, flags & 1 == 1);
     let (forward, reverse) = chain::verdicts(&chain);
     assert_eq!(forward, reverse, "forward and reverse validation disagree");
+}
+
+/// A fraud proof or a tx proof as `manaflow_verifyFraudProof` and a light client read them: one
+/// that decodes encodes back to the same bytes, and is checked against the headers of a small
+/// valid chain — where no proof may show one of those blocks invalid (soundness).
+pub fn proof(data: &[u8]) {
+    use manaflow_types::proof::{self, FraudProof, TxProof};
+    let valid = chain::valid();
+    let headers: Vec<manaflow_types::Header> = valid.iter().map(|b| b.header.clone()).collect();
+    if let Ok(fraud) = FraudProof::decode(data) {
+        assert_eq!(fraud.encode(), data, "a proof decodes only from its canonical bytes");
+        let _ = proof::verify(&headers, &fraud, &manaflow_test_utils::TrustDeclared);
+        // Whatever the proof claims, its evidence may show no block of the valid chain invalid.
+        if let Ok(v) = proof::shown(&headers, &fraud, &manaflow_test_utils::TrustDeclared) {
+            let hash = fraud.header.hash();
+            assert!(
+                !headers.iter().any(|h| h.hash() == hash),
+                "a proof shows valid block {} invalid: {v}",
+                fraud.header.number
+            );
+        }
+    }
+    if let Ok(tx) = TxProof::decode(data) {
+        assert_eq!(tx.encode(), data, "a tx proof decodes only from its canonical bytes");
+        let _ = proof::verify_tx_proof(&headers, &tx);
+    }
 }
