@@ -37,6 +37,7 @@ pub mod error;
 pub mod genesis;
 pub mod history;
 pub mod index;
+pub mod light;
 pub mod log_index;
 pub mod mempool;
 pub mod node;

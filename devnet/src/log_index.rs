@@ -52,6 +52,7 @@ mod tests {
             header: Header { number, ..Header::default() },
             txs: Vec::new(),
             outcomes: vec![Outcome { success: true, gas_used: 0, logs, codes: Vec::new() }],
+            refs: Vec::new(),
         }
     }
 

@@ -201,6 +201,12 @@ impl Node {
         &self.ledger
     }
 
+    /// The fraud proof of `block`, which must fail validation on the tip (DESIGN §9); nothing
+    /// changes.
+    pub fn fraud_proof(&mut self, block: &Block) -> Result<manaflow_types::FraudProof, NodeError> {
+        Ok(self.ledger.fraud_proof(block)?)
+    }
+
     /// Every written key's live output, in canonical order (the whole UTXO set: for
     /// inspection, not for hot paths).
     pub fn outputs(&mut self) -> Result<Vec<(StateKey, Output)>, NodeError> {

@@ -387,3 +387,28 @@ fn bench_trace_reports_its_summary_line() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot start Anvil at /nonexistent/anvil"));
 }
+
+#[test]
+fn bench_proofs_reports_proof_sizes_beside_the_block() {
+    let out = manaflow().args(["bench", "proofs", "--txs", "20", "--runs", "3"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().last().expect("a summary line");
+    assert!(last.starts_with("bench proofs: "), "{last}");
+    let figure = |name| summary_figure(last, name);
+    assert!(figure("tx_bytes") < 4096.0 && figure("double_use_bytes") < 4096.0, "{last}");
+    assert!(figure("code_bytes") > 1000.0, "the per-tx proof carries the token's code: {last}");
+    let over = figure("commitment_bytes") - figure("block_bytes");
+    assert!((2048.0..2200.0).contains(&over), "a commitment proof is the body and the 2 KB state: {last}");
+    assert!(figure("verify_us") > 0.0 && figure("check_us") > 0.0, "{last}");
+}
+
+#[test]
+fn a_data_dir_of_an_older_format_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("blocks.dat"), b"").unwrap();
+    let out = manaflow().arg("--data-dir").arg(dir.path()).args(["--port", "0", "--silent"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an old data dir is refused");
+    assert!(stderr.contains("holds data format 1") && stderr.contains("--data-dir"), "{stderr}");
+}

@@ -131,4 +131,24 @@ fn the_lesson_runs_and_shows_each_chapter() {
     let store = wasm_step.find("storage_store (SSTORE)").expect("the WASM frame's storage_store");
     assert!(load < store, "in execution order:\n{wasm_step}");
     assert!(wasm_step.contains("✔ re-execution reproduces the 8 declared moves exactly"), "{wasm_step}");
+
+    // Chapter 12: inclusion and output proofs checked with headers alone; fraud proofs likewise.
+    let included = section(&out, "proof tx last");
+    assert!(included.contains("leaf = keccak(id ‖ keccak(moves) ‖ keccak(references))"), "{included}");
+    assert!(included.contains(" at 11:0 ✔"), "the references name the deployment at 11:0:\n{included}");
+    assert!(included.contains("✔ checked with headers alone, as a light client would: tx "), "{included}");
+    let output = section(&out, "proof output bob");
+    assert!(output.contains("it proves the write, not that the output is still live"), "{output}");
+    assert!(output.contains("✔ checked with headers alone"), "{output}");
+    for (command, rule) in [
+        ("tamper last move 2 value 5 --proof", "prev-mismatch at block 12 tx 0 move 2"),
+        ("tamper block latest commitment 0x01 --proof", "bad-commitment at block 12 commitment"),
+    ] {
+        let tampered = section(&out, command);
+        assert!(tampered.contains(&format!("fraud proof: {rule}, ")), "{tampered}");
+        assert!(
+            tampered.contains("✔ checked with the 12 headers before it and nothing else: block 12 is invalid"),
+            "{tampered}"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use manaflow::wallet::{Masking, prepare};
 use manaflow::{ChainConfig, Node};
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork};
-use manaflow_ledger::{MemoryChain, seal_block, validate_reverse};
+use manaflow_ledger::{MemoryChain, positions, seal_block, validate_reverse};
 use manaflow_types::{Block, Call, Mark, Mask, Move, NativeTx, Rule, SigningKey, StateKey, Tx};
 
 fn ether(n: u64) -> U256 {
@@ -88,7 +88,9 @@ fn reseal(chain: &[Block], block: Block) -> Block {
     let (parent, valid) = MemoryChain::validate(chain, &verifier(), &mut ());
     valid.expect("the chain before validates");
     let header = &chain.last().expect("a parent").header;
-    seal_block(Some(header), &block.header, block.txs, block.outcomes, &parent.state.lthash)
+    let located = positions(chain);
+    let locate = |id: &B256| located.get(id).copied();
+    seal_block(Some(header), &block.header, block.txs, block.outcomes, &parent.state.lthash, &locate)
 }
 
 /// The rules forward and reverse validation name for `chain` + `block`.
@@ -178,7 +180,7 @@ fn replaying_a_native_tx_is_refused() {
     node.commit(&block, &[]).expect("the honest block commits");
     let chain = node.ledger().blocks().expect("blocks");
     let header = node.next_header();
-    let again = Block { header, txs: vec![replayed], outcomes: vec![outcome] };
+    let again = Block { header, txs: vec![replayed], outcomes: vec![outcome], refs: vec![] };
     let (forward, reverse) = verdicts(&chain, &reseal(&chain, again));
     assert_eq!((forward, reverse), (Some(Rule::DuplicateTx), Some(Rule::DuplicateTx)));
     // And the coordinator refuses to sequence it again: its nonce is spent.

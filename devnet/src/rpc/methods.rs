@@ -37,7 +37,7 @@ use crate::rpc::long_read::long_read;
 use crate::rpc::params::{BlockNumberParam, Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, ots, trace, txpool, wallet};
+use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, ots, proofs, trace, txpool, wallet};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -239,8 +239,13 @@ methods! {
     "hardhat_setPrevRandao" (prevrandao: B256) => sync dev::set_prev_randao,
     "hardhat_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "hardhat_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
+    "manaflow_getFraudProof" (raw_block: Bytes) => blocking proofs::get_fraud_proof,
+    "manaflow_getHeaders" (from: U64, count: U64) => read proofs::get_headers,
     "manaflow_getMoves" (tx_hash: B256) => read model::get_moves,
     "manaflow_getOutput" (address: Address, mark: Mark, slot: Option<U256>) => read model::get_output,
+    "manaflow_getOutputProof" (address: Address, mark: Mark, slot: Option<U256>) => read proofs::get_output_proof,
+    "manaflow_getRawBlock" (number: U64) => read proofs::get_raw_block,
+    "manaflow_getTransactionProof" (tx_hash: B256) => read proofs::get_transaction_proof,
     "manaflow_prepareTransaction" (transaction: TransactionRequest, options: Option<Options>)
         => blocking_read wallet::prepare_transaction,
     "manaflow_sendTransaction" (transaction: TransactionRequest, options: Option<Options>)
@@ -249,6 +254,7 @@ methods! {
     "manaflow_utxoSet" () => read model::utxo_set,
     "manaflow_validateBlock" (block: BlockNumberOrTag, direction: Option<String>)
         => long model::validate_block,
+    "manaflow_verifyFraudProof" (proof: Bytes) => blocking_read proofs::verify_fraud_proof,
     "net_listening" () => read eth::state::net_listening,
     "net_peerCount" () => read eth::state::net_peer_count,
     "net_version" () => read eth::state::net_version,

@@ -18,6 +18,7 @@ pub mod model;
 pub mod model_trace;
 pub mod ots;
 pub mod params;
+pub mod proofs;
 pub mod server;
 pub mod sign;
 pub mod subscriptions;

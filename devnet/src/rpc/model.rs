@@ -76,6 +76,14 @@ fn output_json(key: &StateKey, output: &Output) -> Value {
     })
 }
 
+/// The state key a method's `(address, mark, slot?)` params name (`slot` only for storage).
+pub fn key_of(address: Address, mark: Mark, slot: Option<U256>) -> StateKey {
+    match mark {
+        Mark::Storage => StateKey::storage(address, B256::from(slot.unwrap_or_default())),
+        _ => StateKey { addr: address, mark, slot: B256::ZERO },
+    }
+}
+
 /// `manaflow_getOutput`: the output of the UTXO set at a key (`slot` only for storage).
 pub fn get_output(
     _rpc: &Rpc,
@@ -84,11 +92,7 @@ pub fn get_output(
     mark: Mark,
     slot: Option<U256>,
 ) -> Result<Value, RpcError> {
-    let slot = slot.unwrap_or_default();
-    let key = match mark {
-        Mark::Storage => StateKey::storage(address, B256::from(slot)),
-        _ => StateKey { addr: address, mark, slot: B256::ZERO },
-    };
+    let key = key_of(address, mark, slot);
     let output = node.ledger().output(&key).map_err(RpcError::internal)?;
     Ok(output_json(&key, &output))
 }

@@ -11,7 +11,7 @@ fn help_lists_every_command_and_details_one() {
     assert!(list.starts_with("commands (names stand for addresses everywhere: alice, bob, token…)\n"), "{list}");
     let commands = [
         "accounts", "balance", "alias", "deploy", "call", "send", "tx", "moves", "step", "block", "validate", "utxo",
-        "tamper", "automine", "mine", "help", "exit",
+        "tamper", "proof", "automine", "mine", "help", "exit",
     ];
     let listed: Vec<&str> =
         list.lines().filter(|l| l.starts_with("  ")).filter_map(|l| l.split_whitespace().next()).collect();
@@ -30,7 +30,7 @@ fn help_lists_every_command_and_details_one() {
     assert!(send.contains("  send bob --value 1ether\n"), "{send}");
 
     let tamper = output_of(&stdout, "help tamper");
-    assert!(tamper.starts_with("tamper <tx> move <i> <intx|prev|next|value> <value>"), "{tamper}");
+    assert!(tamper.starts_with("tamper <tx> move <i> <intx|prev|next|value|ref> <value>"), "{tamper}");
     assert!(tamper.contains("tamper block 2 commitment 0x01"), "{tamper}");
     let quit = output_of(&stdout, "help quit");
     let quit: Vec<&str> = quit.lines().map(str::trim_end).collect();

@@ -196,3 +196,68 @@ fn mine_mines_the_pooled_txs_when_blocks_are_timed() {
     assert!(output_of(&stdout, "tx").starts_with(&format!("tx {hash} (ethereum) in block 1, index 0\n")), "{stdout}");
     assert_eq!(rows(&output_of(&stdout, "block"))[0][3], "alice → bob: plain transfer");
 }
+
+#[test]
+fn tamper_proof_shows_a_fraud_proof_a_light_client_accepts_and_proof_shows_inclusion() {
+    let script = "deploy token TestToken\n\
+                  send token approve bob 50\n\
+                  send token approve bob 60\n\
+                  tamper last move 3 prev 999 --proof\n\
+                  tamper last move 3 ref 1:0 --proof\n\
+                  tamper last move 0 intx 0x1234 --proof\n\
+                  tamper last drop-move 3 --proof\n\
+                  tamper block 3 replay last --proof\n\
+                  tamper block 3 commitment 0x01 --proof\n\
+                  proof tx last\n\
+                  proof output bob\n\
+                  proof output 0x0000000000000000000000000000000000000077\n";
+    let stdout = run_ok(script);
+    let cases = [
+        ("tamper last move 3 prev 999 --proof", "prev-mismatch at block 3 tx 0 move 3", "and its producer tx"),
+        (
+            "tamper last move 3 ref 1:0 --proof",
+            "unknown-output at block 3 tx 0 move 3",
+            "and the tx its reference names",
+        ),
+        (
+            "tamper last move 0 intx 0x1234 --proof",
+            "unknown-output at block 3 tx 0 move 0",
+            "the tx its reference names",
+        ),
+        ("tamper last drop-move 3 --proof", "re-execution at block 3 tx 0", "bytes of code it runs"),
+        ("tamper block 3 replay last --proof", "duplicate-tx at block 3 tx 1", "two inclusions of one id"),
+        ("tamper block 3 commitment 0x01 --proof", "bad-commitment at block 3 commitment", "the whole body (1 txs)"),
+    ];
+    for (command, verdict, carries) in cases {
+        let out = output_of(&stdout, command);
+        let line = out.lines().find(|l| l.starts_with("fraud proof: ")).unwrap_or_else(|| panic!("{command}:\n{out}"));
+        assert!(
+            line.starts_with(&format!("fraud proof: {verdict}, ")) && line.ends_with(" bytes"),
+            "{command}: {line}"
+        );
+        assert!(out.contains(&format!("\n  carries {}", "")) && out.contains(carries), "{command}:\n{out}");
+        assert!(
+            out.contains("✔ checked with the 3 headers before it and nothing else: block 3 is invalid: "),
+            "{command}:\n{out}"
+        );
+    }
+    let planted = output_of(&stdout, "tamper last move 3 ref 1:0 --proof");
+    assert_eq!(tamper_rules(&planted), (Some("unknown-output".into()), Some("unknown-output".into())), "{planted}");
+
+    let tx = output_of(&stdout, "proof tx last");
+    assert!(tx.starts_with("inclusion proof: tx "), "{tx}");
+    assert!(tx.contains("leaf = keccak(id ‖ keccak(moves) ‖ keccak(references))"), "{tx}");
+    assert!(
+        tx.contains("move 3: output of ") && tx.contains(" at 2:0 ✔"),
+        "the allowance was written by tx 2:0:\n{tx}"
+    );
+    assert!(tx.contains("✔ checked with headers alone, as a light client would: tx "), "{tx}");
+    let bob = output_of(&stdout, "proof output bob");
+    assert!(
+        bob.starts_with("output proof: ") && bob.contains("it proves the write, not that the output is still live"),
+        "{bob}"
+    );
+    assert!(bob.contains("✔ checked with headers alone, as a light client would: "), "{bob}");
+    let nobody = output_of(&stdout, "proof output 0x0000000000000000000000000000000000000077");
+    assert!(nobody.contains("no producer — never written"), "{nobody}");
+}

@@ -26,6 +26,9 @@ pub enum Command {
     /// Run a benchmark (build with --release for meaningful figures).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Follow a node as a light client: check its headers, and the inclusion, output and fraud
+    /// proofs asked for, holding nothing but headers.
+    Light(crate::light::LightArgs),
 }
 
 /// Benchmarks.
@@ -39,6 +42,10 @@ pub enum BenchCommand {
     /// full validation (signatures, stateless re-execution, UTXO step) with one and with all
     /// threads; baselines: revm alone on a CacheDB, and signature recovery alone.
     Validate(ValidateArgs),
+    /// Fraud-proof sizes on a block of ERC20 transfers (a per-tx proof, a double use, a wrong
+    /// commitment) beside the block's size, and checking a per-tx proof with headers alone
+    /// against the validator's full check of that tx.
+    Proofs(ProofsArgs),
     /// Load a devnet over HTTP with pre-signed ERC20 transfers from many senders: mined tx/s,
     /// p50/p99 latency (send → mined), the rate of the last 10% against the first 10%, time to
     /// ready and memory; every tx verified afterwards.
@@ -280,6 +287,17 @@ pub struct ValidateArgs {
     pub senders: u64,
     /// Measured runs; medians are reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: u64,
+}
+
+/// Arguments of `bench proofs`.
+#[derive(Debug, Args)]
+pub struct ProofsArgs {
+    /// ERC20 transfers per block (each from its own sender).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(2..=100_000))]
+    pub txs: u64,
+    /// Timed runs of the verifier and of the validator's check; medians are reported.
+    #[arg(long, default_value_t = 201, value_parser = clap::value_parser!(u64).range(1..))]
     pub runs: u64,
 }
 

@@ -5,6 +5,7 @@
 mod banner;
 mod bench;
 mod cli;
+mod light;
 mod repl;
 mod state;
 
@@ -22,6 +23,9 @@ fn main() -> anyhow::Result<ExitCode> {
             return Ok(if repl::run(&args)? { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
         Some(cli::Command::Bench(bench)) => bench::run(bench),
+        Some(cli::Command::Light(args)) => {
+            return Ok(if light::run(&args)? { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use manaflow_ledger::store::{Durability, StateStore};
-use manaflow_ledger::{Ledger, LedgerConfig, NoRuntime, Output};
+use manaflow_ledger::{Ledger, LedgerConfig, NoRuntime, Output, Placed};
 use manaflow_types::{Address, B256, FLAG_DEV_MODE, Header, Move, Outcome, StateKey, SystemTx, Tx, sort_canonical};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -237,8 +237,8 @@ fn measured_block(
 /// replaces the output, committed and synced. Runs on a copy of the set in its own store.
 fn naive_baseline(dir: &Path, model: &Model, args: &ApplyArgs, rng: &mut SmallRng) -> anyhow::Result<f64> {
     let store = StateStore::open(dir, Durability::Durable)?;
-    let mut sorted: Vec<([u8; StateKey::LEN], Output)> =
-        model.keys.iter().zip(&model.outputs).map(|(k, o)| (k.to_bytes(), *o)).collect();
+    let mut sorted: Vec<([u8; StateKey::LEN], Placed)> =
+        model.keys.iter().zip(&model.outputs).map(|(k, o)| (k.to_bytes(), placed(*o))).collect();
     sorted.sort_unstable_by_key(|e| e.0);
     let bar = ProgressBar::new(sorted.len() as u64).with_style(
         ProgressStyle::with_template("copying the set for the naive baseline {bar:40} {human_pos}/{human_len}")
@@ -256,10 +256,10 @@ fn naive_baseline(dir: &Path, model: &Model, args: &ApplyArgs, rng: &mut SmallRn
     let start = Instant::now();
     let mut applied = 0usize;
     for &i in &picks {
-        let next = Output { intx: new_id, value: random_word(rng) };
+        let next = placed(Output { intx: new_id, value: random_word(rng) });
         // A key drawn twice finds the output the earlier change left: skip it, as a naive
         // validator would reject it.
-        if store.replace_output_synced(&model.keys[i], &model.outputs[i], &next)? {
+        if store.replace_output_synced(&model.keys[i], &placed(model.outputs[i]), &next)? {
             applied += 1;
         }
     }
@@ -270,4 +270,9 @@ fn naive_baseline(dir: &Path, model: &Model, args: &ApplyArgs, rng: &mut SmallRn
         elapsed.as_secs_f64()
     );
     Ok(rate)
+}
+
+/// An output as the checkpoint stores it (the position of its tx does not matter here).
+fn placed(out: Output) -> Placed {
+    Placed { out, at: manaflow_types::TxLoc::ZERO }
 }

@@ -2,6 +2,7 @@
 //! measured in the same run, and a last summary line.
 
 mod apply;
+mod proofs;
 mod rpc;
 mod soak;
 mod stats;
@@ -65,6 +66,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Apply(args) => apply::run(args),
         BenchCommand::Validate(args) => validate::run(args),
+        BenchCommand::Proofs(args) => proofs::run(args),
         BenchCommand::Rpc(args) => rpc::run(args),
         BenchCommand::Wasm(args) => wasm::run(args),
         BenchCommand::Trace(args) => trace::run(args),

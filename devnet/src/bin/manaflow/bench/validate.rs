@@ -29,7 +29,8 @@ use super::stats::{median, median_duration};
 use super::{NoAncestors, erc20_transfer};
 use crate::cli::ValidateArgs;
 
-const CHAIN_ID: u64 = 31337;
+/// The benchmark chain's id.
+pub(super) const CHAIN_ID: u64 = 31337;
 const TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
 
 fn word(v: U256) -> B256 {
@@ -41,14 +42,16 @@ fn balance_slot(owner: Address) -> B256 {
     keccak256([owner.into_word().as_slice(), B256::ZERO.as_slice()].concat())
 }
 
-struct Setup {
-    token: Address,
-    code: Bytes,
-    senders: Vec<SigningKey>,
-    genesis: Vec<Move>,
+/// The token, its code, the senders' keys and the genesis moves that fund them.
+pub(super) struct Setup {
+    pub(super) token: Address,
+    pub(super) code: Bytes,
+    pub(super) senders: Vec<SigningKey>,
+    pub(super) genesis: Vec<Move>,
 }
 
-fn setup(senders: u64) -> anyhow::Result<Setup> {
+/// The token deployed at genesis and `senders` funded senders.
+pub(super) fn setup(senders: u64) -> anyhow::Result<Setup> {
     let artifact: serde_json::Value = serde_json::from_str(TOKEN_ARTIFACT)?;
     let code: Bytes = artifact["deployedBytecode"].as_str().context("artifact without deployedBytecode")?.parse()?;
     let token = Address::repeat_byte(0x70);
@@ -80,7 +83,8 @@ fn setup(senders: u64) -> anyhow::Result<Setup> {
     Ok(Setup { token, code, senders, genesis })
 }
 
-fn template() -> Header {
+/// The header fields every benchmark block starts from.
+pub(super) fn template() -> Header {
     Header {
         timestamp: 1_700_000_000,
         base_fee: 1_000_000_000,
@@ -93,7 +97,7 @@ fn template() -> Header {
 }
 
 /// Executes the txs one after another into moves and seals them (what a coordinator does).
-fn build_block(ledger: &Ledger, raws: &[Bytes]) -> anyhow::Result<Block> {
+pub(super) fn build_block(ledger: &Ledger, raws: &[Bytes]) -> anyhow::Result<Block> {
     let runtime = EvmRuntime::new(Hardfork::Prague);
     let header = Header { number: ledger.len(), ..template() };
     let mut pending = OverlayView::new(ledger);
