@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, bail};
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["step", "force", "raw", "native"];
+const SWITCHES: &[&str] = &["step", "force", "raw", "native", "proof"];
 
 /// Splits `line` into words: whitespace separates, `"…"` and `'…'` quote, `#` at the start of a
 /// word comments out the rest of the line.

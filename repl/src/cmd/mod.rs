@@ -3,6 +3,7 @@
 
 mod accounts;
 mod contracts;
+mod proof;
 mod show;
 mod step;
 mod tamper;
@@ -145,14 +146,28 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "tamper",
-        usage: "<tx> move <i> <intx|prev|next|value> <value> | <tx> drop-move <i> | block <n> <drop i|swap i j|replay tx|commitment v> [--step]",
+        usage: "<tx> move <i> <intx|prev|next|value|ref> <value> | <tx> drop-move <i> | block <n> <drop i|swap i j|replay tx|commitment v> [--step] [--proof]",
         summary: "change a copy of a tx or block and watch both validators refuse it",
         details: "The copy is re-sealed as a dishonest producer would (roots and commitment recomputed), then\n\
                   validated forwards and in reverse; each verdict names the rule that rejects it. The real\n\
                   chain is never touched.\n\
-                  `value` sets a read's prev and next together.\n\
-                  Examples:\n  tamper last move 3 prev 999\n  tamper last move 0 value 5\n  tamper last drop-move 0\n  tamper block 2 replay last\n  tamper block 2 commitment 0x01",
+                  `value` sets a read's prev and next together; `ref` plants a reference (block:index).\n\
+                  --proof then shows the copy's fraud proof (its rule, what it carries, its size) and checks\n\
+                  it as a light client would, with the headers before the copy and nothing else.\n\
+                  Examples:\n  tamper last move 3 prev 999 --proof\n  tamper last move 1 ref 0:0\n  tamper last move 0 value 5\n  tamper last drop-move 0\n  tamper block 2 replay last\n  tamper block 2 commitment 0x01",
         run: tamper::tamper,
+    },
+    Command {
+        name: "proof",
+        usage: "tx <hash|last> | output <who> [balance|nonce|code|storage <slot>]",
+        summary: "the inclusion proof of a tx or an output, checked with headers alone",
+        details: "A tx's leaf is keccak(id ‖ keccak(moves) ‖ keccak(references)); its Merkle branch reaches\n\
+                  the header's tx root, its outcome's branch the outcomes root (so its logs are proven too).\n\
+                  Each reference is the position (block:index) of the tx whose output a move names, filled\n\
+                  by the block producer. An output's proof is the proof of the tx that wrote it: it proves\n\
+                  the write, not that the output is still live.\n\
+                  Examples:\n  proof tx last\n  proof output bob\n  proof output token storage 2",
+        run: proof::proof,
     },
     Command {
         name: "automine",

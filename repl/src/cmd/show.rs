@@ -251,7 +251,18 @@ pub fn block(session: &mut Session, args: &Args, console: &mut dyn Console) -> a
     Ok(())
 }
 
-fn parse_mark(word: &str) -> anyhow::Result<Mark> {
+/// The slot a storage key needs (zero for other marks); `usage` says how to give it.
+pub(crate) fn parse_slot(mark: Mark, word: Option<&str>, usage: &str) -> anyhow::Result<B256> {
+    match (mark, word) {
+        (Mark::Storage, Some(slot)) => {
+            Ok(B256::from(slot.parse::<U256>().with_context(|| format!("{slot:?} is not a slot number"))?))
+        }
+        (Mark::Storage, None) => bail!("a storage output needs its slot: `{usage}`"),
+        _ => Ok(B256::ZERO),
+    }
+}
+
+pub(crate) fn parse_mark(word: &str) -> anyhow::Result<Mark> {
     Ok(match word {
         "b" | "balance" => Mark::Balance,
         "n" | "nonce" => Mark::Nonce,
@@ -280,13 +291,7 @@ pub fn utxo(session: &mut Session, args: &Args, console: &mut dyn Console) -> an
     let outputs: Vec<(StateKey, manaflow_types::Output)> = match args.word(1) {
         Some(mark) => {
             let mark = parse_mark(mark)?;
-            let slot = match (mark, args.word(2)) {
-                (Mark::Storage, Some(slot)) => {
-                    B256::from(slot.parse::<U256>().with_context(|| format!("{slot:?} is not a slot number"))?)
-                }
-                (Mark::Storage, None) => bail!("a storage output needs its slot: `utxo {who} storage <slot>`"),
-                _ => B256::ZERO,
-            };
+            let slot = parse_slot(mark, args.word(2), &format!("utxo {who} storage <slot>"))?;
             let key = StateKey { addr: address, mark, slot };
             vec![(key, session.backend.output(&key)?)]
         }

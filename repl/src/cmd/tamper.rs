@@ -5,8 +5,8 @@
 use alloy_dyn_abi::{DynSolType, DynSolValue};
 use alloy_primitives::B256;
 use anyhow::{Context, bail};
-use manaflow_ledger::{MemoryChain, seal_block};
-use manaflow_types::{Block, Move};
+use manaflow_ledger::{MemoryChain, builder::fill_references, positions, seal_with_references};
+use manaflow_types::{Block, Move, Tx, TxLoc};
 
 use crate::cmd::validate::{self, Direction};
 use crate::console::Console;
@@ -48,6 +48,18 @@ struct Tampered {
     blocks: Vec<Block>,
     change: String,
     reseal: bool,
+    /// A reference planted after the producer filled the others: (tx, move, reference).
+    planted: Option<(usize, usize, TxLoc)>,
+}
+
+/// Parses a reference typed as `<block>:<index>`.
+fn parse_ref(text: &str) -> anyhow::Result<TxLoc> {
+    let (block, index) =
+        text.split_once(':').with_context(|| format!("{text:?} is not a reference: give <block>:<index>"))?;
+    Ok(TxLoc::new(
+        block.parse().with_context(|| format!("{block:?} is not a block number"))?,
+        index.parse().with_context(|| format!("{index:?} is not a tx index"))?,
+    ))
 }
 
 fn tamper_tx(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
@@ -57,11 +69,21 @@ fn tamper_tx(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
     let mut blocks = session.backend.blocks()?;
     blocks.truncate(n as usize + 1);
     let tx = &mut blocks[n as usize].txs[located.index];
-    let field = args.need(1, "what to change: move <i> <intx|prev|next|value> <value>, or drop-move <i>")?;
+    let field = args.need(1, "what to change: move <i> <intx|prev|next|value|ref> <value>, or drop-move <i>")?;
+    let mut planted = None;
     let change = match field {
+        "move" if args.word(3) == Some("ref") => {
+            let i = index(args, 2, "the move's index (see `moves`)")?;
+            if i >= tx.moves().len() {
+                bail!("the tx has {} moves; no move {i}", tx.moves().len());
+            }
+            let reference = parse_ref(args.need(4, "the reference to plant, as <block>:<index>")?)?;
+            planted = Some((located.index, i, reference));
+            format!("tx {}'s move {i} referencing {reference}", short_hash(&hash))
+        }
         "move" => {
             let i = index(args, 2, "the move's index (see `moves`)")?;
-            let part = args.need(3, "the field: intx, prev, next or value (prev and next)")?;
+            let part = args.need(3, "the field: intx, prev, next, value (prev and next) or ref")?;
             let value = parse_word(session, args.need(4, "the new value")?)?;
             let moves = tx.moves_mut();
             let count = moves.len();
@@ -75,7 +97,7 @@ fn tamper_tx(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
                     m.next = value;
                     std::mem::replace(&mut m.prev, value)
                 }
-                other => bail!("{other:?} is not a move field: use intx, prev, next or value (prev and next)"),
+                other => bail!("{other:?} is not a move field: use intx, prev, next, value (prev and next) or ref"),
             };
             format!("tx {}'s move {i} {part} changed from {} to {}", short_hash(&hash), word(&old), word(&value))
         }
@@ -89,10 +111,10 @@ fn tamper_tx(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
             format!("tx {}'s move {i} dropped", short_hash(&hash))
         }
         other => {
-            bail!("cannot change {other:?} of a tx: use move <i> <intx|prev|next|value> <value>, or drop-move <i>")
+            bail!("cannot change {other:?} of a tx: use move <i> <intx|prev|next|value|ref> <value>, or drop-move <i>")
         }
     };
-    Ok(Tampered { blocks, change, reseal: true })
+    Ok(Tampered { blocks, change, reseal: true, planted })
 }
 
 fn tamper_block(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
@@ -136,17 +158,17 @@ fn tamper_block(session: &Session, args: &Args) -> anyhow::Result<Tampered> {
             bail!("cannot change {other:?} of a block: use drop <i>, swap <i> <j>, replay <tx> or commitment <value>")
         }
     };
-    Ok(Tampered { blocks, change, reseal })
+    Ok(Tampered { blocks, change, reseal, planted: None })
 }
 
 /// `tamper <tx> …` or `tamper block <n> …`.
 pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> anyhow::Result<()> {
-    args.only(&["step"])?;
+    args.only(&["step", "proof"])?;
     let before = {
         let set = session.backend.set_summary();
         (set.height, set.commitment)
     };
-    let Tampered { mut blocks, change, reseal } =
+    let Tampered { mut blocks, change, reseal, planted } =
         if args.word(0) == Some("block") { tamper_block(session, args)? } else { tamper_tx(session, args)? };
     let verifier = session.backend.verifier();
     let n = blocks.len() - 1;
@@ -157,7 +179,15 @@ pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
         valid.map_err(|v| anyhow::anyhow!("the chain before the block does not validate: {v}"))?;
         let block = blocks.pop().context("a block to seal")?;
         let parent = &blocks[n - 1].header;
-        blocks.push(seal_block(Some(parent), &block.header, block.txs, block.outcomes, &parent_chain.state.lthash));
+        // References filled as the producer fills them, then the planted one (if any).
+        let located = positions(&blocks);
+        let ids: Vec<_> = block.txs.iter().map(Tx::id).collect();
+        let mut refs = fill_references(n as u64, &block.txs, &ids, &|id| located.get(id).copied());
+        if let Some((t, i, reference)) = planted {
+            refs[t][i] = reference;
+        }
+        let lthash = &parent_chain.state.lthash;
+        blocks.push(seal_with_references(Some(parent), &block.header, block.txs, block.outcomes, refs, lthash));
     }
     writeln!(console.out(), "{} a copy of {change}", paint(HEADING, "tampered:"))?;
     if reseal {
@@ -195,6 +225,8 @@ pub fn tamper(session: &mut Session, args: &Args, console: &mut dyn Console) -> 
     }
     if accepted == 2 {
         writeln!(console.out(), "both validators accept the copy: this change breaks no rule")?;
+    } else if args.switch("proof") {
+        crate::cmd::proof::show_fraud_proof(&blocks, verifier.as_ref(), console)?;
     }
     let after = {
         let set = session.backend.set_summary();
