@@ -45,6 +45,19 @@ pub struct ChainConfig {
     pub data_dir: Option<PathBuf>,
     /// Predeploy the deterministic CREATE2 deployer.
     pub create2_deployer: bool,
+    /// How the node's own validator receives each block the node seals (`--block-wire`).
+    pub block_wire: BlockWire,
+}
+
+/// The form in which the node's own validator receives each block it seals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlockWire {
+    /// The canonical block, as sealed.
+    #[default]
+    Canonical,
+    /// The compact form of DESIGN §10, expanded and validated as a validator receiving it
+    /// from the network would: every block round-trips through its compact bytes.
+    Compact,
 }
 
 /// How blocks are produced.
@@ -114,6 +127,7 @@ impl Default for ChainConfig {
             hardfork: Hardfork::Prague,
             data_dir: None,
             create2_deployer: true,
+            block_wire: BlockWire::Canonical,
         }
     }
 }

@@ -53,7 +53,7 @@ pub mod wallet;
 
 pub use admission::{Admitted, Kind};
 pub use chain_settings::ChainSettings;
-pub use config::{ChainConfig, Config, LogLimits, MiningConfig, ServerConfig};
+pub use config::{BlockWire, ChainConfig, Config, LogLimits, MiningConfig, ServerConfig};
 pub use coordinator::{Coordinator, MiningMode};
 pub use error::{Dropped, NativeError, NodeError, SetupError, StateError, SubmitError};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};

@@ -17,7 +17,7 @@ use manaflow_types::{
 };
 
 use crate::chain_settings::{ChainSettings, Conflict};
-use crate::config::ChainConfig;
+use crate::config::{BlockWire, ChainConfig};
 use crate::error::{IndexError, NodeError, SetupError};
 use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
 use crate::history::HistoricView;
@@ -330,7 +330,10 @@ impl Node {
         for (id, sender) in senders {
             self.senders.insert(*id, *sender);
         }
-        let applied: Result<Applied, LedgerError> = self.ledger.apply(block);
+        let applied: Result<Applied, LedgerError> = match self.config.block_wire {
+            BlockWire::Canonical => self.ledger.apply(block),
+            BlockWire::Compact => self.apply_through_compact(block),
+        };
         for (id, _) in senders {
             self.senders.remove(id);
         }
@@ -353,6 +356,22 @@ impl Node {
         self.next_base_fee = None;
         self.next_prevrandao = None;
         Ok(Committed { header: block.header.clone(), hash: applied.hash, ids: applied.ids })
+    }
+
+    /// Commits `block` as a validator receiving it compact would: to its compact bytes, back,
+    /// expanded against the tip and validated.
+    fn apply_through_compact(&mut self, block: &Block) -> Result<Applied, LedgerError> {
+        let bytes = self.ledger.compact_of(block)?.encode();
+        let compact = manaflow_types::CompactBlock::decode(&bytes)?;
+        let (expanded, applied) = self.ledger.apply_compact(&compact)?;
+        debug_assert_eq!(&expanded, block, "the compact form expands to the sealed block");
+        tracing::debug!(
+            number = block.header.number,
+            compact = bytes.len(),
+            canonical = block.encode().len(),
+            "block received compact"
+        );
+        Ok(applied)
     }
 
     /// Sets each key to its value and keeps `codes` for the `c` keys that name them: a cheat.

@@ -16,6 +16,7 @@
 //!
 //! [`StateView`]: manaflow_types::StateView
 
+mod compact;
 mod console;
 mod context;
 mod db;

@@ -91,6 +91,40 @@ impl EvmVerifier {
         replay.finish(result).map(Some)
     }
 
+    /// The runtime it re-executes with.
+    pub(crate) fn runtime(&self) -> &EvmRuntime {
+        &self.runtime
+    }
+
+    /// The call `tx` makes (its sender recovered, or `sender` for a native tx); a system tx
+    /// makes none and is refused.
+    pub(crate) fn call_of(
+        &self,
+        tx: &Tx,
+        index: u32,
+        sender: Option<Address>,
+        header: &Header,
+    ) -> Result<manaflow_types::Call, Violation> {
+        match self.prepare(tx, index, sender, header)? {
+            Some(replay) => Ok(replay.call),
+            None => {
+                Err(Violation::new(Position::of_tx(header.number, index), Rule::Malformed, "a system tx makes no call"))
+            }
+        }
+    }
+
+    /// Runs `tx` against `view` with the chain context its moves declare (system txs: `None`).
+    pub(crate) fn reexecute_on(
+        &self,
+        tx: &Tx,
+        index: u32,
+        header: &Header,
+        view: &dyn manaflow_types::StateView,
+    ) -> Result<Option<Execution>, Violation> {
+        let Some(replay) = self.prepare(tx, index, None, header)? else { return Ok(None) };
+        replay.finish(self.runtime.execute(&replay.call, header, &replay.context, view)).map(Some)
+    }
+
     /// The call `tx` makes and the chain context its moves declare (`None`: a system tx).
     fn prepare(
         &self,
@@ -217,6 +251,27 @@ impl TxVerifier for EvmVerifier {
             return Err(fail("declares deployed code that re-execution does not produce".into()));
         }
         Ok(())
+    }
+
+    fn derive(
+        &self,
+        tx: &manaflow_types::CompactTx,
+        index: u32,
+        header: &Header,
+        chain: &dyn ChainContext,
+        codes: &dyn CodeSource,
+    ) -> Result<manaflow_types::Derived, manaflow_types::DeriveError> {
+        self.derive_compact(tx, index, header, chain, codes)
+    }
+
+    fn access_order(
+        &self,
+        tx: &Tx,
+        index: u32,
+        header: &Header,
+        codes: &dyn CodeSource,
+    ) -> Result<Vec<manaflow_types::StateKey>, Violation> {
+        self.compact_access_order(tx, index, header, codes)
     }
 }
 

@@ -56,6 +56,9 @@ pub enum LedgerError {
         /// The format it records.
         found: String,
     },
+    /// A compact block (DESIGN §10) that does not expand: its bytes, or one tx's witness.
+    #[error(transparent)]
+    Compact(#[from] manaflow_types::CompactError),
     /// A fraud proof was asked of a block that breaks no rule, or could not be made.
     #[error("no fraud proof: {0}")]
     NoFraud(String),

@@ -29,6 +29,8 @@ use crate::reader::BlockReader;
 
 #[path = "flush.rs"]
 mod flush;
+#[path = "ledger_compact.rs"]
+mod ledger_compact;
 #[path = "ledger_proofs.rs"]
 mod ledger_proofs;
 #[path = "recovery.rs"]
@@ -281,10 +283,16 @@ impl Ledger {
     /// Validates `block` against the tip without committing it (a dry run that reports every
     /// step to `obs`).
     pub fn check<O: ForwardObserver>(&mut self, block: &Block, obs: &mut O) -> Result<()> {
+        let verifier = Arc::clone(&self.verifier);
+        self.check_with(block, obs, &*verifier)
+    }
+
+    /// [`Ledger::check`] with `verifier` re-executing the txs.
+    fn check_with<O: ForwardObserver>(&mut self, block: &Block, obs: &mut O, verifier: &dyn TxVerifier) -> Result<()> {
         self.ensure_running()?;
         self.prefetch(block)?;
         let parent = self.chain.headers.last();
-        let staged = self.state.stage(block, parent, &self.chain, &*self.verifier, obs);
+        let staged = self.state.stage(block, parent, &self.chain, verifier, obs);
         if let Ok((staged, _)) = staged {
             self.state.abort(staged);
             return self.chain.take_error().map_or(Ok(()), Err);
@@ -310,6 +318,17 @@ impl Ledger {
 
     /// [`Ledger::apply`], reporting each validation step to `obs`.
     pub fn apply_observed<O: ForwardObserver>(&mut self, block: &Block, obs: &mut O) -> Result<Applied> {
+        let verifier = Arc::clone(&self.verifier);
+        self.apply_with(block, obs, &*verifier)
+    }
+
+    /// [`Ledger::apply_observed`] with `verifier` re-executing the txs.
+    fn apply_with<O: ForwardObserver>(
+        &mut self,
+        block: &Block,
+        obs: &mut O,
+        verifier: &dyn TxVerifier,
+    ) -> Result<Applied> {
         self.ensure_running()?;
         let start = Instant::now();
         let mut timings = ApplyTimings::default();
@@ -325,7 +344,7 @@ impl Ledger {
             let pending = blocks.write_pending(number, &block.encode());
             (pending, start.elapsed())
         };
-        let staged = self.state.stage_with(block, parent, &self.chain, &*self.verifier, obs, write);
+        let staged = self.state.stage_with(block, parent, &self.chain, verifier, obs, write);
         if let Some(e) = self.chain.take_error() {
             // A verdict built on a failed read is no verdict: undo and report the storage error.
             if let Ok((staged, _, _)) = staged {

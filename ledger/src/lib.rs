@@ -45,6 +45,7 @@
 pub mod builder;
 #[cfg(feature = "store")]
 mod chain;
+pub mod compact;
 pub mod delta;
 pub mod error;
 #[cfg(feature = "faults")]
@@ -69,6 +70,7 @@ pub mod utxo;
 pub mod verifier;
 
 pub use builder::{positions, seal_block, seal_with_references};
+pub use compact::{Expanded, ExpandedVerifier, compact_block, expand_block};
 pub use error::{Corruption, LedgerError, Result, StopCause};
 pub use forward::{ForwardObserver, ForwardState, ForwardStep, StageTimings, Staged};
 pub use history::{History, TxLoc};

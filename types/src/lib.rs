@@ -16,6 +16,7 @@
 pub mod block;
 pub mod check;
 pub mod commitment;
+pub mod compact;
 pub mod console;
 pub mod context;
 pub mod error;
@@ -37,6 +38,7 @@ pub mod verify;
 pub use block::{Block, FLAG_DEV_MODE, Header, moves_hash, outcomes_root, tx_leaf, tx_leaves};
 pub use check::{ChainContext, TxChecked, check_tx};
 pub use commitment::{LtHash, SetElement};
+pub use compact::{Access, CompactBlock, CompactError, CompactTx, DeriveError, Derived};
 pub use context::{ContextField, context_key};
 pub use error::{DecodeError, SignatureError};
 pub use guest::{

@@ -4,7 +4,8 @@ use alloy_primitives::{Address, B256, Bytes};
 
 use crate::block::Header;
 use crate::check::{ChainContext, TxChecked, check_tx};
-use crate::moves::Mark;
+use crate::compact::{CompactTx, DeriveError, Derived};
+use crate::moves::{Mark, StateKey};
 use crate::outcome::Outcome;
 use crate::reference::{TxLoc, names_a_tx};
 use crate::tx::Tx;
@@ -30,6 +31,38 @@ pub trait TxVerifier: Sync {
         outcome: &Outcome,
         codes: &dyn CodeSource,
     ) -> Result<(), Violation>;
+
+    /// Re-executes a compact tx (DESIGN §10), the `index`th of the block with `header`, against
+    /// its witness, and gives its moves, references and outcome. System txs travel canonical and
+    /// never reach this; a verifier with no runtime refuses every other tx.
+    fn derive(
+        &self,
+        tx: &CompactTx,
+        index: u32,
+        header: &Header,
+        chain: &dyn ChainContext,
+        codes: &dyn CodeSource,
+    ) -> Result<Derived, DeriveError> {
+        let _ = (tx, index, header, chain, codes);
+        Err(DeriveError::Other("no runtime is configured to re-derive compact txs".into()))
+    }
+
+    /// The keys `tx` (the `index`th of the block with `header`) reads, in the order re-execution
+    /// first asks for each: the order its compact witness lists them in.
+    fn access_order(
+        &self,
+        tx: &Tx,
+        index: u32,
+        header: &Header,
+        codes: &dyn CodeSource,
+    ) -> Result<Vec<StateKey>, Violation> {
+        let _ = (index, codes);
+        Err(Violation::new(
+            Position::of_tx(header.number, index),
+            Rule::Reexecution,
+            format!("no runtime is configured to re-execute {} txs", tx.kind_name()),
+        ))
+    }
 }
 
 /// The verifier of a validator with no runtime: system txs need no re-execution (DESIGN §3), and

@@ -37,7 +37,7 @@ use crate::rpc::long_read::long_read;
 use crate::rpc::params::{BlockNumberParam, Lazy, Params};
 use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
-use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, ots, proofs, trace, txpool, wallet};
+use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, ots, proofs, trace, txpool, wallet, wire};
 
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
@@ -239,6 +239,7 @@ methods! {
     "hardhat_setPrevRandao" (prevrandao: B256) => sync dev::set_prev_randao,
     "hardhat_setStorageAt" (address: Address, slot: U256, value: B256) => blocking dev::set_storage_at,
     "hardhat_stopImpersonatingAccount" (address: Address) => sync dev::stop_impersonating,
+    "manaflow_getBlockCompact" (number: U64) => blocking_read wire::get_block_compact,
     "manaflow_getFraudProof" (raw_block: Bytes) => blocking proofs::get_fraud_proof,
     "manaflow_getHeaders" (from: U64, count: U64) => read proofs::get_headers,
     "manaflow_getMoves" (tx_hash: B256) => read model::get_moves,

@@ -25,6 +25,7 @@ pub mod subscriptions;
 pub mod trace;
 pub mod txpool;
 pub mod wallet;
+pub mod wire;
 
 use std::sync::Arc;
 

@@ -7,8 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use manaflow_evm::{EvmRuntime, ExecError, Hardfork, Runtime, decode_signed};
-use manaflow_types::{ChainContext, DeclaredView, Header, MapView, Output, StateKey};
+use manaflow_evm::{EvmRuntime, EvmVerifier, ExecError, Execution, Hardfork, Runtime, decode_signed, outcome_of};
+use manaflow_ledger::{compact_block, expand_block};
+use manaflow_types::{
+    Block, ChainContext, CodeSource, CompactBlock, DeclaredView, EthereumTx, Header, MapView, Output, StateKey, Tx,
+    TxLoc, names_a_tx,
+};
 use revm::context::CfgEnv;
 use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::database::{CacheDB, EmptyDB};
@@ -252,5 +256,47 @@ fn check_entry(runtime: &EvmRuntime, pre: &Value, header: &Header, entry: &Value
     if again != exec {
         return Err("re-execution against the declared moves gave a different result".into());
     }
+    compact_round_trip(runtime, &raw, &exec, header, &Codes(&pre_view, &exec.codes))?;
     Ok(true)
+}
+
+/// Code from a state test's pre-state and the code its tx deploys.
+struct Codes<'a>(&'a MapView, &'a [Bytes]);
+
+impl CodeSource for Codes<'_> {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.0.codes.get(hash).cloned().or_else(|| self.1.iter().find(|c| keccak256(c) == *hash).cloned())
+    }
+}
+
+/// DESIGN §10: the tx, as the one tx of a block whose pre-state is genesis (block 0, tx 0),
+/// goes to its compact form, to bytes and back, and expands to exactly the same block.
+fn compact_round_trip(
+    runtime: &EvmRuntime,
+    raw: &Bytes,
+    exec: &Execution,
+    header: &Header,
+    codes: &dyn CodeSource,
+) -> Result<(), String> {
+    if header.number == 0 {
+        return Ok(());
+    }
+    let genesis = TxLoc::new(0, 0);
+    let refs = exec.moves.iter().map(|m| if names_a_tx(m) { genesis } else { TxLoc::ZERO }).collect();
+    let block = Block {
+        header: Header { tx_count: 1, ..header.clone() },
+        txs: vec![Tx::Ethereum(EthereumTx { raw: raw.clone(), moves: exec.moves.clone() })],
+        outcomes: vec![outcome_of(exec)],
+        refs: vec![refs],
+    };
+    let verifier = EvmVerifier::new(runtime.clone());
+    let compact = compact_block(&block, &verifier, codes).map_err(|e| format!("compact form: {e}"))?;
+    let decoded = CompactBlock::decode(&compact.encode()).map_err(|e| format!("compact bytes: {e}"))?;
+    let mut resolve = |_: &StateKey, at: TxLoc| (at == genesis).then_some(GENESIS);
+    let expanded = expand_block(&decoded, &verifier, &TestChain, codes, &mut resolve)
+        .map_err(|e| format!("compact expansion: {e}"))?;
+    if expanded.block != block {
+        return Err("the compact form expanded to a different block".into());
+    }
+    Ok(())
 }

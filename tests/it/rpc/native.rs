@@ -30,7 +30,7 @@ alloy_sol_types::sol! {
 const SWAPPERS: usize = 50;
 
 /// The pool's init code in the EVM (`Pool.sol`) or in WASM (the SDK's `amm`, same ABI and layout).
-fn pool_code(runtime: &str) -> Bytes {
+pub(crate) fn pool_code(runtime: &str) -> Bytes {
     match runtime {
         "evm" => artifact("Pool").bytecode,
         _ => wasm_artifact("amm"),
@@ -40,7 +40,12 @@ fn pool_code(runtime: &str) -> Bytes {
 /// A devnet with the pool (`pool_code`) deployed (10,000 A and B in reserve) and every swapper
 /// funded by its faucet.
 async fn pool_with_swappers(pool_code: Bytes) -> (Devnet, DynProvider, Address) {
-    let devnet = start_with(Config::test().with_accounts(SWAPPERS + 1));
+    pool_with_swappers_on(Config::test().with_accounts(SWAPPERS + 1), pool_code).await
+}
+
+/// [`pool_with_swappers`] on a devnet started with `config` (every account but the first swaps).
+pub(crate) async fn pool_with_swappers_on(config: Config, pool_code: Bytes) -> (Devnet, DynProvider, Address) {
+    let devnet = start_with(config);
     let p = provider(&devnet, 0);
     let deployer = devnet.accounts()[0].address;
     let mut code = pool_code.to_vec();
@@ -61,7 +66,7 @@ async fn pool_with_swappers(pool_code: Bytes) -> (Devnet, DynProvider, Address) 
 
 /// Swapper `i`'s swap of 10 A with a bound of `bound_pct`% of the current quote, prepared on
 /// the node with `masking` and signed with its key.
-async fn signed_swap(
+pub(crate) async fn signed_swap(
     devnet: &Devnet,
     p: &DynProvider,
     pool: Address,

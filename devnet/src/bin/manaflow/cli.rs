@@ -186,6 +186,11 @@ pub struct NodeArgs {
     /// Do not predeploy the deterministic CREATE2 deployer.
     #[arg(long)]
     pub disable_default_create2_deployer: bool,
+    /// How the node's own validator receives each block it seals: `canonical`, or `compact`
+    /// (DESIGN §10: every block goes to its compact bytes and is expanded and validated from
+    /// them, as a validator receiving it from the network would).
+    #[arg(long, value_enum, default_value = "canonical")]
+    pub block_wire: BlockWireArg,
     /// Host names the JSON-RPC answers besides the bound address, `localhost`, `127.0.0.1` and
     /// `[::1]` (comma-separated; `*` for any), as geth's `--http.vhosts`: a request whose `Host`
     /// header names another is refused (a web page cannot reach the devnet through DNS
@@ -262,6 +267,10 @@ impl NodeArgs {
         if self.disable_default_create2_deployer {
             chain.create2_deployer = false;
         }
+        chain.block_wire = match self.block_wire {
+            BlockWireArg::Canonical => manaflow::BlockWire::Canonical,
+            BlockWireArg::Compact => manaflow::BlockWire::Compact,
+        };
         Ok(manaflow::Config {
             chain,
             mining: manaflow::MiningConfig { block_time: self.block_time, ..defaults.mining },
@@ -326,4 +335,13 @@ pub struct ApplyArgs {
     /// Seed of the random keys.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// `--block-wire`: the form in which the node's own validator receives each block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BlockWireArg {
+    /// The canonical block.
+    Canonical,
+    /// The compact form (DESIGN §10).
+    Compact,
 }
