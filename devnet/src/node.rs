@@ -207,6 +207,17 @@ impl Node {
         Ok(self.ledger.fraud_proof(block)?)
     }
 
+    /// Validates `block` against the tip without committing it.
+    pub fn check_block(&mut self, block: &Block) -> Result<(), NodeError> {
+        Ok(self.ledger.check(block, &mut ())?)
+    }
+
+    /// Expands a compact block (DESIGN §10) against the tip and validates what it expands to,
+    /// without committing it; returns the expanded block.
+    pub fn check_compact(&mut self, compact: &manaflow_types::CompactBlock) -> Result<Block, NodeError> {
+        Ok(self.ledger.check_compact(compact)?)
+    }
+
     /// Every written key's live output, in canonical order (the whole UTXO set: for
     /// inspection, not for hot paths).
     pub fn outputs(&mut self) -> Result<Vec<(StateKey, Output)>, NodeError> {

@@ -199,6 +199,8 @@ fn chain_seeds(root: &Path) {
         let block = node.ledger().block(number).expect("a block");
         write(root, "block", &format!("devnet-{number}"), &block.encode());
         write(root, "header", &format!("devnet-{number}"), &manaflow_types::block::encode_header(&block.header));
+        let compact = node.ledger().compact(number).expect("a compact block");
+        write(root, "compact", &format!("devnet-{number}"), &compact.encode());
         for (i, tx) in block.txs.iter().enumerate() {
             write(root, "moves", &format!("devnet-{number}-{i}"), &encode_moves(tx.moves()));
         }

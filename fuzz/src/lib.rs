@@ -1,6 +1,6 @@
 //! The fuzz targets: every decoder of untrusted bytes the devnet has (Ethereum and native tx
 //! envelopes, blocks, headers, moves, JSON-RPC requests and the params of every method, WASM
-//! deployments, state dumps, inclusion and fraud proofs) and one differential target (forward and reverse validation of a
+//! deployments, state dumps, inclusion and fraud proofs, compact blocks) and one differential target (forward and reverse validation of a
 //! mutated block must agree). Each target takes any bytes and must return without panicking;
 //! where a decoder accepts, what it decoded must encode back to what decodes the same.
 //!
@@ -33,6 +33,7 @@ pub const TARGETS: &[Target] = &[
     Target { name: "state_dump", run: state_dump },
     Target { name: "forward_reverse", run: forward_reverse },
     Target { name: "proof", run: proof },
+    Target { name: "compact", run: compact },
 ];
 
 /// The target named `name`.
@@ -151,5 +152,38 @@ pub fn proof(data: &[u8]) {
     if let Ok(tx) = TxProof::decode(data) {
         assert_eq!(tx.encode(), data, "a tx proof decodes only from its canonical bytes");
         let _ = proof::verify_tx_proof(&headers, &tx);
+    }
+}
+
+/// A compact block (DESIGN §10) as a validator receiving one reads it: one that decodes is its
+/// canonical bytes, and expanding it — every tx re-executed in the EVM against its witness, on a
+/// chain that answers an id at every earlier position — gives an answer, never a panic.
+pub fn compact(data: &[u8]) {
+    use manaflow_types::{CompactBlock, StateKey, TxLoc};
+    let Ok(block) = CompactBlock::decode(data) else { return };
+    assert_eq!(block.encode(), data, "a compact block decodes only from its canonical bytes");
+    let verifier = manaflow_evm::EvmVerifier::new(manaflow_evm::EvmRuntime::new(manaflow_evm::Hardfork::Prague));
+    let mut resolve = |_: &StateKey, at: TxLoc| Some(manaflow_types::keccak256(at.to_bytes()));
+    if let Ok(expanded) = manaflow_ledger::expand_block(&block, &verifier, &NoChain, &NoChain, &mut resolve) {
+        assert_eq!(expanded.block.txs.len(), block.txs.len(), "every tx expands");
+        assert_eq!(expanded.block.header, block.header);
+    }
+}
+
+/// A chain with no blocks before the one read and an empty code table.
+struct NoChain;
+
+impl manaflow_types::ChainContext for NoChain {
+    fn block_hash(&self, _: u64) -> Option<manaflow_types::B256> {
+        None
+    }
+    fn dev_mode(&self) -> bool {
+        true
+    }
+}
+
+impl manaflow_types::CodeSource for NoChain {
+    fn code(&self, _: &manaflow_types::B256) -> Option<manaflow_types::Bytes> {
+        None
     }
 }

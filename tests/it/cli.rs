@@ -404,6 +404,26 @@ fn bench_proofs_reports_proof_sizes_beside_the_block() {
 }
 
 #[test]
+fn bench_wire_reports_bytes_per_tx_of_every_form_and_the_decode_ratio() {
+    let out = manaflow().args(["bench", "wire", "--txs", "20", "--runs", "1"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    for kind in ["eth ", "erc20 ", "swap ", "wasm_erc20 ", "deploy ", "mix "] {
+        assert!(stdout.lines().any(|l| l.starts_with(kind)), "a row for {kind}: {stdout}");
+    }
+    let last = stdout.lines().last().expect("a summary line");
+    assert!(last.starts_with("bench wire: "), "{last}");
+    let figure = |name| summary_figure(last, name);
+    let (eth, bal, canonical, compact) =
+        (figure("erc20_eth"), figure("erc20_bal"), figure("erc20_canonical"), figure("erc20_compact"));
+    assert!((150.0..200.0).contains(&eth), "a signed type-2 ERC20 transfer is ~180 bytes: {last}");
+    assert!(eth < bal && bal < canonical, "{last}");
+    assert!(eth < compact && compact < canonical, "the compact form sits between: {last}");
+    assert!((figure("ratio") - compact / eth).abs() < 0.01, "{last}");
+    assert!(figure("block_snappy_ratio") > 0.0 && figure("decode_ratio") > 0.0, "{last}");
+}
+
+#[test]
 fn a_data_dir_of_an_older_format_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("blocks.dat"), b"").unwrap();

@@ -46,6 +46,12 @@ pub enum BenchCommand {
     /// commitment) beside the block's size, and checking a per-tx proof with headers alone
     /// against the validator's full check of that tx.
     Proofs(ProofsArgs),
+    /// The bandwidth question (DESIGN §10): bytes per tx of Ethereum's signed tx, that plus its
+    /// EIP-7928 access-list entries, manaflow's canonical block and its compact form, for ETH
+    /// and ERC20 transfers, masked native swaps, WASM ERC20 transfers, deployments and a mix;
+    /// each block snappy-compressed; and decoding plus validating a compact block against
+    /// validating the canonical one.
+    Wire(WireArgs),
     /// Load a devnet over HTTP with pre-signed ERC20 transfers from many senders: mined tx/s,
     /// p50/p99 latency (send → mined), the rate of the last 10% against the first 10%, time to
     /// ready and memory; every tx verified afterwards.
@@ -307,6 +313,17 @@ pub struct ProofsArgs {
     pub txs: u64,
     /// Timed runs of the verifier and of the validator's check; medians are reported.
     #[arg(long, default_value_t = 201, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: u64,
+}
+
+/// Arguments of `bench wire`.
+#[derive(Debug, Args)]
+pub struct WireArgs {
+    /// Txs per block (each from its own dev account).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(5..=20_000))]
+    pub txs: u64,
+    /// Interleaved timed runs of validation and of decoding plus validation; medians reported.
+    #[arg(long, default_value_t = 31, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     pub runs: u64,
 }
 

@@ -9,6 +9,7 @@ mod stats;
 mod trace;
 mod validate;
 mod wasm;
+mod wire;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -30,15 +31,30 @@ pub(crate) fn erc20_transfer(
     let mut input = keccak256("transfer(address,uint256)")[..4].to_vec();
     input.extend_from_slice(to.into_word().as_slice());
     input.extend_from_slice(B256::from(amount).as_slice());
+    signed_1559(key, chain_id, nonce, TxKind::Call(token), U256::ZERO, input.into(), 100_000, max_fee_per_gas)
+}
+
+/// A signed EIP-1559 tx (1 gwei tip, no access list).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn signed_1559(
+    key: &SigningKey,
+    chain_id: u64,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    input: Bytes,
+    gas_limit: u64,
+    max_fee_per_gas: u128,
+) -> Bytes {
     let tx = TxEip1559 {
         chain_id,
         nonce,
-        gas_limit: 100_000,
+        gas_limit,
         max_fee_per_gas,
         max_priority_fee_per_gas: 1_000_000_000,
-        to: TxKind::Call(token),
-        value: U256::ZERO,
-        input: Bytes::from(input),
+        to,
+        value,
+        input,
         access_list: Default::default(),
     };
     let sig = key.sign_hash(&tx.signature_hash());
@@ -71,5 +87,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Wasm(args) => wasm::run(args),
         BenchCommand::Trace(args) => trace::run(args),
         BenchCommand::Soak(args) => soak::run(args),
+        BenchCommand::Wire(args) => wire::run(args),
     }
 }
