@@ -61,11 +61,8 @@ impl EvmVerifier {
                 m.mask = *mask;
             }
         }
-        let tx = match shell {
-            Tx::Ethereum(eth) => Tx::Ethereum(manaflow_types::EthereumTx { moves, ..eth }),
-            Tx::Native(native) => Tx::Native(NativeTx { moves, ..native }),
-            Tx::System(_) => unreachable!("system txs returned above"),
-        };
+        let mut tx = shell;
+        *tx.moves_mut() = moves;
         Ok(Derived { tx, refs, outcome, sender })
     }
 
