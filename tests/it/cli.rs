@@ -424,6 +424,33 @@ fn bench_wire_reports_bytes_per_tx_of_every_form_and_the_decode_ratio() {
 }
 
 #[test]
+fn block_wire_compact_commits_every_block_through_its_compact_form() {
+    let mut node = start_node(&["node", "--port", "0", "--block-wire", "compact"]);
+    let call = |method: &str, params: &str| {
+        post(node.port, &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#))
+    };
+    // A cheat, carried as tx 0 of the block the transfer is mined in.
+    assert!(call("anvil_setBalance", r#"["0x00000000000000000000000000000000000000aa","0x10"]"#)["error"].is_null());
+    let send = r#"[{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x00000000000000000000000000000000000000bb","value":"0x5"}]"#;
+    assert!(call("eth_sendTransaction", send)["result"].is_string());
+    let bytes =
+        |value: &serde_json::Value| value.as_str().expect("hex bytes").parse::<alloy_primitives::Bytes>().unwrap();
+    let raw = bytes(&call("manaflow_getRawBlock", r#"["0x1"]"#)["result"]);
+    let compact = bytes(&call("manaflow_getBlockCompact", r#"["0x1"]"#)["result"]);
+    let block = manaflow_types::Block::decode(&raw).expect("a block");
+    assert_eq!(block.txs.iter().map(|tx| tx.kind_name()).collect::<Vec<_>>(), ["system", "ethereum"]);
+    let decoded = manaflow_types::CompactBlock::decode(&compact).expect("a compact block");
+    assert_eq!(decoded.header, block.header);
+    assert!(compact.len() * 2 < raw.len(), "compact {} bytes, canonical {}", compact.len(), raw.len());
+    let balance = call("eth_getBalance", r#"["0x00000000000000000000000000000000000000bb","latest"]"#);
+    assert_eq!(balance["result"], "0x5");
+    let later = call("manaflow_getBlockCompact", r#"["0x9"]"#);
+    assert!(later["error"]["message"].as_str().unwrap().contains("not mined yet"), "{later}");
+    sigterm(&node.child);
+    assert!(node.child.wait().unwrap().success());
+}
+
+#[test]
 fn a_data_dir_of_an_older_format_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("blocks.dat"), b"").unwrap();
