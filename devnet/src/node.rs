@@ -377,12 +377,7 @@ impl Node {
         // Validation checked that the expanded block has the sealed header's roots: it is the
         // sealed block.
         let (_, applied) = self.ledger.apply_compact(&compact)?;
-        tracing::debug!(
-            number = block.header.number,
-            compact = bytes.len(),
-            canonical = block.encode().len(),
-            "block received compact"
-        );
+        tracing::debug!(number = block.header.number, compact = bytes.len(), "block received compact");
         Ok(applied)
     }
 

@@ -19,6 +19,8 @@
 //! leading zero, a table entry spelled out, a reference repeated in full), so one block has one
 //! compact form.
 
+use std::collections::HashMap;
+
 use alloy_primitives::{Address, B256, Bytes};
 use alloy_rlp::Decodable;
 
@@ -74,7 +76,8 @@ impl CompactBlock {
                     out.push(KIND_NATIVE);
                     let shell = NativeTx { call: call.clone(), moves: Vec::new(), signature: *signature };
                     put_bytes(&mut out, &shell.encode_2718());
-                    put_varint(&mut out, tables.address_index(sender) as u64);
+                    // Every native sender is in the table (`Tables::of`).
+                    put_varint(&mut out, tables.address_index.get(sender).copied().unwrap_or_default() as u64);
                     put_varint(&mut out, masks.len() as u64);
                     out.extend(masks.iter().map(|m| m.0));
                     put_witness(&mut out, witness, &self.header, &tables);
@@ -132,15 +135,16 @@ fn bad(why: String) -> CompactError {
 /// The per-block tables the encoder uses.
 struct Tables {
     words: Vec<Word>,
-    word_index: std::collections::HashMap<Word, usize>,
+    word_index: HashMap<Word, usize>,
     addresses: Vec<Address>,
+    address_index: HashMap<Address, usize>,
 }
 
 impl Tables {
     /// A word goes in the table when its uses, each spelled as a ~2-byte index, save more than
     /// the 32 bytes the entry costs: `uses × (literal length − 2) > 32`. First use first.
     fn of(block: &CompactBlock) -> Self {
-        let mut uses: std::collections::HashMap<Word, (usize, usize)> = Default::default();
+        let mut uses: HashMap<Word, (usize, usize)> = HashMap::new();
         let prevs = block.txs.iter().flat_map(|tx| tx.witness()).map(|a| a.prev);
         for (order, prev) in prevs.enumerate() {
             uses.entry(prev).or_insert((order, 0)).1 += 1;
@@ -154,19 +158,16 @@ impl Tables {
         chosen.truncate(MAX_TABLE);
         let words: Vec<Word> = chosen.into_iter().map(|(_, w)| w).collect();
         let word_index = words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
-        let mut addresses = Vec::new();
+        let (mut addresses, mut address_index) = (Vec::new(), HashMap::new());
         for tx in &block.txs {
-            if let CompactTx::Native { sender, .. } = tx
-                && !addresses.contains(sender)
-            {
-                addresses.push(*sender);
+            if let CompactTx::Native { sender, .. } = tx {
+                address_index.entry(*sender).or_insert_with(|| {
+                    addresses.push(*sender);
+                    addresses.len() - 1
+                });
             }
         }
-        Self { words, word_index, addresses }
-    }
-
-    fn address_index(&self, a: &Address) -> usize {
-        self.addresses.iter().position(|x| x == a).unwrap_or(usize::MAX)
+        Self { words, word_index, addresses, address_index }
     }
 }
 

@@ -2,7 +2,7 @@
 //! the order execution first asks for each key (decoding); [`RecordingView`] records that order
 //! while a canonical tx re-executes against its declared moves (encoding).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use alloy_primitives::{B256, Bytes};
@@ -89,7 +89,7 @@ impl StateView for WitnessView<'_> {
 /// first asked for.
 pub struct RecordingView<'a> {
     inner: &'a dyn StateView,
-    order: Mutex<(Vec<StateKey>, HashMap<StateKey, ()>)>,
+    order: Mutex<(Vec<StateKey>, HashSet<StateKey>)>,
 }
 
 impl<'a> RecordingView<'a> {
@@ -108,7 +108,7 @@ impl StateView for RecordingView<'_> {
     fn output(&self, key: &StateKey) -> Result<Output, MissingState> {
         let found = self.inner.output(key)?;
         let mut order = self.order.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if order.1.insert(*key, ()).is_none() {
+        if order.1.insert(*key) {
             order.0.push(*key);
         }
         Ok(found)

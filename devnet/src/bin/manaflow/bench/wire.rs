@@ -25,6 +25,7 @@ use manaflow::sequencing::Built;
 use manaflow::{ChainConfig, wallet};
 use manaflow_types::{Block, Call, CompactBlock, Mark, Masking, SigningKey, block::encode_header};
 
+use super::rpc::TOKEN_ARTIFACT;
 use super::signed_1559;
 use super::stats::median_duration;
 use crate::cli::WireArgs;
@@ -36,7 +37,6 @@ sol! {
     function swapAForB(uint256 amountIn, uint256 minOut) returns (uint256);
 }
 
-const TOKEN_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/TestToken.json");
 const POOL_ARTIFACT: &str = include_str!("../../../../../examples/contracts/artifacts/Pool.json");
 const WASM_TOKEN: &[u8] = include_bytes!("../../../../../examples/wasm/artifacts/erc20.wasm");
 const GAS_PRICE: u128 = 100_000_000_000;
