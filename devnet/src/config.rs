@@ -109,6 +109,9 @@ pub struct Config {
     pub mining: MiningConfig,
     /// The JSON-RPC transport.
     pub server: ServerConfig,
+    /// The roles run apart (DESIGN §11): a validator's sealing and bounds, a coordinator's
+    /// validator.
+    pub roles: RolesConfig,
     /// Print nothing (no banner).
     pub silent: bool,
 }
@@ -129,6 +132,29 @@ impl Default for ChainConfig {
             create2_deployer: true,
             block_wire: BlockWire::Canonical,
         }
+    }
+}
+
+/// The roles run apart (DESIGN §11): `manaflow validator` and `manaflow coordinator`.
+#[derive(Clone, Debug)]
+pub struct RolesConfig {
+    /// The validator a coordinator follows (`--validator URL`); `None`: every role in one process.
+    pub validator: Option<String>,
+    /// The name a coordinator gives its batches (the validator bounds batches in flight by it).
+    pub name: String,
+    /// A validator seals once this many txs are pending (and, with a block time, at the latest
+    /// when it passes); `None` with no block time: as soon as no batch is being checked.
+    pub block_txs: Option<usize>,
+    /// The most batches one origin may have in flight at a validator.
+    pub batches_in_flight: usize,
+    /// How many times a coordinator re-fills and resends a tx the validator dropped as stale or
+    /// contended before it tells the sender why.
+    pub max_refills: u32,
+}
+
+impl Default for RolesConfig {
+    fn default() -> Self {
+        Self { validator: None, name: "coordinator".into(), block_txs: None, batches_in_flight: 4, max_refills: 3 }
     }
 }
 

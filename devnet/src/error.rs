@@ -129,6 +129,14 @@ pub enum NativeError {
 /// Why the node could not start.
 #[derive(Debug, Error)]
 pub enum SetupError {
+    /// The validator a coordinator follows cannot be followed.
+    #[error("cannot follow the validator at {url}: {why}")]
+    Upstream {
+        /// Its URL.
+        url: String,
+        /// Why.
+        why: String,
+    },
     /// The temp dir of an ephemeral chain.
     #[error("cannot create a temp dir: {0}")]
     TempDir(#[source] std::io::Error),
@@ -247,6 +255,36 @@ pub enum Dropped {
     Shutdown,
 }
 
+/// Why a validator refused a whole batch (`manaflow_submitBatch`); a tx the batch carries is
+/// refused on its own instead, with its fate.
+#[derive(Debug, Error)]
+pub enum BatchRefusal {
+    /// The batch's bytes break a bound or are not a batch.
+    #[error(transparent)]
+    Batch(#[from] manaflow_types::BatchError),
+    /// Its origin already has as many batches in flight as allowed.
+    #[error(
+        "{origin} already has {limit} batches in flight (the most allowed); wait for an answer before sending more"
+    )]
+    InFlight {
+        /// The batch's origin.
+        origin: String,
+        /// The bound.
+        limit: usize,
+    },
+    /// It names a block further ahead than the next but one.
+    #[error("batch filled for block {target}, but the next block is {next}; fill it on manaflow_getTemplate's block")]
+    Ahead {
+        /// The block the batch names.
+        target: u64,
+        /// The block being filled.
+        next: u64,
+    },
+    /// The validator is shutting down.
+    #[error("the validator is shutting down")]
+    Shutdown,
+}
+
 /// Why the pool refused a tx.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PoolError {
@@ -278,6 +316,15 @@ pub enum Refusal {
     /// A fully signed native tx whose execution needs a key it does not list.
     #[error("invalid transaction: execution needs {0}: a fully signed tx must list every key it touches")]
     Unlisted(MissingState),
+    /// The validator this coordinator follows dropped it, for a reason re-filling cannot mend
+    /// or after the re-fills allowed (DESIGN §11).
+    #[error("the validator dropped it ({rule}): {reason}")]
+    AtValidator {
+        /// The rule, as the validator named it.
+        rule: String,
+        /// The validator's words, with how many times it was re-filled.
+        reason: String,
+    },
 }
 
 /// Why a native tx cannot be sequenced against the current state.

@@ -28,6 +28,7 @@
 //! clap, rustyline, comfy-table or indicatif.
 
 pub mod admission;
+pub mod chain_rules;
 pub mod chain_settings;
 pub mod config;
 pub mod console;
@@ -49,14 +50,16 @@ pub mod sequencing;
 mod spawn;
 pub mod traces;
 pub mod tx_index;
+pub mod validator;
 pub mod wallet;
 
 pub use admission::{Admitted, Kind};
 pub use chain_settings::ChainSettings;
-pub use config::{BlockWire, ChainConfig, Config, LogLimits, MiningConfig, ServerConfig};
+pub use config::{BlockWire, ChainConfig, Config, LogLimits, MiningConfig, RolesConfig, ServerConfig};
 pub use coordinator::{Coordinator, MiningMode};
-pub use error::{Dropped, NativeError, NodeError, SetupError, StateError, SubmitError};
+pub use error::{BatchRefusal, Dropped, NativeError, NodeError, SetupError, StateError, SubmitError};
 pub use genesis::{CREATE2_DEPLOYER, DEFAULT_MNEMONIC, DevAccount};
 pub use node::{Node, chain_runtime};
 pub use sequencing::Mined;
 pub use spawn::{Devnet, spawn};
+pub use validator::{Validator, ValidatorHandle, spawn_validator};

@@ -7,19 +7,19 @@
 
 use std::sync::Arc;
 
-use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use manaflow_evm::{EvmRuntime, EvmVerifier, Hardfork, KnownSenders};
-use manaflow_ledger::{Applied, BlockReader, Durability, Ledger, LedgerConfig, LedgerError};
+use manaflow_ledger::{Applied, BlockReader, Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
-    Block, Call, ExecError, Execution, FLAG_DEV_MODE, Header, Outcome, Output, OverlayView, Runtime, StateKey,
-    StateView, SystemTx, Tx, TxId,
+    Block, Call, ExecError, Execution, Header, Outcome, Output, OverlayView, Runtime, StateKey, StateView, SystemTx,
+    Tx, TxId,
 };
 
-use crate::chain_settings::{ChainSettings, Conflict};
+use crate::chain_rules::{ChainDir, chain_dir, genesis_block, header_template, next_base_fee as base_fee_after};
+use crate::chain_settings::ChainSettings;
 use crate::config::{BlockWire, ChainConfig};
 use crate::error::{IndexError, NodeError, SetupError};
-use crate::genesis::{DevAccount, dev_accounts, genesis_tx};
+use crate::genesis::{DevAccount, dev_accounts};
 use crate::history::HistoricView;
 use crate::index::ChainIndex;
 use crate::pending::PendingSystem;
@@ -88,22 +88,13 @@ impl Node {
     /// Opens the chain in `config.data_dir` (resuming it) or in a new temp dir, with a genesis
     /// block if the chain is new.
     pub fn open(config: ChainConfig) -> Result<Self, NodeError> {
-        let (dir, temp, durability) = match &config.data_dir {
-            Some(dir) => (dir.clone(), None, Durability::Durable),
-            None => {
-                let temp = tempfile::Builder::new().prefix("manaflow-").tempdir().map_err(SetupError::TempDir)?;
-                (temp.path().to_path_buf(), Some(temp), Durability::Ephemeral)
-            }
-        };
-        // A data dir remembers its chain: reopening it as another refuses at start, rather than
-        // refusing every tx at block validation later.
-        if config.data_dir.is_some()
-            && let Some(stored) = ChainSettings::read(&dir)?
-            && let Some(conflict) = stored.conflicts(&config).into_iter().next()
-        {
-            let Conflict { flag, stored, asked } = conflict;
-            return Err(SetupError::SettingMismatch { dir, flag, stored, asked }.into());
-        }
+        Self::open_with_genesis(config, None)
+    }
+
+    /// [`Node::open`], starting a new chain from `genesis` when one is given (a coordinator
+    /// following a validator takes the validator's genesis block) rather than making one.
+    pub fn open_with_genesis(config: ChainConfig, genesis: Option<Block>) -> Result<Self, NodeError> {
+        let ChainDir { path: dir, temp, durability } = chain_dir(&config)?;
         let senders = Arc::new(KnownSenders::new());
         let verifier = Arc::new(EvmVerifier::with_known_senders(chain_runtime(config.hardfork), Arc::clone(&senders)));
         let ledger = Ledger::open(&dir, LedgerConfig { durability, ..LedgerConfig::default() }, verifier)?;
@@ -126,13 +117,10 @@ impl Node {
             _temp: temp,
         };
         if node.ledger.is_empty() {
-            let (tx, outcome) = genesis_tx(&node.accounts, node.config.balance, node.config.create2_deployer);
-            let template = Header {
-                timestamp: node.config.timestamp.unwrap_or_else(now),
-                base_fee: node.config.base_fee,
-                ..node.template()
+            let genesis = match genesis {
+                Some(genesis) => genesis,
+                None => genesis_block(&node.ledger, &node.config, &node.accounts),
             };
-            let genesis = node.ledger.seal(&template, vec![tx], vec![outcome]);
             let applied = node.ledger.apply(&genesis)?;
             node.index.clear()?;
             node.index_block(&genesis, applied.hash, &[])?;
@@ -158,15 +146,7 @@ impl Node {
     }
 
     fn template(&self) -> Header {
-        Header {
-            chain_id: self.config.chain_id,
-            flags: FLAG_DEV_MODE,
-            gas_limit: self.config.gas_limit,
-            base_fee: self.config.base_fee,
-            blob_base_fee: 1,
-            coinbase: self.coinbase,
-            ..Header::default()
-        }
+        header_template(&self.config, self.coinbase)
     }
 
     /// The dev accounts.
@@ -272,11 +252,7 @@ impl Node {
         if let Some(fee) = self.next_base_fee {
             return fee;
         }
-        let tip = self.tip();
-        if self.config.base_fee == 0 {
-            return 0;
-        }
-        BaseFeeParams::ethereum().next_block_base_fee(self.tip_gas_used, tip.gas_limit, tip.base_fee)
+        base_fee_after(&self.config, self.tip(), self.tip_gas_used)
     }
 
     /// The next block's timestamp: the one set with `evm_setNextBlockTimestamp`, else the clock

@@ -84,7 +84,7 @@ pub fn spawn(config: Config) -> Result<Devnet, NodeError> {
 }
 
 /// Binds the RPC port (0: any free one), with Nagle off for small request/response pairs.
-fn bind(config: &Config) -> Result<tokio::net::TcpListener, SetupError> {
+pub(crate) fn bind(config: &Config) -> Result<tokio::net::TcpListener, SetupError> {
     let addr = SocketAddr::new(config.server.host, config.server.port);
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),

@@ -322,8 +322,9 @@ impl Ledger {
         self.apply_with(block, obs, &*verifier)
     }
 
-    /// [`Ledger::apply_observed`] with `verifier` re-executing the txs.
-    fn apply_with<O: ForwardObserver>(
+    /// [`Ledger::apply_observed`] with `verifier` re-executing the txs (a validator that checked
+    /// each tx as it arrived passes one that does not check them again).
+    pub fn apply_with<O: ForwardObserver>(
         &mut self,
         block: &Block,
         obs: &mut O,

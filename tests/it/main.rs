@@ -15,4 +15,5 @@ mod native;
 mod node;
 mod panics;
 mod repl;
+mod roles;
 mod rpc;

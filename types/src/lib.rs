@@ -13,6 +13,7 @@
 //! **Invariant**: every encoding here is canonical — the same object always gives the same
 //! bytes, and decoding any bytes either gives the object back or an error, never a panic.
 
+pub mod batch;
 pub mod block;
 pub mod check;
 pub mod commitment;
@@ -35,6 +36,7 @@ pub mod tx;
 pub mod verdict;
 pub mod verify;
 
+pub use batch::{Batch, BatchError, BatchTx};
 pub use block::{Block, FLAG_DEV_MODE, Header, moves_hash, outcomes_root, tx_leaf, tx_leaves};
 pub use check::{ChainContext, TxChecked, check_tx};
 pub use commitment::{LtHash, SetElement};

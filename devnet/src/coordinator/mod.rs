@@ -17,7 +17,10 @@ use manaflow_types::{Block, StateKey, TxId};
 use parking_lot::{Condvar, Mutex, RwLock, RwLockUpgradableReadGuard};
 use tokio::sync::{broadcast, oneshot};
 
+mod follow;
 mod pool;
+
+pub use follow::{Upstream, UpstreamError};
 
 use crate::admission::{Admitted, admit, precheck};
 use crate::config::Config;
@@ -132,6 +135,12 @@ pub struct Coordinator {
     refusals: Mutex<std::collections::VecDeque<(TxId, Refusal)>>,
     /// Where `console.log` lines are printed.
     pub console: crate::console::ConsoleOutput,
+    /// The validator this coordinator follows (DESIGN §11), `None` when it mines itself.
+    follows: Option<String>,
+    /// The name its batches carry.
+    name: String,
+    /// Re-fills of a tx the validator dropped as stale or contended before its sender hears why.
+    max_refills: u32,
 }
 
 /// How many refusals the coordinator remembers.
@@ -142,13 +151,26 @@ const REMEMBERED_REFUSALS: usize = 1024;
 pub const WIDE_BLOCK_TXS: usize = 64;
 
 impl Coordinator {
-    /// Opens the node and starts mining on a thread of its own.
+    /// Opens the node and starts mining on a thread of its own; with `config.roles.validator`,
+    /// follows that validator instead (its genesis, its blocks) and sends it batches.
     pub fn start(config: Config) -> Result<(Arc<Self>, JoinHandle<()>), NodeError> {
-        let mode = config.mining.block_time.map_or(MiningMode::Auto, MiningMode::Interval);
+        // A coordinator following a validator sends batches as txs come (the validator seals).
+        let mode = match config.roles.validator {
+            Some(_) => MiningMode::Auto,
+            None => config.mining.block_time.map_or(MiningMode::Auto, MiningMode::Interval),
+        };
         let capacity = config.mining.mempool_size;
         let console = crate::console::ConsoleOutput::new(config.silent);
         let (chain_id, gas_limit) = (config.chain.chain_id, config.chain.gas_limit);
-        let node = Node::open(config.chain)?;
+        let follows = config.roles.validator.clone();
+        let (node, upstream) = match &follows {
+            None => (Node::open(config.chain)?, None),
+            Some(url) => {
+                let upstream = follow::Upstream::new(url)?;
+                let genesis = follow::validator_genesis(&upstream, chain_id)?;
+                (Node::open_with_genesis(config.chain, Some(genesis))?, Some(upstream))
+            }
+        };
         let (blocks, _) = broadcast::channel(1024);
         let (pooled_feed, _) = broadcast::channel(4096);
         let coordinator = Arc::new(Self {
@@ -172,13 +194,25 @@ impl Coordinator {
                 .map_err(SetupError::ValidationThreads)?,
             refusals: Mutex::new(std::collections::VecDeque::new()),
             console,
+            follows,
+            name: config.roles.name,
+            max_refills: config.roles.max_refills,
         });
         let miner = Arc::clone(&coordinator);
-        let thread = std::thread::Builder::new()
-            .name("manaflow-miner".into())
-            .spawn(move || miner.mine_loop())
-            .map_err(|source| SetupError::Thread { name: "miner", source })?;
+        let thread = match upstream {
+            None => std::thread::Builder::new().name("manaflow-miner".into()).spawn(move || miner.mine_loop()),
+            Some(upstream) => {
+                std::thread::Builder::new().name("manaflow-relay".into()).spawn(move || miner.relay_loop(upstream))
+            }
+        }
+        .map_err(|source| SetupError::Thread { name: "miner", source })?;
         Ok((coordinator, thread))
+    }
+
+    /// The URL of the validator this coordinator follows (DESIGN §11); `None` when it mines its
+    /// own blocks.
+    pub fn follows(&self) -> Option<&str> {
+        self.follows.as_deref()
     }
 
     /// Shared access to the node.

@@ -39,6 +39,46 @@ use crate::rpc::subscriptions::{self, Session, SubscriptionKind};
 use crate::rpc::wallet::Options;
 use crate::rpc::{Rpc, blocking, debug, dev, eth, model, model_trace, ots, proofs, trace, txpool, wallet, wire};
 
+/// The dev methods that change the chain (state, blocks, clock, mining, who may send
+/// unsigned): a coordinator following a validator refuses them, since the chain belongs to the
+/// validator (DESIGN §11). Sorted.
+pub const CHAIN_CHANGING: &[&str] = &[
+    "anvil_autoImpersonateAccount",
+    "anvil_impersonateAccount",
+    "anvil_loadState",
+    "anvil_mine",
+    "anvil_reset",
+    "anvil_setBalance",
+    "anvil_setBlockGasLimit",
+    "anvil_setCode",
+    "anvil_setCoinbase",
+    "anvil_setIntervalMining",
+    "anvil_setNextBlockBaseFeePerGas",
+    "anvil_setNonce",
+    "anvil_setPrevRandao",
+    "anvil_setStorageAt",
+    "evm_increaseTime",
+    "evm_mine",
+    "evm_revert",
+    "evm_setAutomine",
+    "evm_setBlockGasLimit",
+    "evm_setIntervalMining",
+    "evm_setNextBlockTimestamp",
+    "evm_snapshot",
+    "hardhat_impersonateAccount",
+    "hardhat_mine",
+    "hardhat_reset",
+    "hardhat_setBalance",
+    "hardhat_setBlockGasLimit",
+    "hardhat_setCode",
+    "hardhat_setCoinbase",
+    "hardhat_setIntervalMining",
+    "hardhat_setNextBlockBaseFeePerGas",
+    "hardhat_setNonce",
+    "hardhat_setPrevRandao",
+    "hardhat_setStorageAt",
+];
+
 /// Expands the table into [`METHODS`], [`dispatch`] and [`dispatch_session`].
 macro_rules! methods {
     // How each mode runs a handler (in `dispatch`).

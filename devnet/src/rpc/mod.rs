@@ -71,6 +71,15 @@ impl Rpc {
     /// up).
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let params = params::Params::new(params)?;
+        if let Some(validator) = self.coordinator.follows()
+            && methods::CHAIN_CHANGING.binary_search(&method).is_ok()
+        {
+            return Err(RpcError::server(format!(
+                "{method} changes the chain, and this coordinator's chain belongs to the validator at \
+                 {validator} (DESIGN §11): dev methods that change state, blocks, the clock or mining are \
+                 refused here. Run `manaflow node` for a chain of your own with every dev method."
+            )));
+        }
         methods::dispatch(self, method, params).await
     }
 }

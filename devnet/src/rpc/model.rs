@@ -15,11 +15,16 @@ use crate::rpc::params::{self, FromParam, height_of_tag};
 
 /// `manaflow_utxoSet`: the UTXO set's height, size and commitment.
 pub fn utxo_set(_rpc: &Rpc, node: &Node) -> Result<Value, RpcError> {
-    Ok(json!({
-        "height": node.height(),
-        "size": node.ledger().utxo_size(),
-        "commitment": node.ledger().commitment(),
-    }))
+    Ok(utxo_summary(node.ledger()))
+}
+
+/// [`utxo_set`] of a ledger.
+pub fn utxo_summary(ledger: &manaflow_ledger::Ledger) -> Value {
+    json!({
+        "height": ledger.len().saturating_sub(1),
+        "size": ledger.utxo_size(),
+        "commitment": ledger.commitment(),
+    })
 }
 
 /// A move as JSON: its key, the output it references, prev → next, and what kind of move.

@@ -2,7 +2,7 @@
 //! proofs of txs and outputs, and fraud proofs of blocks this node refuses, made and checked.
 
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
-use manaflow_ledger::output_proof;
+use manaflow_ledger::{Ledger, output_proof};
 use manaflow_types::proof::{self, FraudProof, HeaderChain, TxProof, Verdict};
 use manaflow_types::{Block, Header, Mark, StateView};
 use serde_json::{Value, json};
@@ -30,16 +30,21 @@ impl HeaderChain for NodeHeaders<'_> {
 /// `manaflow_getHeaders`: up to [`MAX_HEADERS`] headers from `from`, each as its RLP bytes (its
 /// keccak is the block hash) and its fields.
 pub fn get_headers(_rpc: &Rpc, node: &Node, from: U64, count: U64) -> Result<Value, RpcError> {
+    headers(node.ledger(), from, count)
+}
+
+/// [`get_headers`] from a ledger (a validator's or a node's).
+pub fn headers(ledger: &Ledger, from: U64, count: U64) -> Result<Value, RpcError> {
     let (from, count) = (from.to::<u64>(), count.to::<u64>());
     if count > MAX_HEADERS {
         return Err(RpcError::invalid_params(format!(
             "param 2 (count): {count} headers; at most {MAX_HEADERS} a call"
         )));
     }
-    let end = from.saturating_add(count).min(node.height() + 1);
+    let end = from.saturating_add(count).min(ledger.len());
     let mut out = Vec::new();
     for n in from..end {
-        let header = node.ledger().header(n).map_err(RpcError::internal)?.ok_or_else(|| RpcError::internal("a gap"))?;
+        let header = ledger.header(n).map_err(RpcError::internal)?.ok_or_else(|| RpcError::internal("a gap"))?;
         out.push(json!({
             "number": n,
             "hash": header.hash(),
@@ -53,11 +58,23 @@ pub fn get_headers(_rpc: &Rpc, node: &Node, from: U64, count: U64) -> Result<Val
 /// `manaflow_getRawBlock`: a block's canonical bytes (header, txs with their moves, outcomes and
 /// references), as a validator receives it.
 pub fn get_raw_block(_rpc: &Rpc, node: &Node, number: U64) -> Result<Value, RpcError> {
+    raw_block(node.ledger(), number)
+}
+
+/// [`get_raw_block`] from a ledger.
+pub fn raw_block(ledger: &Ledger, number: U64) -> Result<Value, RpcError> {
+    let number = sealed(ledger, number)?;
+    Ok(json!(Bytes::from(ledger.block(number).map_err(RpcError::internal)?.encode())))
+}
+
+/// `number` if the ledger holds that block; else an error naming the tip.
+pub fn sealed(ledger: &Ledger, number: U64) -> Result<u64, RpcError> {
     let number = number.to::<u64>();
-    if number > node.height() {
-        return Err(RpcError::server(format!("block {number} is not mined yet (the tip is {})", node.height())));
+    if number >= ledger.len() {
+        let tip = ledger.len().saturating_sub(1);
+        return Err(RpcError::server(format!("block {number} is not mined yet (the tip is {tip})")));
     }
-    Ok(json!(Bytes::from(node.ledger().block(number).map_err(RpcError::internal)?.encode())))
+    Ok(number)
 }
 
 /// A tx proof as JSON: where, what, the branches, and its canonical bytes.
@@ -85,7 +102,11 @@ pub fn tx_proof_json(proof: &TxProof, header: &Header) -> Value {
 /// `manaflow_getTransactionProof`: the inclusion proof of a mined tx with its outcome (so its
 /// receipt's logs are proven too).
 pub fn get_transaction_proof(_rpc: &Rpc, node: &Node, tx_hash: B256) -> Result<Value, RpcError> {
-    let ledger = node.ledger();
+    transaction_proof(node.ledger(), tx_hash)
+}
+
+/// [`get_transaction_proof`] from a ledger.
+pub fn transaction_proof(ledger: &Ledger, tx_hash: B256) -> Result<Value, RpcError> {
     let loc =
         ledger.locate(&tx_hash).ok_or_else(|| RpcError::server(format!("transaction {tx_hash} is not in a block")))?;
     let block = ledger.block(loc.block).map_err(RpcError::internal)?;

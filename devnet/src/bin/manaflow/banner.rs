@@ -35,9 +35,10 @@ pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
     out.push_str(&format!("\nBase Fee\n{rule}\n\n{base_fee}\n"));
     out.push_str(&format!("\nGas Limit\n{rule}\n\n{}\n", config.chain.gas_limit));
     out.push_str(&format!("\nGenesis Timestamp\n{rule}\n\n{genesis_timestamp}\n"));
-    let mining = match config.mining.block_time {
-        Some(every) => format!("a block every {} s", every.as_secs_f64()),
-        None => "automine (a block as soon as transactions arrive)".into(),
+    let mining = match (&config.roles.validator, config.mining.block_time) {
+        (Some(url), _) => format!("none here: batches go to the validator at {url}, which seals"),
+        (None, Some(every)) => format!("a block every {} s", every.as_secs_f64()),
+        (None, None) => "automine (a block as soon as transactions arrive)".into(),
     };
     out.push_str(&format!("\nMining\n{rule}\n\n{mining}\n"));
     let dir = devnet.coordinator().node().ledger().dir().to_path_buf();
@@ -47,6 +48,36 @@ pub fn print(config: &manaflow::Config, devnet: &manaflow::Devnet) {
     };
     out.push_str(&format!("\nChain Data\n{rule}\n\n{data}\n\n"));
     out.push_str(&format!("Listening on {}\n", devnet.addr()));
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Prints a validator's banner: its chain, how it seals, where its data is, and last the line
+/// harnesses wait for (`Listening on <host>:<port>`).
+pub fn print_validator(config: &manaflow::Config, validator: &manaflow::ValidatorHandle) {
+    let rule = "==================";
+    let sealing = match (config.roles.block_txs, config.mining.block_time) {
+        (Some(n), Some(every)) => format!("at {n} txs, or every {} s", every.as_secs_f64()),
+        (Some(n), None) => format!("at {n} txs"),
+        (None, Some(every)) => format!("a block every {} s", every.as_secs_f64()),
+        (None, None) => "as batches arrive (as soon as none is being checked)".into(),
+    };
+    let dir = validator.validator().with_ledger(|ledger| ledger.dir().to_path_buf());
+    let data = match &config.chain.data_dir {
+        Some(_) => format!("{} (resumed on restart)", dir.display()),
+        None => format!("{} (temporary, removed on exit; --data-dir keeps a chain)", dir.display()),
+    };
+    let out = format!(
+        "\nmanaflow v{} validator: the UTXO set, the code table and the blocks (DESIGN §11)\n\n\
+         Chain ID\n{rule}\n\n{}\n\nSealing\n{rule}\n\n{sealing}\n\nBatches in flight per origin\n{rule}\n\n{}\n\n\
+         Chain Data\n{rule}\n\n{data}\n\nCoordinators: manaflow coordinator --validator {}\n\nListening on {}\n",
+        env!("CARGO_PKG_VERSION"),
+        config.chain.chain_id,
+        config.roles.batches_in_flight,
+        validator.url(),
+        validator.addr(),
+    );
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();

@@ -29,6 +29,93 @@ pub enum Command {
     /// Follow a node as a light client: check its headers, and the inclusion, output and fraud
     /// proofs asked for, holding nothing but headers.
     Light(crate::light::LightArgs),
+    /// Run the validator alone (DESIGN §11): the UTXO set, the code table and the blocks, no
+    /// secondary index and no web3 execution. It takes batches of complete txs from any number
+    /// of coordinators (manaflow_submitBatch), seals blocks and serves them, their headers,
+    /// compact forms and proofs, and the template of the next block.
+    Validator(ValidatorArgs),
+    /// Run a coordinator that follows a validator (DESIGN §11): the web3 JSON-RPC, mempool,
+    /// execution and secondary index for its users, sending their txs to the validator in
+    /// batches. Dev methods that change the chain are refused: it belongs to the validator.
+    Coordinator(CoordinatorArgs),
+}
+
+/// Arguments of `manaflow validator`: the chain's flags as `manaflow node` takes them, and how
+/// it seals.
+#[derive(Debug, Args)]
+pub struct ValidatorArgs {
+    /// The chain's flags.
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// Seal once this many txs are accepted (with --block-time, at the latest when it passes).
+    /// Without either, a block is sealed as soon as no batch is being checked.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub block_txs: Option<u64>,
+    /// Most batches one origin (a coordinator's name) may have in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1_024))]
+    pub batches_in_flight: u64,
+}
+
+impl ValidatorArgs {
+    /// The validator's configuration; the node flags a validator has no use for are refused.
+    pub fn config(&self) -> anyhow::Result<manaflow::Config> {
+        let node = &self.node;
+        let unused = [
+            ("--dump-state", node.dump_state.is_some()),
+            ("--load-state", node.load_state.is_some()),
+            ("--state", node.state.is_some()),
+            ("--gas-cap", node.gas_cap.is_some()),
+            ("--block-wire compact", node.block_wire == BlockWireArg::Compact),
+        ];
+        if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+            anyhow::bail!(
+                "{flag} is not a validator's: a validator keeps no state dumps and runs no calls \
+                 (give it to `manaflow coordinator` or `manaflow node`)"
+            );
+        }
+        let mut config = node.config()?;
+        config.roles.block_txs = self.block_txs.map(|n| n as usize);
+        config.roles.batches_in_flight = self.batches_in_flight as usize;
+        Ok(config)
+    }
+}
+
+/// Arguments of `manaflow coordinator`.
+#[derive(Debug, Args)]
+pub struct CoordinatorArgs {
+    /// The validator's JSON-RPC URL (`manaflow validator` prints it).
+    #[arg(long, value_name = "URL")]
+    pub validator: String,
+    /// The name this coordinator's batches carry (default: coordinator-<port>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Times a tx the validator dropped as stale or contended is re-filled and resent before its
+    /// sender hears why.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub max_refills: u32,
+    /// The node's flags (the chain's must match the validator's; the genesis is the validator's).
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+impl CoordinatorArgs {
+    /// The coordinator's configuration.
+    pub fn config(&self) -> anyhow::Result<manaflow::Config> {
+        if self.node.block_time.is_some() {
+            anyhow::bail!("--block-time is the validator's: a coordinator sends batches as txs come");
+        }
+        if !(self.validator.starts_with("http://") || self.validator.starts_with("https://")) {
+            anyhow::bail!("--validator {:?} is not an http(s) URL (try http://127.0.0.1:8545)", self.validator);
+        }
+        let mut config = self.node.config()?;
+        config.roles.validator = Some(self.validator.clone());
+        config.roles.name = self.name.clone().unwrap_or_else(|| format!("coordinator-{}", self.node.port));
+        if config.roles.name.len() > manaflow_types::batch::MAX_ORIGIN_BYTES {
+            anyhow::bail!("--name is at most {} bytes", manaflow_types::batch::MAX_ORIGIN_BYTES);
+        }
+        config.roles.max_refills = self.max_refills;
+        Ok(config)
+    }
 }
 
 /// Benchmarks.
@@ -286,6 +373,7 @@ impl NodeArgs {
                 allowed_hosts: self.allow_hosts.clone(),
                 ..defaults.server
             },
+            roles: manaflow::RolesConfig::default(),
             silent: self.silent,
         })
     }

@@ -26,13 +26,36 @@ fn main() -> anyhow::Result<ExitCode> {
         Some(cli::Command::Light(args)) => {
             return Ok(if light::run(&args)? { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
+        Some(cli::Command::Validator(args)) => run_validator(&args),
+        Some(cli::Command::Coordinator(args)) => run_with(&args.node, args.config()?),
     }?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the devnet until Ctrl-C or SIGTERM, then shuts it down cleanly.
 fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
+    run_with(args, args.config()?)
+}
+
+/// Runs the validator alone until Ctrl-C or SIGTERM.
+fn run_validator(args: &cli::ValidatorArgs) -> anyhow::Result<()> {
     let config = args.config()?;
+    let validator = manaflow::spawn_validator(config.clone())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let signals = {
+        let _context = runtime.enter();
+        Signals::listen()?
+    };
+    if !config.silent {
+        banner::print_validator(&config, &validator);
+    }
+    runtime.block_on(signals.wait());
+    validator.shutdown();
+    Ok(())
+}
+
+/// Runs a devnet with `config` (all in one, or a coordinator) until Ctrl-C or SIGTERM.
+fn run_with(args: &cli::NodeArgs, config: manaflow::Config) -> anyhow::Result<()> {
     let silent = config.silent;
     if !config.server.host.is_loopback() {
         // Said even when silent: this is about safety, not chatter.

@@ -1,0 +1,142 @@
+//! The block a validator is filling: the txs accepted since the last seal, in arrival order, and
+//! the outputs they left, over the committed UTXO set. Each accepted tx passed the UTXO step
+//! against exactly this state, so the block they make passes it again when sealed.
+
+use std::collections::HashMap;
+
+use alloy_primitives::{B256, Bytes, keccak256};
+use manaflow_ledger::utxo::in_utxo_set;
+use manaflow_ledger::{Ledger, LedgerError};
+use manaflow_types::{CodeSource, Move, Outcome, Output, Rule, Tx, TxId};
+
+/// The pending block.
+#[derive(Default)]
+pub struct PendingBlock {
+    txs: Vec<Tx>,
+    outcomes: Vec<Outcome>,
+    ids: HashMap<TxId, u32>,
+    /// Each key the pending txs wrote, with its latest output.
+    outputs: HashMap<manaflow_types::StateKey, Output>,
+    /// Code the pending txs deploy, by hash.
+    codes: HashMap<B256, Bytes>,
+    gas_used: u64,
+}
+
+/// Why a tx does not fit the pending block's UTXO state: the rule, the move and what was found.
+#[derive(Clone, Debug)]
+pub struct Misfit {
+    /// The rule DESIGN §4 names for it.
+    pub rule: Rule,
+    /// The move, by index in the tx.
+    pub mv: u32,
+    /// What was wrong, in words.
+    pub why: String,
+}
+
+impl PendingBlock {
+    /// Txs accepted so far.
+    pub fn len(&self) -> usize {
+        self.txs.len()
+    }
+
+    /// Whether no tx is pending.
+    pub fn is_empty(&self) -> bool {
+        self.txs.is_empty()
+    }
+
+    /// Gas the pending txs use.
+    pub fn gas_used(&self) -> u64 {
+        self.gas_used
+    }
+
+    /// Whether tx `id` is pending.
+    pub fn contains(&self, id: &TxId) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// The index of pending tx `id` in the block being filled.
+    pub fn index_of(&self, id: &TxId) -> Option<u32> {
+        self.ids.get(id).copied()
+    }
+
+    /// The live output of `key` after the pending txs.
+    fn live(&self, ledger: &Ledger, key: &manaflow_types::StateKey) -> Result<Output, LedgerError> {
+        match self.outputs.get(key) {
+            Some(out) => Ok(*out),
+            None => ledger.output(key),
+        }
+    }
+
+    /// The UTXO step of `tx` after the pending txs: every consumed or read output live with the
+    /// declared `prev`. References are not checked here: the validator fills them when it seals.
+    pub fn fits(&self, ledger: &Ledger, tx: &Tx) -> Result<Result<(), Misfit>, LedgerError> {
+        for (i, m) in tx.moves().iter().enumerate().filter(|(_, m)| in_utxo_set(m)) {
+            let found = self.live(ledger, &m.key())?;
+            if found.intx == m.intx && found.value == m.prev {
+                continue;
+            }
+            return Ok(Err(self.classify(ledger, m, i as u32, found)));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Names the rule a move broke given the live output it found (as forward validation does,
+    /// DESIGN §4's ranking).
+    fn classify(&self, ledger: &Ledger, m: &Move, mv: u32, found: Output) -> Misfit {
+        let key = m.key();
+        let (rule, why) = if found.intx == m.intx {
+            (Rule::PrevMismatch, format!("prev {} but output ({}, {key}) holds {}", m.prev, m.intx, found.value))
+        } else {
+            let consumed = if m.is_write() { Rule::DoubleUse } else { Rule::ReadAfterConsume };
+            let existed = m.intx.is_zero() || self.ids.contains_key(&m.intx) || ledger.locate(&m.intx).is_some();
+            if existed {
+                (
+                    consumed,
+                    format!("output ({}, {key}) was consumed earlier; its live output is from {}", m.intx, found.intx),
+                )
+            } else {
+                (Rule::UnknownOutput, format!("no earlier tx {} wrote {key}", m.intx))
+            }
+        };
+        Misfit { rule, mv, why }
+    }
+
+    /// Accepts `tx` (which [`PendingBlock::fits`]) with its outcome.
+    pub fn push(&mut self, tx: Tx, outcome: Outcome) {
+        let id = tx.id();
+        for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
+            self.outputs.insert(m.key(), Output { intx: id, value: m.next });
+        }
+        for code in &outcome.codes {
+            self.codes.insert(keccak256(code), code.clone());
+        }
+        self.gas_used = self.gas_used.saturating_add(outcome.gas_used);
+        self.ids.insert(id, self.txs.len() as u32);
+        self.txs.push(tx);
+        self.outcomes.push(outcome);
+    }
+
+    /// Takes the txs and outcomes to seal, leaving the block empty.
+    pub fn take(&mut self) -> (Vec<Tx>, Vec<Outcome>) {
+        let taken = (std::mem::take(&mut self.txs), std::mem::take(&mut self.outcomes));
+        *self = Self::default();
+        taken
+    }
+
+    /// The pending block's code over the committed code table, for re-execution.
+    pub fn codes<'a>(&'a self, ledger: &'a Ledger) -> PendingCodes<'a> {
+        PendingCodes { ledger, pending: &self.codes }
+    }
+}
+
+/// Code by hash: the chain's code table, then code the pending block deploys.
+pub struct PendingCodes<'a> {
+    ledger: &'a Ledger,
+    pending: &'a HashMap<B256, Bytes>,
+}
+
+impl CodeSource for PendingCodes<'_> {
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.ledger.code(hash).or_else(|| self.pending.get(hash).cloned())
+    }
+}
