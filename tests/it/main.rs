@@ -16,4 +16,5 @@ mod node;
 mod panics;
 mod repl;
 mod roles;
+mod roles_demo;
 mod rpc;

@@ -260,6 +260,14 @@ impl Validator {
         self.drops.lock().fates.get(id).cloned()
     }
 
+    /// The fates of the last `count` txs dropped (at most [`REMEMBERED_DROPS`]), oldest first:
+    /// contention made visible.
+    pub fn recent_drops(&self, count: usize) -> Vec<TxFate> {
+        let drops = self.drops.lock();
+        let skip = drops.order.len().saturating_sub(count);
+        drops.order.iter().skip(skip).filter_map(|id| drops.fates.get(id).cloned()).collect()
+    }
+
     /// Checks `batch` and takes the txs that pass into the block being filled: per-tx checks in
     /// parallel, then the UTXO step in order. Returns each item's fate, in order; refuses the
     /// whole batch only for its origin's bound or a target too far ahead.
@@ -399,9 +407,8 @@ impl Validator {
                 if let Err(e) = self.seal() {
                     tracing::error!("sealing failed: {e}");
                 }
-                if due {
-                    deadline = deadline.and_then(|due| due.checked_add(self.block_time.unwrap_or_default()));
-                }
+                // The block time runs from the last seal, whatever sealed it.
+                deadline = self.block_time.and_then(|every| Instant::now().checked_add(every));
                 continue;
             }
             let mut signal = self.signal.lock();

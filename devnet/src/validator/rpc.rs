@@ -27,6 +27,7 @@ pub const VALIDATOR_METHODS: &[&str] = &[
     "manaflow_getRawBlock",
     "manaflow_getTemplate",
     "manaflow_getTransactionProof",
+    "manaflow_recentDrops",
     "manaflow_role",
     "manaflow_submitBatch",
     "manaflow_txFate",
@@ -54,6 +55,9 @@ impl Drop for HeadsSession {
     }
 }
 
+/// Most drops one `manaflow_recentDrops` answers.
+pub const MAX_DROPS_ANSWERED: usize = 1_000;
+
 /// Most subscriptions one connection holds.
 const MAX_SUBSCRIPTIONS: usize = 64;
 
@@ -75,6 +79,11 @@ impl ValidatorRpc {
                 Ok(json!(validator.fate(&id)))
             }
             "manaflow_getTemplate" => Ok(json!(validator.template())),
+            "manaflow_recentDrops" => {
+                let (count,): (Option<U64>,) = params.parse(&["count"])?;
+                let count = count.map_or(100, |c| c.saturating_to::<usize>()).min(MAX_DROPS_ANSWERED);
+                Ok(json!(validator.recent_drops(count)))
+            }
             "manaflow_role" => Ok(json!("validator")),
             "eth_chainId" => Ok(json!(U64::from(validator.chain().chain_id))),
             "net_version" => Ok(json!(validator.chain().chain_id.to_string())),

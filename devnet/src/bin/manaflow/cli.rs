@@ -155,6 +155,24 @@ pub enum BenchCommand {
     /// eth_call and eth_getLogs hammer; mined tx/s with and without a whole-chain eth_getLogs
     /// loop, requests answered and failed, and anonymous memory (RssAnon) over the run.
     Soak(SoakArgs),
+    /// The roles apart (DESIGN §11): a validator process fed pre-signed, pre-filled ERC20
+    /// transfers in batches by 1, 2 and 4 coordinators at once, tx/s each beside `bench
+    /// validate`'s rate in the same run, and the validator's memory as its chain grows.
+    Roles(RolesArgs),
+}
+
+/// Arguments of `bench roles`.
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    /// Accounts (each sends one transfer per block, so a block holds this many).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(8..=10_000))]
+    pub accounts: u64,
+    /// Timed blocks per run.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub blocks: u64,
+    /// Runs per number of coordinators (and of `bench validate`); medians are reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub runs: u64,
 }
 
 /// Arguments of `bench soak`.

@@ -3,6 +3,7 @@
 
 mod apply;
 mod proofs;
+mod roles;
 mod rpc;
 mod soak;
 mod stats;
@@ -88,5 +89,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Trace(args) => trace::run(args),
         BenchCommand::Soak(args) => soak::run(args),
         BenchCommand::Wire(args) => wire::run(args),
+        BenchCommand::Roles(args) => roles::run(args),
     }
 }

@@ -86,7 +86,12 @@ fn rss_bytes() -> u64 {
 
 /// A memory figure of this process's `/proc/self/status` (`VmRSS:`, `RssAnon:` …), in bytes.
 pub(crate) fn status_bytes(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status_bytes_of("/proc/self/status", field)
+}
+
+/// A field of a process's status file (`/proc/<pid>/status`), in bytes (0 where unavailable).
+pub(crate) fn status_bytes_of(path: &str, field: &str) -> u64 {
+    let status = std::fs::read_to_string(path).unwrap_or_default();
     let kib = status
         .lines()
         .find(|l| l.starts_with(field))

@@ -148,6 +148,12 @@ fn revm_baseline(setup: &Setup, raws: &[Bytes]) -> anyhow::Result<Duration> {
 
 /// Runs the benchmark.
 pub fn run(args: ValidateArgs) -> anyhow::Result<()> {
+    measure(args).map(|_| ())
+}
+
+/// Runs the benchmark, printing its lines; returns its rate (full validation on all threads,
+/// tx/s, the median), for benchmarks that compare with it in the same run.
+pub(super) fn measure(args: ValidateArgs) -> anyhow::Result<f64> {
     let setup = setup(args.senders)?;
     let n = args.txs as usize;
     let senders = setup.senders.len();
@@ -229,7 +235,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<()> {
     println!(
         "bench validate: tps={tps_all:.0} tps_1={tps_1:.0} revm_tps={revm_tps:.0} ecrecover_tps={ecrecover_tps:.0}"
     );
-    Ok(())
+    Ok(tps_all)
 }
 
 fn ms(d: Duration) -> f64 {
