@@ -170,12 +170,17 @@ impl ForwardState {
         verifier: &dyn TxVerifier,
         obs: &mut O,
     ) -> Result<(Staged, StageTimings), Violation> {
-        self.stage_with(block, parent, history, verifier, obs, || ()).map(|(staged, timings, _)| (staged, timings))
+        self.stage_with(block, parent, history, verifier, obs, None, || ())
+            .map(|(staged, timings, _)| (staged, timings))
     }
 
     /// [`ForwardState::stage`], running `alongside` on its own thread while the commitment is
     /// computed — only if every other check passed. The ledger writes the block's bytes there,
     /// so the disk works while the cores hash. Its result is returned with the staged block.
+    /// `known_delta`, when given, is the block's commitment delta computed by the caller from
+    /// the same moves (a validator sums each tx's as it arrives); it is used instead of hashing
+    /// the moves again.
+    #[allow(clippy::too_many_arguments)]
     pub fn stage_with<O: ForwardObserver, R: Send>(
         &mut self,
         block: &Block,
@@ -183,6 +188,7 @@ impl ForwardState {
         history: &dyn History,
         verifier: &dyn TxVerifier,
         obs: &mut O,
+        known_delta: Option<&LtHash>,
         alongside: impl FnOnce() -> R + Send,
     ) -> Result<(Staged, StageTimings, Option<R>), Violation> {
         let mut timings = StageTimings::default();
@@ -231,13 +237,14 @@ impl ForwardState {
         } else {
             // A small block hashes in less time than a thread takes to start: no overlap then.
             let moves: usize = block.txs.iter().map(|tx| tx.moves().len()).sum();
+            let delta_of = || known_delta.cloned().unwrap_or_else(|| block_delta(block, &prepared.ids));
             let (delta, side) = if moves < OVERLAP_MIN_MOVES {
-                let delta = block_delta(block, &prepared.ids);
+                let delta = delta_of();
                 (delta, std::panic::catch_unwind(std::panic::AssertUnwindSafe(alongside)))
             } else {
                 std::thread::scope(|scope| {
                     let side = scope.spawn(alongside);
-                    (block_delta(block, &prepared.ids), side.join())
+                    (delta_of(), side.join())
                 })
             };
             match side {

@@ -19,7 +19,7 @@ use manaflow_types::{
 };
 use rayon::prelude::*;
 
-use crate::builder::seal_block;
+use crate::builder::seal_with_delta;
 use crate::chain::{Chain, Headers};
 use crate::delta::block_delta;
 use crate::error::{Corruption, LedgerError, Result, StopCause};
@@ -264,8 +264,20 @@ impl Ledger {
     }
 
     /// Seals `txs` and their outcomes into the next block with `template`'s fields (see
-    /// [`seal_block`]).
+    /// [`crate::seal_block`]).
     pub fn seal(&self, template: &Header, txs: Vec<Tx>, outcomes: Vec<Outcome>) -> Block {
+        self.seal_with_delta(template, txs, outcomes, None)
+    }
+
+    /// [`Ledger::seal`] with the txs' commitment delta given (see [`seal_with_delta`]) or, if
+    /// `None`, computed from their moves.
+    pub fn seal_with_delta(
+        &self,
+        template: &Header,
+        txs: Vec<Tx>,
+        outcomes: Vec<Outcome>,
+        delta: Option<&LtHash>,
+    ) -> Block {
         // Most moves name a key's live output, whose position the UTXO set keeps: found by key
         // in memory, before asking the tx index (which may read the store) by id.
         let mut live: HashMap<TxId, TxLoc, RandomState> = HashMap::default();
@@ -277,7 +289,10 @@ impl Ledger {
             }
         }
         let locate = |id: &TxId| live.get(id).copied().or_else(|| self.chain.locate(id));
-        seal_block(self.tip(), template, txs, outcomes, &self.state.lthash, &locate)
+        let number = self.tip().map_or(0, |p| p.number + 1);
+        let ids: Vec<TxId> = txs.iter().map(Tx::id).collect();
+        let refs = crate::builder::fill_references(number, &txs, &ids, &locate);
+        seal_with_delta(self.tip(), template, txs, outcomes, refs, &self.state.lthash, delta)
     }
 
     /// Validates `block` against the tip without committing it (a dry run that reports every
@@ -319,16 +334,19 @@ impl Ledger {
     /// [`Ledger::apply`], reporting each validation step to `obs`.
     pub fn apply_observed<O: ForwardObserver>(&mut self, block: &Block, obs: &mut O) -> Result<Applied> {
         let verifier = Arc::clone(&self.verifier);
-        self.apply_with(block, obs, &*verifier)
+        self.apply_with(block, obs, &*verifier, None)
     }
 
     /// [`Ledger::apply_observed`] with `verifier` re-executing the txs (a validator that checked
     /// each tx as it arrived passes one that does not check them again).
+    /// `known_delta`: the block's commitment delta, when the caller computed it from the same
+    /// moves (see [`ForwardState::stage_with`]).
     pub fn apply_with<O: ForwardObserver>(
         &mut self,
         block: &Block,
         obs: &mut O,
         verifier: &dyn TxVerifier,
+        known_delta: Option<&LtHash>,
     ) -> Result<Applied> {
         self.ensure_running()?;
         let start = Instant::now();
@@ -345,7 +363,7 @@ impl Ledger {
             let pending = blocks.write_pending(number, &block.encode());
             (pending, start.elapsed())
         };
-        let staged = self.state.stage_with(block, parent, &self.chain, verifier, obs, write);
+        let staged = self.state.stage_with(block, parent, &self.chain, verifier, obs, known_delta, write);
         if let Some(e) = self.chain.take_error() {
             // A verdict built on a failed read is no verdict: undo and report the storage error.
             if let Ok((staged, _, _)) = staged {

@@ -60,7 +60,7 @@ impl Ledger {
         self.ensure_running()?;
         let expanded = self.expand(compact)?;
         let verifier = std::sync::Arc::clone(&self.verifier);
-        let applied = self.apply_with(&expanded.block, &mut (), &expanded.verifier(&*verifier))?;
+        let applied = self.apply_with(&expanded.block, &mut (), &expanded.verifier(&*verifier), None)?;
         Ok((expanded.block, applied))
     }
 

@@ -424,6 +424,43 @@ fn bench_wire_reports_bytes_per_tx_of_every_form_and_the_decode_ratio() {
 }
 
 #[test]
+fn bench_roles_feeds_a_validator_process_from_coordinators_and_reports_its_summary_line() {
+    let args = ["bench", "roles", "--accounts", "16", "--blocks", "3", "--runs", "1", "--validate-txs", "200"];
+    let out = manaflow().args(args).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "bench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    for k in [1, 2, 4] {
+        assert!(stdout.contains(&format!("coordinators={k} run 0: ")), "a run with {k}: {stdout}");
+    }
+    let last = stdout.lines().last().expect("a summary line");
+    assert!(last.starts_with("bench roles: "), "{last}");
+    let figure = |name| summary_figure(last, name);
+    let (tps_4, validate) = (figure("tps_4"), figure("validate_tps"));
+    assert!(figure("tps_1") > 0.0 && figure("tps_2") > 0.0 && tps_4 > 0.0 && validate > 0.0, "{last}");
+    assert!((figure("ratio") - tps_4 / validate).abs() < 0.01, "{last}");
+}
+
+#[test]
+fn the_roles_refuse_flags_and_urls_that_cannot_work_and_say_why() {
+    let out = manaflow().args(["validator", "--dump-state", "x.json"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a validator's"), "{out:?}");
+    let out = manaflow().args(["coordinator", "--validator", "127.0.0.1:1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an http(s) URL"), "{out:?}");
+    // Nothing listens on the port: the coordinator says which validator it could not reach.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = manaflow().args(["coordinator", "--validator", &url, "--port", "0"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot follow the validator at") && stderr.contains(&url), "{stderr}");
+    let help = manaflow().args(["validator", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--block-txs") && help.contains("--batches-in-flight"), "{help}");
+}
+
+#[test]
 fn block_wire_compact_commits_every_block_through_its_compact_form() {
     let mut node = start_node(&["node", "--port", "0", "--block-wire", "compact"]);
     let call = |method: &str, params: &str| {

@@ -180,3 +180,73 @@ async fn batches_past_their_bounds_are_refused_whole_with_what_to_do() {
     let height: alloy_primitives::U64 = rpc(&v, "eth_blockNumber", json!([])).await;
     assert_eq!(height.to::<u64>(), 0, "nothing was sealed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_spend_across_coordinators_ends_in_one_receipt_and_one_refusal_with_its_reason() {
+    let validator = validator(4, Some(Duration::from_millis(500)));
+    let a = coordinator(&validator.url(), "a", 4);
+    let mut config = Config::test().with_accounts(4);
+    config.roles.validator = Some(validator.url());
+    config.roles.name = "b".into();
+    config.roles.max_refills = 0;
+    let b = start_with(config);
+    // The same sender's nonce 0, to two recipients, one through each coordinator, filled for the
+    // same block: the validator keeps the first to arrive and drops the other as a double use.
+    let key = signer(&a.accounts()[0]);
+    let (to_a, to_b) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb2));
+    let raw_a = sign(&key, transfer_1559(0, to_a, U256::from(1)));
+    let raw_b = sign(&key, transfer_1559(0, to_b, U256::from(2)));
+    let (pa, pb) = (provider(&a, 1), provider(&b, 1));
+    let v = validator_client(&validator);
+    let now: alloy_primitives::U64 = rpc(&v, "eth_blockNumber", json!([])).await;
+    eventually(Duration::from_secs(5), || async {
+        let h: alloy_primitives::U64 = rpc(&v, "eth_blockNumber", json!([])).await;
+        (h > now).then_some(())
+    })
+    .await;
+    let (sent_a, sent_b) = tokio::join!(pa.send_raw_transaction(&raw_a), pb.send_raw_transaction(&raw_b));
+    let outcomes = [sent_a.map(|_| ()).map_err(|e| e.to_string()), sent_b.map(|_| ()).map_err(|e| e.to_string())];
+    let included = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(included, 1, "exactly one is included: {outcomes:?}");
+    let refused = outcomes.iter().find_map(|o| o.as_ref().err()).expect("one refused");
+    assert!(
+        refused.contains("doubleUse") || refused.contains("DoubleUse") || refused.contains("nonce too low"),
+        "the refusal says why: {refused}"
+    );
+    // Both coordinators hold the one that was included.
+    let paid = if outcomes[0].is_ok() { to_a } else { to_b };
+    for p in [&pa, &pb] {
+        eventually(Duration::from_secs(5), || async { (balance(p, paid).await > U256::ZERO).then_some(()) }).await;
+        assert_eq!(balance(p, if paid == to_a { to_b } else { to_a }).await, U256::ZERO);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_announces_each_sealed_block_to_new_heads_subscribers() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let validator = validator(2, None);
+    let ws = validator.url().replace("http://", "ws://");
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws).await.expect("a WebSocket");
+    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]});
+    socket.send(Message::text(subscribe.to_string())).await.expect("sent");
+    let answer: Value = match socket.next().await.expect("an answer").expect("a message") {
+        Message::Text(text) => serde_json::from_str(&text).expect("JSON"),
+        other => panic!("{other:?}"),
+    };
+    assert!(answer["result"].is_string(), "{answer}");
+    let sealed = validator.validator().seal().expect("an empty block seals");
+    let note: Value = match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str(&text).expect("JSON"),
+        other => panic!("no notification: {other:?}"),
+    };
+    assert_eq!(note["params"]["result"]["number"], json!("0x1"));
+    assert_eq!(note["params"]["result"]["hash"], json!(sealed.hash));
+    let refused = json!({"jsonrpc": "2.0", "id": 2, "method": "eth_subscribe", "params": ["logs"]});
+    socket.send(Message::text(refused.to_string())).await.expect("sent");
+    let answer: Value = match socket.next().await.expect("an answer").expect("a message") {
+        Message::Text(text) => serde_json::from_str(&text).expect("JSON"),
+        other => panic!("{other:?}"),
+    };
+    assert!(answer["error"]["message"].as_str().unwrap_or_default().contains("newHeads only"), "{answer}");
+}

@@ -7,10 +7,12 @@
 //! soon as no batch is being checked, and publishes the template of the next one.
 //!
 //! Every tx gets a fate ([`TxFate`]): accepted at its index in the block being filled, or
-//! dropped with its rule. A sealed block's txs were each checked once, on arrival; sealing runs
-//! the ledger's validation of the block with a verifier that does not re-execute them again
-//! ([`Checked`]), so the block still goes through the ledger's header, UTXO and commitment
-//! checks before it counts.
+//! dropped with its rule. With a block time, a block is sealed at the latest that long after the
+//! previous one (empty or not). A sealed block's txs were each checked once, on arrival, when
+//! each tx's commitment delta was also computed; sealing runs the ledger's validation of the
+//! block with a verifier that does not re-execute them again ([`Checked`]) and with the deltas
+//! summed as the txs arrived, so the block goes through the ledger's header checks and UTXO step
+//! again before it counts, and nothing is hashed twice.
 
 pub mod fate;
 pub mod pending;
@@ -27,7 +29,7 @@ use alloy_primitives::{Address, B256};
 use manaflow_evm::EvmVerifier;
 use manaflow_ledger::{Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
-    Batch, BatchTx, CodeSource, Header, Outcome, Site, Tx, TxChecked, TxId, TxLoc, TxVerifier, Violation,
+    Batch, BatchTx, CodeSource, Header, LtHash, Outcome, Site, Tx, TxChecked, TxId, TxLoc, TxVerifier, Violation,
     check_tx_alone,
 };
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -35,7 +37,7 @@ use rayon::prelude::*;
 use tokio::sync::broadcast;
 
 pub use fate::{DropRule, TxFate};
-use pending::PendingBlock;
+use pending::{PendingBlock, tx_delta};
 pub use spawn::{ValidatorHandle, spawn_validator};
 
 use crate::chain_rules::{ChainDir, chain_dir, genesis_block, header_template, next_base_fee};
@@ -276,6 +278,7 @@ impl Validator {
         self.wait_for(batch.target)?;
         self.checking.fetch_add(1, Ordering::AcqRel);
         let _checking = Checking(self);
+        let start = Instant::now();
         let checked = {
             let state = self.state.read();
             if state.template.number != batch.target {
@@ -283,13 +286,23 @@ impl Validator {
             }
             self.check_all(&state, &batch)
         };
+        let checks = start.elapsed();
         let mut state = self.state.write();
         if state.template.number != batch.target {
             drop(state);
             return Ok(self.all_stale(batch, self.template().number));
         }
+        let start = Instant::now();
         let fates = step_in_order(&mut state, checked);
         drop(state);
+        tracing::debug!(
+            origin = %batch.origin,
+            target = batch.target,
+            txs = batch.txs.len(),
+            checks_ms = checks.as_secs_f64() * 1e3,
+            step_ms = start.elapsed().as_secs_f64() * 1e3,
+            "batch"
+        );
         let mut drops = self.drops.lock();
         for fate in fates.iter().filter(|f| matches!(f, TxFate::Dropped { .. })) {
             drops.record(fate);
@@ -345,7 +358,7 @@ impl Validator {
 
     /// The per-tx checks of every item, in parallel, against the block being filled: each item
     /// a tx ready for the UTXO step, or its fate.
-    fn check_all(&self, state: &State, batch: &Batch) -> Vec<Result<BatchTx, TxFate>> {
+    fn check_all(&self, state: &State, batch: &Batch) -> Vec<Result<(BatchTx, LtHash), TxFate>> {
         let first = state.pending.len() as u32;
         let codes = state.pending.codes(&state.ledger);
         batch
@@ -392,7 +405,7 @@ impl Validator {
                     None,
                 );
                 match failure {
-                    None => Ok(item.clone()),
+                    None => Ok((item.clone(), tx_delta(&item.tx))),
                     Some(v) => Err(dropped_for(id, v)),
                 }
             })
@@ -439,20 +452,35 @@ impl Validator {
     /// and publishes the next template.
     pub fn seal(&self) -> Result<SealedHead, NodeError> {
         let mut state = self.state.write();
-        let (txs, outcomes) = state.pending.take();
+        let start = Instant::now();
+        let (txs, outcomes, delta) = state.pending.take();
         let count = txs.len();
-        let block = state.ledger.seal(&state.template, txs, outcomes);
-        let applied = state.ledger.apply_with(&block, &mut (), &Checked(&*self.verifier));
-        if let Err(e) = applied {
-            // Nothing changed; the txs accepted for this block are dropped and their
-            // coordinators re-fill them when they see the block sealed without them.
-            let mut drops = self.drops.lock();
-            for tx in &block.txs {
-                let why = format!("the block being filled was refused when sealed: {e}; resend it");
-                drops.record(&TxFate::dropped(Some(tx.id()), DropRule::Stale, None, why));
+        let block = state.ledger.seal_with_delta(&state.template, txs, outcomes, Some(&delta));
+        let sealed = start.elapsed();
+        let applied = state.ledger.apply_with(&block, &mut (), &Checked(&*self.verifier), Some(&delta));
+        let applied = match applied {
+            Ok(applied) => applied,
+            Err(e) => {
+                // Nothing changed; the txs accepted for this block are dropped and their
+                // coordinators re-fill them when they see the block sealed without them.
+                let mut drops = self.drops.lock();
+                for tx in &block.txs {
+                    let why = format!("the block being filled was refused when sealed: {e}; resend it");
+                    drops.record(&TxFate::dropped(Some(tx.id()), DropRule::Stale, None, why));
+                }
+                return Err(e.into());
             }
-            return Err(e.into());
-        }
+        };
+        let t = &applied.timings;
+        tracing::debug!(
+            block = block.header.number,
+            seal_ms = sealed.as_secs_f64() * 1e3,
+            stateless_ms = t.stage.stateless.as_secs_f64() * 1e3,
+            utxo_and_commitment_ms = t.stage.utxo_and_commitment.as_secs_f64() * 1e3,
+            durable_ms = t.durable_write.as_secs_f64() * 1e3,
+            apply_ms = t.total.as_secs_f64() * 1e3,
+            "sealed"
+        );
         state.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
         state.template = next_template(&state, &self.chain);
         let head = SealedHead { header: block.header.clone(), hash: block.hash() };
@@ -469,12 +497,12 @@ impl Validator {
 /// The UTXO step of checked txs in arrival order against the block being filled: a tx whose
 /// moves do not fit is dropped with its rule and move, and so is a tx of the batch that consumes
 /// or reads an output of a tx dropped before it.
-fn step_in_order(state: &mut State, checked: Vec<Result<BatchTx, TxFate>>) -> Vec<TxFate> {
+fn step_in_order(state: &mut State, checked: Vec<Result<(BatchTx, LtHash), TxFate>>) -> Vec<TxFate> {
     let State { ledger, template, pending, .. } = state;
     let mut dropped: HashSet<TxId> = HashSet::new();
     let mut fates = Vec::with_capacity(checked.len());
     for item in checked {
-        let BatchTx { tx, outcome } = match item {
+        let (BatchTx { tx, outcome }, delta) = match item {
             Ok(item) => item,
             Err(fate) => {
                 dropped.extend(fate.id());
@@ -498,7 +526,7 @@ fn step_in_order(state: &mut State, checked: Vec<Result<BatchTx, TxFate>>) -> Ve
             match pending.fits(ledger, &tx) {
                 Ok(Ok(())) => {
                     let index = pending.len() as u32;
-                    pending.push(tx, outcome);
+                    pending.push(tx, outcome, &delta);
                     TxFate::Accepted { id, block: template.number, index }
                 }
                 Ok(Err(misfit)) => TxFate::dropped(Some(id), DropRule::Broke(misfit.rule), Some(misfit.mv), misfit.why),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use alloy_primitives::{B256, Bytes, keccak256};
 use manaflow_ledger::utxo::in_utxo_set;
 use manaflow_ledger::{Ledger, LedgerError};
-use manaflow_types::{CodeSource, Move, Outcome, Output, Rule, Tx, TxId};
+use manaflow_types::{CodeSource, LtHash, Move, Outcome, Output, Rule, Tx, TxId};
 
 /// The pending block.
 #[derive(Default)]
@@ -20,6 +20,8 @@ pub struct PendingBlock {
     /// Code the pending txs deploy, by hash.
     codes: HashMap<B256, Bytes>,
     gas_used: u64,
+    /// The pending txs' commitment delta, summed as they are accepted.
+    delta: LtHash,
 }
 
 /// Why a tx does not fit the pending block's UTXO state: the rule, the move and what was found.
@@ -101,8 +103,10 @@ impl PendingBlock {
         Misfit { rule, mv, why }
     }
 
-    /// Accepts `tx` (which [`PendingBlock::fits`]) with its outcome.
-    pub fn push(&mut self, tx: Tx, outcome: Outcome) {
+    /// Accepts `tx` (which [`PendingBlock::fits`]) with its outcome and its commitment delta
+    /// ([`tx_delta`]).
+    pub fn push(&mut self, tx: Tx, outcome: Outcome, delta: &LtHash) {
+        self.delta.combine(delta);
         let id = tx.id();
         for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
             self.outputs.insert(m.key(), Output { intx: id, value: m.next });
@@ -116,11 +120,10 @@ impl PendingBlock {
         self.outcomes.push(outcome);
     }
 
-    /// Takes the txs and outcomes to seal, leaving the block empty.
-    pub fn take(&mut self) -> (Vec<Tx>, Vec<Outcome>) {
-        let taken = (std::mem::take(&mut self.txs), std::mem::take(&mut self.outcomes));
-        *self = Self::default();
-        taken
+    /// Takes the txs, outcomes and their commitment delta to seal, leaving the block empty.
+    pub fn take(&mut self) -> (Vec<Tx>, Vec<Outcome>, LtHash) {
+        let taken = std::mem::take(self);
+        (taken.txs, taken.outcomes, taken.delta)
     }
 
     /// The pending block's code over the committed code table, for re-execution.
@@ -139,4 +142,15 @@ impl CodeSource for PendingCodes<'_> {
     fn code(&self, hash: &B256) -> Option<Bytes> {
         self.ledger.code(hash).or_else(|| self.pending.get(hash).cloned())
     }
+}
+
+/// What `tx`'s writes change in the UTXO set's commitment (the block's delta is the sum of its
+/// txs'), computed once, when the tx is checked.
+pub fn tx_delta(tx: &Tx) -> LtHash {
+    let id = tx.id();
+    let mut delta = LtHash::new();
+    for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
+        manaflow_types::commitment::add_write(&mut delta, id, m);
+    }
+    delta
 }

@@ -173,6 +173,9 @@ pub struct RolesArgs {
     /// Runs per number of coordinators (and of `bench validate`); medians are reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub runs: u64,
+    /// Transfers in `bench validate`'s block, the baseline measured in the same run.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub validate_txs: u64,
 }
 
 /// Arguments of `bench soak`.

@@ -274,7 +274,8 @@ pub fn run(args: RolesArgs) -> anyhow::Result<()> {
         args.runs,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let validate_tps = super::validate::measure(ValidateArgs { txs: 10_000, senders: 1_000, runs: args.runs })?;
+    let senders = args.validate_txs.min(1_000);
+    let validate_tps = super::validate::measure(ValidateArgs { txs: args.validate_txs, senders, runs: args.runs })?;
     let prebuilt = prebuild(accounts, blocks)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let mut tps = Vec::new();
