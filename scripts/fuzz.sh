@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(eth_envelope native_envelope block header moves rpc_request wasm_deploy state_dump forward_reverse proof compact)
+    targets=(eth_envelope native_envelope block header moves rpc_request wasm_deploy state_dump forward_reverse proof compact batch)
 fi
 
 if ! cargo afl --version >/dev/null 2>&1; then

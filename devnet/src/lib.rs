@@ -35,6 +35,7 @@ pub mod console;
 pub mod coordinator;
 pub mod dump;
 pub mod error;
+pub mod fate;
 pub mod genesis;
 pub mod history;
 pub mod index;

@@ -1,7 +1,8 @@
 //! Writes the seed corpora under `fuzz/corpus/<target>/` from real inputs: signed Ethereum txs
 //! of every type, a signed native tx, the blocks and headers of a devnet that ran them, their
-//! moves, a JSON-RPC request for every method, the committed WASM modules, a state dump, and the
-//! differential target's valid block with tampered copies. Run from the repository root:
+//! moves, a JSON-RPC request for every method, the committed WASM modules, a state dump, the
+//! differential target's valid block with tampered copies, and batches (valid, with a malformed
+//! item, empty, origins at and past the bound). Run from the repository root:
 //!
 //! ```text
 //! cargo run -p manaflow-fuzz --example seeds
@@ -277,6 +278,28 @@ fn proof_seeds(root: &Path) {
     }
 }
 
+/// Batches: two items, a malformed item between two good ones, none, and origins at and past
+/// the bound.
+fn batch_seeds(root: &Path) {
+    use manaflow_types::batch::{MAX_ORIGIN_BYTES, encode_items};
+    use manaflow_types::{Batch, BatchTx, EthereumTx, Outcome};
+    let item = |n: u8| {
+        let key = StateKey::balance(Address::repeat_byte(n));
+        let tx = Tx::Ethereum(EthereumTx {
+            raw: Bytes::from(vec![n; 40]),
+            moves: vec![Move::write(key, B256::ZERO, B256::ZERO, B256::with_last_byte(n))],
+        });
+        BatchTx { tx, outcome: Outcome { success: true, gas_used: 21_000, ..Outcome::default() } }
+    };
+    write(root, "batch", "two-items", &Batch::new("coordinator-1", 7, vec![item(1), item(2)]).encode());
+    let items = [Bytes::from(item(1).encode()), Bytes::from_static(b"\xc1\x80"), Bytes::from(item(3).encode())];
+    write(root, "batch", "malformed-item", &encode_items("coordinator-1", 3, &items));
+    write(root, "batch", "empty", &Batch::new("coordinator-1", 0, vec![]).encode());
+    let origin = "o".repeat(MAX_ORIGIN_BYTES);
+    write(root, "batch", "origin-at-bound", &Batch::new(origin.clone(), 1, vec![item(4)]).encode());
+    write(root, "batch", "origin-too-long", &encode_items(&format!("{origin}o"), 1, &[]));
+}
+
 fn main() {
     let repo: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let root = repo.join("fuzz/corpus");
@@ -287,5 +310,6 @@ fn main() {
     differential_seeds(&root);
     proof_seeds(&root);
     wasm_seeds(&root, &repo);
+    batch_seeds(&root);
     println!("seeds written under {}", root.display());
 }

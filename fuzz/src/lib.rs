@@ -1,8 +1,9 @@
 //! The fuzz targets: every decoder of untrusted bytes the devnet has (Ethereum and native tx
 //! envelopes, blocks, headers, moves, JSON-RPC requests and the params of every method, WASM
-//! deployments, state dumps, inclusion and fraud proofs, compact blocks) and one differential target (forward and reverse validation of a
-//! mutated block must agree). Each target takes any bytes and must return without panicking;
-//! where a decoder accepts, what it decoded must encode back to what decodes the same.
+//! deployments, state dumps, inclusion and fraud proofs, compact blocks, batches) and one
+//! differential target (forward and reverse validation of a mutated block must agree). Each
+//! target takes any bytes and must return without panicking; where a decoder accepts, what it
+//! decoded must encode back to what decodes the same.
 //!
 //! `cargo test -p manaflow-fuzz` replays each target's committed corpus (`corpus/<target>/`);
 //! `afl/` runs the same targets under AFL++ for coverage-guided runs (`scripts/fuzz.sh`).
@@ -34,6 +35,7 @@ pub const TARGETS: &[Target] = &[
     Target { name: "forward_reverse", run: forward_reverse },
     Target { name: "proof", run: proof },
     Target { name: "compact", run: compact },
+    Target { name: "batch", run: batch },
 ];
 
 /// The target named `name`.
@@ -168,6 +170,23 @@ pub fn compact(data: &[u8]) {
         assert_eq!(expanded.block.txs.len(), block.txs.len(), "every tx expands");
         assert_eq!(expanded.block.header, block.header);
     }
+}
+
+/// A batch (DESIGN §11) as a validator running apart reads one: one that decodes is within its
+/// bounds, each item that decoded encodes back to itself, and the batch encodes back to those
+/// items alone (a malformed item is left out), with the same origin and target.
+pub fn batch(data: &[u8]) {
+    use manaflow_types::batch::{MAX_BATCH_TXS, MAX_ORIGIN_BYTES};
+    use manaflow_types::{Batch, BatchTx};
+    let Ok(batch) = Batch::decode(data) else { return };
+    assert!(batch.txs.len() <= MAX_BATCH_TXS, "a batch holds at most {MAX_BATCH_TXS} txs");
+    assert!(batch.origin.len() <= MAX_ORIGIN_BYTES, "an origin holds at most {MAX_ORIGIN_BYTES} bytes");
+    let items: Vec<BatchTx> = batch.txs.iter().flatten().cloned().collect();
+    for item in &items {
+        assert_eq!(BatchTx::decode(&item.encode()).as_ref(), Ok(item), "a batch item survives encoding");
+    }
+    let again = Batch::decode(&batch.encode()).expect("an encoded batch decodes");
+    assert_eq!(again, Batch::new(batch.origin, batch.target, items), "a batch encodes its decoded items alone");
 }
 
 /// A chain with no blocks before the one read and an empty code table.

@@ -40,3 +40,16 @@ fn the_differential_seeds_hold_a_valid_block_and_refused_ones() {
     // A tx that stops touching a key it touched breaks no rule: both accept it.
     assert_eq!(verdict("dropped-move"), (None, None));
 }
+
+#[test]
+fn the_batch_seeds_reach_each_path() {
+    use manaflow_types::{Batch, BatchError};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/batch");
+    let decode = |name: &str| Batch::decode(&std::fs::read(root.join(name)).expect("a seed"));
+    let oks = |batch: &Batch| batch.txs.iter().map(Result::is_ok).collect::<Vec<_>>();
+    assert_eq!(oks(&decode("two-items").expect("a batch")), [true, true]);
+    assert_eq!(oks(&decode("malformed-item").expect("a batch")), [true, false, true]);
+    assert_eq!(oks(&decode("empty").expect("a batch")), [false; 0]);
+    assert_eq!(oks(&decode("origin-at-bound").expect("a batch")), [true]);
+    assert_eq!(decode("origin-too-long"), Err(BatchError::Origin));
+}

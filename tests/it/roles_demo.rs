@@ -46,9 +46,24 @@ fn url(node: &RunningNode) -> String {
     format!("http://127.0.0.1:{}", node.port)
 }
 
-fn start_coordinator(validator: &str, name: &str) -> RunningNode {
+/// A coordinator keeping its chain in `dir` (a test's temp dir: one killed with SIGKILL cannot
+/// remove a temporary chain of its own).
+fn start_coordinator(validator: &str, name: &str, dir: &std::path::Path) -> RunningNode {
     let accounts = ACCOUNTS.to_string();
-    start_node(&["coordinator", "--validator", validator, "--port", "0", "--accounts", &accounts, "--name", name])
+    let dir = dir.join(name);
+    let dir = dir.to_str().expect("a UTF-8 path");
+    start_node(&["coordinator", "--validator", validator, "--port", "0", "--accounts", &accounts, "--name", name, "--data-dir", dir])
+}
+
+/// Stops the processes it names (SIGTERM) when the test ends, failed or not: none outlives it.
+struct Stopper(Vec<u32>);
+
+impl Drop for Stopper {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
 }
 
 /// A plain client (no signer) at `url`.
@@ -128,7 +143,9 @@ async fn one_validator_and_three_coordinators_settle_contention_and_agree() {
     let mut validator = start_node(&validator_args);
     let v_url = url(&validator);
     let v = reader(&v_url);
-    let mut coordinators: Vec<RunningNode> = (0..3).map(|i| start_coordinator(&v_url, &format!("c{i}"))).collect();
+    let mut coordinators: Vec<RunningNode> =
+        (0..3).map(|i| start_coordinator(&v_url, &format!("c{i}"), data.path())).collect();
+    let mut stopper = Stopper(coordinators.iter().chain([&validator]).map(|n| n.child.id()).collect());
     let accounts = dev_accounts(DEFAULT_MNEMONIC, ACCOUNTS).expect("dev accounts");
     // User i (accounts 1, 2, 3) uses coordinator i − 1; account 0 deploys through coordinator 0.
     // A fresh provider for each phase: alloy's nonce cache knows nothing of raw sends.
@@ -277,6 +294,7 @@ async fn one_validator_and_three_coordinators_settle_contention_and_agree() {
     sigterm(&validator.child);
     assert!(validator.child.wait().expect("it stops").success());
     validator = start_node(&validator_args);
+    stopper.0.push(validator.child.id());
     assert!(height(&v).await >= before, "it resumed its chain");
     let resumed = send_ok(&users[1], call_tx(accounts[2].address, to, Bytes::new()).value(U256::from(1))).await;
     assert!(resumed.block_number.expect("mined") > before);

@@ -14,7 +14,6 @@
 //! summed as the txs arrived, so the block goes through the ledger's header checks and UTXO step
 //! again before it counts, and nothing is hashed twice.
 
-pub mod fate;
 pub mod pending;
 pub mod rpc;
 mod spawn;
@@ -36,7 +35,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use rayon::prelude::*;
 use tokio::sync::broadcast;
 
-pub use fate::{DropRule, TxFate};
+pub use crate::fate::{DropRule, TxFate};
 use pending::{PendingBlock, tx_delta};
 pub use spawn::{ValidatorHandle, spawn_validator};
 

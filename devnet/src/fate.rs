@@ -1,5 +1,6 @@
 //! What a validator answers for each tx of a batch (DESIGN §11): accepted into the block being
 //! filled at its index, or dropped with the rule it broke and, where one move broke it, that move.
+//! Vocabulary shared by the validator, which gives fates, and a coordinator, which reads them.
 
 use manaflow_types::{Rule, TxId};
 use serde::{Deserialize, Serialize};
