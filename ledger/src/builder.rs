@@ -3,7 +3,10 @@
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
-use manaflow_types::{Block, Header, LtHash, Outcome, Tx, TxId, TxLoc, merkle_root, names_a_tx, tx_leaf};
+use manaflow_types::block::tx_leaf_of_hashes;
+use manaflow_types::{
+    B256, Block, Header, LtHash, Outcome, Tx, TxId, TxLoc, merkle_root, names_a_tx, refs_hash, tx_leaf,
+};
 use rayon::prelude::*;
 
 use crate::delta::block_delta;
@@ -41,8 +44,30 @@ pub fn seal_with_references(
     seal_with_delta(parent, template, txs, outcomes, refs, before, None)
 }
 
-/// [`seal_with_references`], the commitment after `before` plus `delta` when the txs' delta is
-/// known already (a validator sums each tx's as it arrives), else computed from the moves.
+/// What a validator that checks txs as they arrive computed for each of them then, from the
+/// same txs and outcomes: sealing and validating its block use these rather than hashing the
+/// same bytes again.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// Each tx's id, in block order.
+    pub ids: Vec<TxId>,
+    /// Each tx's [`manaflow_types::moves_hash`].
+    pub moves_hashes: Vec<B256>,
+    /// Each outcome's leaf ([`Outcome::leaf`]).
+    pub outcome_leaves: Vec<B256>,
+    /// The txs' commitment delta, summed.
+    pub delta: LtHash,
+}
+
+impl Known {
+    /// Whether it describes `count` txs (anything else is not used).
+    pub fn fits(&self, count: usize) -> bool {
+        self.ids.len() == count && self.moves_hashes.len() == count && self.outcome_leaves.len() == count
+    }
+}
+
+/// [`seal_with_references`], with what the caller computed per tx already ([`Known`]) or, if
+/// `None` (or not of these txs), everything computed from the txs.
 pub fn seal_with_delta(
     parent: Option<&Header>,
     template: &Header,
@@ -50,8 +75,9 @@ pub fn seal_with_delta(
     outcomes: Vec<Outcome>,
     refs: Vec<Vec<TxLoc>>,
     before: &LtHash,
-    delta: Option<&LtHash>,
+    known: Option<&Known>,
 ) -> Block {
+    let known = known.filter(|k| k.fits(txs.len()));
     let mut header = template.clone();
     match parent {
         Some(p) => {
@@ -65,21 +91,33 @@ pub fn seal_with_delta(
             header.parent_hash = Default::default();
         }
     }
-    let ids: Vec<_> = txs.par_iter().map(Tx::id).collect();
+    let ids: Vec<_> = match known {
+        Some(known) => known.ids.clone(),
+        None => txs.par_iter().map(Tx::id).collect(),
+    };
     let empty = Vec::new();
     let leaves: Vec<_> = txs
         .par_iter()
         .zip(&ids)
         .enumerate()
-        .map(|(i, (tx, id))| tx_leaf(id, tx.moves(), refs.get(i).unwrap_or(&empty)))
+        .map(|(i, (tx, id))| {
+            let refs = refs.get(i).unwrap_or(&empty);
+            match known {
+                Some(known) => tx_leaf_of_hashes(id, &known.moves_hashes[i], &refs_hash(refs)),
+                None => tx_leaf(id, tx.moves(), refs),
+            }
+        })
         .collect();
     header.tx_root = merkle_root(&leaves);
-    header.outcomes_root = merkle_root(&outcomes.par_iter().map(Outcome::leaf).collect::<Vec<_>>());
+    header.outcomes_root = match known {
+        Some(known) => merkle_root(&known.outcome_leaves),
+        None => merkle_root(&outcomes.par_iter().map(Outcome::leaf).collect::<Vec<_>>()),
+    };
     header.tx_count = txs.len() as u64;
     let mut block = Block { header, txs, outcomes, refs };
     let mut after = before.clone();
-    match delta {
-        Some(delta) => after.combine(delta),
+    match known {
+        Some(known) => after.combine(&known.delta),
         None => after.combine(&block_delta(&block, &ids)),
     }
     block.header.commitment = after.digest();

@@ -11,6 +11,7 @@ use manaflow_types::{
     B256, Block, ChainContext, Header, LtHash, Move, Position, Rule, Site, StateKey, TxId, TxLoc, Violation,
 };
 
+use crate::builder::Known;
 use crate::delta::block_delta;
 use crate::history::History;
 use crate::pertx::{Prepared, prepare};
@@ -177,9 +178,9 @@ impl ForwardState {
     /// [`ForwardState::stage`], running `alongside` on its own thread while the commitment is
     /// computed — only if every other check passed. The ledger writes the block's bytes there,
     /// so the disk works while the cores hash. Its result is returned with the staged block.
-    /// `known_delta`, when given, is the block's commitment delta computed by the caller from
-    /// the same moves (a validator sums each tx's as it arrives); it is used instead of hashing
-    /// the moves again.
+    /// `known`, when given, is what the caller computed from the same txs (a validator that
+    /// checks txs as they arrive: ids, moves hashes, outcome leaves, the summed commitment
+    /// delta); it is used instead of hashing the same bytes again.
     #[allow(clippy::too_many_arguments)]
     pub fn stage_with<O: ForwardObserver, R: Send>(
         &mut self,
@@ -188,7 +189,7 @@ impl ForwardState {
         history: &dyn History,
         verifier: &dyn TxVerifier,
         obs: &mut O,
-        known_delta: Option<&LtHash>,
+        known: Option<&Known>,
         alongside: impl FnOnce() -> R + Send,
     ) -> Result<(Staged, StageTimings, Option<R>), Violation> {
         let mut timings = StageTimings::default();
@@ -211,8 +212,9 @@ impl ForwardState {
             return Err(v);
         }
         let chain = Chain { history, dev_mode: block.header.dev_mode() };
-        let known = |id: &TxId| history.locate(id).is_some();
-        let prepared = prepare(block, parent, &chain, verifier, &known, history);
+        let in_chain = |id: &TxId| history.locate(id).is_some();
+        let known_txs = known.filter(|k| k.fits(block.txs.len()));
+        let prepared = prepare(block, parent, &chain, verifier, &in_chain, history, known_txs);
         for (i, (id, failure)) in prepared.ids.iter().zip(&prepared.tx_results).enumerate() {
             obs.step(ForwardStep::TxChecked {
                 position: Position::of_tx(block.header.number, i as u32),
@@ -237,7 +239,7 @@ impl ForwardState {
         } else {
             // A small block hashes in less time than a thread takes to start: no overlap then.
             let moves: usize = block.txs.iter().map(|tx| tx.moves().len()).sum();
-            let delta_of = || known_delta.cloned().unwrap_or_else(|| block_delta(block, &prepared.ids));
+            let delta_of = || known_txs.map_or_else(|| block_delta(block, &prepared.ids), |k| k.delta.clone());
             let (delta, side) = if moves < OVERLAP_MIN_MOVES {
                 let delta = delta_of();
                 (delta, std::panic::catch_unwind(std::panic::AssertUnwindSafe(alongside)))

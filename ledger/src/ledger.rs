@@ -19,7 +19,7 @@ use manaflow_types::{
 };
 use rayon::prelude::*;
 
-use crate::builder::seal_with_delta;
+use crate::builder::{Known, seal_with_delta};
 use crate::chain::{Chain, Headers};
 use crate::delta::block_delta;
 use crate::error::{Corruption, LedgerError, Result, StopCause};
@@ -173,6 +173,12 @@ impl Ledger {
         self.chain.code(hash)
     }
 
+    /// Every code of the chain's code table, with its hash (a validator's per-tx checks keep a
+    /// copy they read without the ledger).
+    pub fn code_table(&self) -> Vec<(B256, Bytes)> {
+        self.chain.codes.iter().map(|(hash, code)| (*hash, code.clone())).collect()
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -269,14 +275,14 @@ impl Ledger {
         self.seal_with_delta(template, txs, outcomes, None)
     }
 
-    /// [`Ledger::seal`] with the txs' commitment delta given (see [`seal_with_delta`]) or, if
-    /// `None`, computed from their moves.
+    /// [`Ledger::seal`] with what the caller computed per tx as they arrived ([`Known`]) or, if
+    /// `None`, everything computed from the txs.
     pub fn seal_with_delta(
         &self,
         template: &Header,
         txs: Vec<Tx>,
         outcomes: Vec<Outcome>,
-        delta: Option<&LtHash>,
+        known: Option<&Known>,
     ) -> Block {
         // Most moves name a key's live output, whose position the UTXO set keeps: found by key
         // in memory, before asking the tx index (which may read the store) by id.
@@ -290,9 +296,12 @@ impl Ledger {
         }
         let locate = |id: &TxId| live.get(id).copied().or_else(|| self.chain.locate(id));
         let number = self.tip().map_or(0, |p| p.number + 1);
-        let ids: Vec<TxId> = txs.iter().map(Tx::id).collect();
+        let ids: Vec<TxId> = match known.filter(|k| k.fits(txs.len())) {
+            Some(known) => known.ids.clone(),
+            None => txs.par_iter().map(Tx::id).collect(),
+        };
         let refs = crate::builder::fill_references(number, &txs, &ids, &locate);
-        seal_with_delta(self.tip(), template, txs, outcomes, refs, &self.state.lthash, delta)
+        seal_with_delta(self.tip(), template, txs, outcomes, refs, &self.state.lthash, known)
     }
 
     /// Validates `block` against the tip without committing it (a dry run that reports every
@@ -339,14 +348,13 @@ impl Ledger {
 
     /// [`Ledger::apply_observed`] with `verifier` re-executing the txs (a validator that checked
     /// each tx as it arrived passes one that does not check them again).
-    /// `known_delta`: the block's commitment delta, when the caller computed it from the same
-    /// moves (see [`ForwardState::stage_with`]).
+    /// `known`: what the caller computed from the same txs (see [`ForwardState::stage_with`]).
     pub fn apply_with<O: ForwardObserver>(
         &mut self,
         block: &Block,
         obs: &mut O,
         verifier: &dyn TxVerifier,
-        known_delta: Option<&LtHash>,
+        known: Option<&Known>,
     ) -> Result<Applied> {
         self.ensure_running()?;
         let start = Instant::now();
@@ -363,7 +371,7 @@ impl Ledger {
             let pending = blocks.write_pending(number, &block.encode());
             (pending, start.elapsed())
         };
-        let staged = self.state.stage_with(block, parent, &self.chain, verifier, obs, known_delta, write);
+        let staged = self.state.stage_with(block, parent, &self.chain, verifier, obs, known, write);
         if let Some(e) = self.chain.take_error() {
             // A verdict built on a failed read is no verdict: undo and report the storage error.
             if let Ok((staged, _, _)) = staged {

@@ -4,12 +4,14 @@
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
+use manaflow_types::block::tx_leaf_of_hashes;
 use manaflow_types::{
     Address, B256, Block, Bytes, ChainContext, Header, Outcome, Position, Rule, Site, TxChecked, TxId, Violation,
-    check_tx_alone, keccak256, merkle_root, tx_leaf,
+    check_tx_alone, keccak256, merkle_root, refs_hash, tx_leaf,
 };
 use rayon::prelude::*;
 
+use crate::builder::Known;
 use crate::verifier::{CodeSource, TxVerifier};
 
 /// A block after its stateless checks.
@@ -28,7 +30,9 @@ pub struct Prepared {
 pub use manaflow_types::check::check_header;
 
 /// Runs the header and per-tx checks of `block`. `known` says whether a tx id is already in the
-/// chain (a tx is included at most once).
+/// chain (a tx is included at most once). `hashed`: the ids, moves hashes and outcome leaves of
+/// the block's txs, when the caller computed them from the same txs (a validator that checked
+/// them as they arrived); used rather than hashing the same bytes again.
 pub fn prepare(
     block: &Block,
     parent: Option<&Header>,
@@ -36,7 +40,9 @@ pub fn prepare(
     verifier: &dyn TxVerifier,
     known: &(dyn Fn(&TxId) -> bool + Sync),
     committed_codes: &dyn CodeSource,
+    hashed: Option<&Known>,
 ) -> Prepared {
+    let hashed = hashed.filter(|k| k.fits(block.txs.len()));
     let header = &block.header;
     let codes = BlockCodes::new(block, committed_codes);
     let system_outcome = Outcome::system();
@@ -45,10 +51,13 @@ pub fn prepare(
         .par_iter()
         .enumerate()
         .map(|(i, tx)| {
+            let id = hashed.map_or_else(|| tx.id(), |k| k.ids[i]);
+            let refs = block.refs_of(i);
+            let leaf = match hashed {
+                Some(k) => tx_leaf_of_hashes(&id, &k.moves_hashes[i], &refs_hash(refs)),
+                None => tx_leaf(&id, tx.moves(), refs),
+            };
             let i = i as u32;
-            let id = tx.id();
-            let refs = block.refs_of(i as usize);
-            let leaf = tx_leaf(&id, tx.moves(), refs);
             let duplicate = known(&id).then(|| {
                 let why = format!("tx {id} is already in the chain");
                 Violation::new(Position::of_tx(header.number, i), Rule::DuplicateTx, why)
@@ -103,7 +112,10 @@ pub fn prepare(
             Some(Violation::new(Position { block: header.number, site: Site::Header }, Rule::BadHeader, why)),
         );
     }
-    let outcomes_root = merkle_root(&block.outcomes.par_iter().map(Outcome::leaf).collect::<Vec<_>>());
+    let outcomes_root = match hashed {
+        Some(k) => merkle_root(&k.outcome_leaves),
+        None => merkle_root(&block.outcomes.par_iter().map(Outcome::leaf).collect::<Vec<_>>()),
+    };
     if outcomes_root != header.outcomes_root {
         let why = format!("outcomes root {} does not match the outcomes (root {outcomes_root})", header.outcomes_root);
         violation = Violation::earliest(

@@ -167,7 +167,7 @@ pub fn validate_reverse<O: ReverseObserver>(
         let number = block.header.number;
         let known = |id: &TxId| pos.get(id).is_some_and(|p| p.0 < number);
         let parent = b.checked_sub(1).map(|p| &blocks[p].header);
-        let prepared = prepare(block, parent, &chain, verifier, &known, &codes);
+        let prepared = prepare(block, parent, &chain, verifier, &known, &codes, None);
         for code in block.outcomes.iter().flat_map(|o| &o.codes) {
             codes.0.insert(keccak256(code), code.clone());
         }

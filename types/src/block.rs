@@ -223,7 +223,7 @@ pub fn outcomes_root(outcomes: &[Outcome]) -> B256 {
 }
 
 /// [`tx_leaf`] from the hashes of the moves and references.
-fn tx_leaf_of_hashes(id: &TxId, moves_hash: &B256, refs_hash: &B256) -> B256 {
+pub fn tx_leaf_of_hashes(id: &TxId, moves_hash: &B256, refs_hash: &B256) -> B256 {
     let mut leaf = [0u8; 96];
     leaf[..32].copy_from_slice(id.as_slice());
     leaf[32..64].copy_from_slice(moves_hash.as_slice());

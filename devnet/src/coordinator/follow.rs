@@ -18,9 +18,9 @@ use tokio::sync::oneshot;
 use super::{Coordinator, Fate, Waiters};
 use crate::admission::Kind;
 use crate::error::{Dropped, NodeError, Refusal, SetupError};
+use crate::fate::{DropRule, TxFate};
 use crate::mempool::Pooled;
 use crate::sequencing::native::is_fully_signed;
-use crate::fate::{DropRule, TxFate};
 
 /// How often the relay asks the validator for its height when nothing else wakes it.
 const POLL: Duration = Duration::from_millis(20);

@@ -17,6 +17,7 @@
 pub mod pending;
 pub mod rpc;
 mod spawn;
+pub mod view;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -28,16 +29,16 @@ use alloy_primitives::{Address, B256};
 use manaflow_evm::EvmVerifier;
 use manaflow_ledger::{Ledger, LedgerConfig, LedgerError};
 use manaflow_types::{
-    Batch, BatchTx, CodeSource, Header, LtHash, Outcome, Site, Tx, TxChecked, TxId, TxLoc, TxVerifier, Violation,
-    check_tx_alone,
+    Batch, CodeSource, Header, Outcome, Rule, Site, Tx, TxChecked, TxId, TxLoc, TxVerifier, Violation, check_tx_alone,
 };
 use parking_lot::{Condvar, Mutex, RwLock};
 use rayon::prelude::*;
 use tokio::sync::broadcast;
 
 pub use crate::fate::{DropRule, TxFate};
-use pending::{PendingBlock, tx_delta};
+use pending::{Arrived, PendingBlock};
 pub use spawn::{ValidatorHandle, spawn_validator};
+use view::{CheckView, CodeCache, RECENT_HASHES};
 
 use crate::chain_rules::{ChainDir, chain_dir, genesis_block, header_template, next_base_fee};
 use crate::chain_settings::ChainSettings;
@@ -49,6 +50,10 @@ use crate::node::{chain_runtime, now};
 /// How many dropped txs' fates a validator remembers for `manaflow_txFate` (bounded: its
 /// memory grows with its UTXO set only).
 pub const REMEMBERED_DROPS: usize = 65_536;
+
+/// How often a validator's ledger flushes its checkpoint (the tx positions and outputs changed
+/// since the last flush leave memory for LMDB).
+pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 /// How long a batch filled for the block after the one being filled waits for it.
 pub const AHEAD_WAIT: Duration = Duration::from_secs(10);
@@ -68,13 +73,17 @@ struct State {
     /// The block being filled: its number and every field but the roots and commitment.
     template: Header,
     pending: PendingBlock,
-    /// Gas used by the tip's txs (the next base fee follows it).
-    tip_gas_used: u64,
+    /// The newest blocks' numbers and hashes, for the checks' view.
+    recent: VecDeque<(u64, B256)>,
 }
 
 /// A validator.
 pub struct Validator {
     state: RwLock<State>,
+    /// What the checks of the block being filled read (published with its template).
+    view: RwLock<Arc<CheckView>>,
+    codes: Arc<CodeCache>,
+    dev_mode: bool,
     verifier: Arc<EvmVerifier>,
     chain: ChainConfig,
     block_time: Option<Duration>,
@@ -171,8 +180,11 @@ impl Validator {
     pub fn start(config: &Config) -> Result<(Arc<Self>, JoinHandle<()>), NodeError> {
         let ChainDir { path, temp, durability } = chain_dir(&config.chain)?;
         let verifier = Arc::new(EvmVerifier::new(chain_runtime(config.chain.hardfork)));
-        let mut ledger =
-            Ledger::open(&path, LedgerConfig { durability, ..LedgerConfig::default() }, Arc::clone(&verifier) as _)?;
+        // Tx positions and changed outputs wait in memory only until the next checkpoint flush:
+        // a validator flushes every second, so what it holds per tx stays small (its memory
+        // grows with its UTXO set, not with its history).
+        let ledger_config = LedgerConfig { durability, flush_interval: Some(FLUSH_EVERY), ..LedgerConfig::default() };
+        let mut ledger = Ledger::open(&path, ledger_config, Arc::clone(&verifier) as _)?;
         if ledger.is_empty() {
             let accounts = dev_accounts(&config.chain.mnemonic, config.chain.accounts)?;
             ledger.apply(&genesis_block(&ledger, &config.chain, &accounts))?;
@@ -180,16 +192,26 @@ impl Validator {
                 ChainSettings::of(&config.chain).write(&path)?;
             }
         }
-        let tip_gas_used = match ledger.tip() {
-            Some(tip) => ledger.block(tip.number)?.outcomes.iter().map(|o| o.gas_used).sum(),
-            None => 0,
-        };
-        let mut state = State { ledger, template: Header::default(), pending: PendingBlock::default(), tip_gas_used };
-        state.template = next_template(&state, &config.chain);
-        let filling = state.template.number;
+        let tip = ledger.tip().cloned().unwrap_or_default();
+        let tip_gas_used: u64 = ledger.block(tip.number)?.outcomes.iter().map(|o| o.gas_used).sum();
+        let mut recent = VecDeque::with_capacity(RECENT_HASHES + 1);
+        for n in ledger.len().saturating_sub(RECENT_HASHES as u64)..ledger.len() {
+            if let Some(header) = ledger.header(n)? {
+                recent.push_back((n, header.hash()));
+            }
+        }
+        let codes = Arc::new(CodeCache::new(ledger.code_table()));
+        let dev_mode = manaflow_types::ChainContext::dev_mode(&ledger);
+        let template = template_after(&tip, &config.chain, tip_gas_used);
+        let view = CheckView::new(template.clone(), recent.clone(), dev_mode, Arc::clone(&codes));
+        let filling = template.number;
+        let state = State { ledger, template, pending: PendingBlock::default(), recent };
         let (heads, _) = broadcast::channel(1024);
         let validator = Arc::new(Self {
             state: RwLock::new(state),
+            view: RwLock::new(Arc::new(view)),
+            codes,
+            dev_mode,
             verifier,
             chain: config.chain.clone(),
             block_time: config.mining.block_time,
@@ -222,7 +244,7 @@ impl Validator {
     /// The template of the block being filled (DESIGN §11): its number, timestamp, base fee,
     /// gas limit, coinbase and prevrandao. Batches name its number.
     pub fn template(&self) -> Header {
-        self.state.read().template.clone()
+        self.view.read().template.clone()
     }
 
     /// Runs `read` on the ledger (shared).
@@ -278,13 +300,11 @@ impl Validator {
         self.checking.fetch_add(1, Ordering::AcqRel);
         let _checking = Checking(self);
         let start = Instant::now();
-        let checked = {
-            let state = self.state.read();
-            if state.template.number != batch.target {
-                return Ok(self.all_stale(batch, state.template.number));
-            }
-            self.check_all(&state, &batch)
-        };
+        let view = Arc::clone(&self.view.read());
+        if view.template.number != batch.target {
+            return Ok(self.all_stale(batch, view.template.number));
+        }
+        let checked = self.check_all(&view, &batch);
         let checks = start.elapsed();
         let mut state = self.state.write();
         if state.template.number != batch.target {
@@ -292,7 +312,7 @@ impl Validator {
             return Ok(self.all_stale(batch, self.template().number));
         }
         let start = Instant::now();
-        let fates = step_in_order(&mut state, checked);
+        let fates = step_in_order(&mut state, checked, &self.codes);
         drop(state);
         tracing::debug!(
             origin = %batch.origin,
@@ -357,54 +377,38 @@ impl Validator {
 
     /// The per-tx checks of every item, in parallel, against the block being filled: each item
     /// a tx ready for the UTXO step, or its fate.
-    fn check_all(&self, state: &State, batch: &Batch) -> Vec<Result<(BatchTx, LtHash), TxFate>> {
-        let first = state.pending.len() as u32;
-        let codes = state.pending.codes(&state.ledger);
+    fn check_all(&self, view: &CheckView, batch: &Batch) -> Vec<Result<Arrived, TxFate>> {
         batch
             .txs
             .par_iter()
             .enumerate()
             .map(|(i, item)| {
                 let item = item.as_ref().map_err(|e| {
-                    TxFate::dropped(
-                        None,
-                        DropRule::Malformed,
-                        None,
-                        format!("item {i} is not a tx with an outcome: {e}"),
-                    )
+                    let why = format!("item {i} is not a tx with an outcome: {e}");
+                    TxFate::dropped(None, DropRule::Malformed, None, why)
                 })?;
                 let id = item.tx.id();
                 if matches!(item.tx, Tx::System(_)) {
                     let why = "a batch carries Ethereum or native txs; system txs are the cheats of a dev chain, and \
                                this chain belongs to its validator";
-                    return Err(TxFate::dropped(Some(id), DropRule::Broke(manaflow_types::Rule::SystemTx), None, why));
-                }
-                if state.ledger.locate(&id).is_some() || state.pending.contains(&id) {
-                    let why = format!("tx {id} is already in the chain");
-                    return Err(TxFate::dropped(
-                        Some(id),
-                        DropRule::Broke(manaflow_types::Rule::DuplicateTx),
-                        None,
-                        why,
-                    ));
+                    return Err(TxFate::dropped(Some(id), DropRule::Broke(Rule::SystemTx), None, why));
                 }
                 // References are the validator's to fill when it seals; their shape is checked
-                // with zeros.
+                // with zeros. Positions name the tx by its index in the batch.
                 let refs = vec![TxLoc::ZERO; item.tx.moves().len()];
-                let index = first + i as u32;
                 let TxChecked { failure, .. } = check_tx_alone(
                     &item.tx,
-                    index,
+                    i as u32,
                     &refs,
                     &item.outcome,
-                    &state.template,
-                    &state.ledger,
+                    &view.template,
+                    view,
                     &*self.verifier,
-                    &codes,
+                    &*view.codes,
                     None,
                 );
                 match failure {
-                    None => Ok((item.clone(), tx_delta(&item.tx))),
+                    None => Ok(Arrived::new(item.tx.clone(), item.outcome.clone())),
                     Some(v) => Err(dropped_for(id, v)),
                 }
             })
@@ -452,16 +456,30 @@ impl Validator {
     pub fn seal(&self) -> Result<SealedHead, NodeError> {
         let mut state = self.state.write();
         let start = Instant::now();
-        let (txs, outcomes, delta) = state.pending.take();
+        let (txs, outcomes, known) = state.pending.take();
         let count = txs.len();
-        let block = state.ledger.seal_with_delta(&state.template, txs, outcomes, Some(&delta));
+        let block = state.ledger.seal_with_delta(&state.template, txs, outcomes, Some(&known));
         let sealed = start.elapsed();
-        let applied = state.ledger.apply_with(&block, &mut (), &Checked(&*self.verifier), Some(&delta));
+        // The next template is published before the ledger commits the block: the next
+        // block's per-tx checks need only the view, so they run while this one is committed.
+        let gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
+        let head = SealedHead { header: block.header.clone(), hash: block.hash() };
+        let before = (state.template.clone(), state.recent.clone());
+        state.template = template_after(&block.header, &self.chain, gas_used);
+        state.recent.push_back((head.header.number, head.hash));
+        if state.recent.len() > RECENT_HASHES {
+            state.recent.pop_front();
+        }
+        self.publish(&state);
+        let applied = state.ledger.apply_with(&block, &mut (), &Checked(&*self.verifier), Some(&known));
         let applied = match applied {
             Ok(applied) => applied,
             Err(e) => {
-                // Nothing changed; the txs accepted for this block are dropped and their
-                // coordinators re-fill them when they see the block sealed without them.
+                // Nothing changed: the block being filled is this one again, empty; the txs
+                // accepted for it are dropped and their coordinators re-fill them when they see
+                // the block sealed without them.
+                (state.template, state.recent) = before;
+                self.publish(&state);
                 let mut drops = self.drops.lock();
                 for tx in &block.txs {
                     let why = format!("the block being filled was refused when sealed: {e}; resend it");
@@ -470,6 +488,7 @@ impl Validator {
                 return Err(e.into());
             }
         };
+        drop(state);
         let t = &applied.timings;
         tracing::debug!(
             block = block.header.number,
@@ -480,37 +499,42 @@ impl Validator {
             apply_ms = t.total.as_secs_f64() * 1e3,
             "sealed"
         );
-        state.tip_gas_used = block.outcomes.iter().map(|o| o.gas_used).sum();
-        state.template = next_template(&state, &self.chain);
-        let head = SealedHead { header: block.header.clone(), hash: block.hash() };
-        let next = state.template.number;
-        drop(state);
-        *self.filling.lock() = next;
-        self.filled.notify_all();
         tracing::info!(block = head.header.number, txs = count, "sealed");
         let _ = self.heads.send(Arc::new(head.clone()));
         Ok(head)
+    }
+
+    /// Publishes the view of `state`'s template to the checks, and wakes the batches waiting
+    /// for that block.
+    fn publish(&self, state: &State) {
+        let view = CheckView::new(state.template.clone(), state.recent.clone(), self.dev_mode, Arc::clone(&self.codes));
+        *self.view.write() = Arc::new(view);
+        *self.filling.lock() = state.template.number;
+        self.filled.notify_all();
     }
 }
 
 /// The UTXO step of checked txs in arrival order against the block being filled: a tx whose
 /// moves do not fit is dropped with its rule and move, and so is a tx of the batch that consumes
 /// or reads an output of a tx dropped before it.
-fn step_in_order(state: &mut State, checked: Vec<Result<(BatchTx, LtHash), TxFate>>) -> Vec<TxFate> {
+fn step_in_order(state: &mut State, checked: Vec<Result<Arrived, TxFate>>, codes: &CodeCache) -> Vec<TxFate> {
     let State { ledger, template, pending, .. } = state;
     let mut dropped: HashSet<TxId> = HashSet::new();
     let mut fates = Vec::with_capacity(checked.len());
     for item in checked {
-        let (BatchTx { tx, outcome }, delta) = match item {
-            Ok(item) => item,
+        let arrived = match item {
+            Ok(arrived) => arrived,
             Err(fate) => {
                 dropped.extend(fate.id());
                 fates.push(fate);
                 continue;
             }
         };
-        let id = tx.id();
-        let fate = if let Some((mv, m)) = tx.moves().iter().enumerate().find(|(_, m)| dropped.contains(&m.intx)) {
+        let (id, tx, outcome) = (arrived.id, &arrived.tx, &arrived.outcome);
+        let fate = if ledger.locate(&id).is_some() || pending.contains(&id) {
+            let why = format!("tx {id} is already in the chain");
+            TxFate::dropped(Some(id), DropRule::Broke(Rule::DuplicateTx), None, why)
+        } else if let Some((mv, m)) = tx.moves().iter().enumerate().find(|(_, m)| dropped.contains(&m.intx)) {
             let why = format!("move {mv} uses an output of tx {}, which this batch carried and was dropped", m.intx);
             TxFate::dropped(Some(id), DropRule::Dependent, Some(mv as u32), why)
         } else if pending.gas_used().saturating_add(outcome.gas_used) > template.gas_limit {
@@ -522,10 +546,13 @@ fn step_in_order(state: &mut State, checked: Vec<Result<(BatchTx, LtHash), TxFat
             );
             TxFate::dropped(Some(id), DropRule::BlockFull, None, why)
         } else {
-            match pending.fits(ledger, &tx) {
+            match pending.fits(ledger, tx) {
                 Ok(Ok(())) => {
                     let index = pending.len() as u32;
-                    pending.push(tx, outcome, &delta);
+                    for code in &arrived.outcome.codes {
+                        codes.insert(alloy_primitives::keccak256(code), code.clone());
+                    }
+                    pending.push(arrived);
                     TxFate::Accepted { id, block: template.number, index }
                 }
                 Ok(Err(misfit)) => TxFate::dropped(Some(id), DropRule::Broke(misfit.rule), Some(misfit.mv), misfit.why),
@@ -555,14 +582,14 @@ fn dropped_for(id: TxId, v: Violation) -> TxFate {
     TxFate::dropped(Some(id), DropRule::Broke(v.rule), mv, v.detail)
 }
 
-/// The template of the block after the tip: the configured fields, the next number and base
-/// fee, and the timestamp (now, never before the tip's), fixed when it is published.
-fn next_template(state: &State, chain: &ChainConfig) -> Header {
-    let tip = state.ledger.tip().cloned().unwrap_or_default();
+/// The template of the block after `parent`, whose txs used `gas_used`: the configured fields,
+/// the next number and base fee, and the timestamp (now, never before the parent's), fixed when
+/// it is published.
+fn template_after(parent: &Header, chain: &ChainConfig, gas_used: u64) -> Header {
     Header {
-        number: state.ledger.len(),
-        timestamp: now().max(tip.timestamp),
-        base_fee: next_base_fee(chain, &tip, state.tip_gas_used),
+        number: parent.number + 1,
+        timestamp: now().max(parent.timestamp),
+        base_fee: next_base_fee(chain, parent, gas_used),
         ..header_template(chain, Address::ZERO)
     }
 }

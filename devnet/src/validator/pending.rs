@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use alloy_primitives::{B256, Bytes, keccak256};
+use manaflow_ledger::Known;
 use manaflow_ledger::utxo::in_utxo_set;
 use manaflow_ledger::{Ledger, LedgerError};
-use manaflow_types::{CodeSource, LtHash, Move, Outcome, Output, Rule, Tx, TxId};
+use manaflow_types::{LtHash, Move, Outcome, Output, Rule, Tx, TxId, moves_hash};
 
 /// The pending block.
 #[derive(Default)]
@@ -17,11 +17,42 @@ pub struct PendingBlock {
     ids: HashMap<TxId, u32>,
     /// Each key the pending txs wrote, with its latest output.
     outputs: HashMap<manaflow_types::StateKey, Output>,
-    /// Code the pending txs deploy, by hash.
-    codes: HashMap<B256, Bytes>,
     gas_used: u64,
-    /// The pending txs' commitment delta, summed as they are accepted.
-    delta: LtHash,
+    /// What was computed for each pending tx when it was checked, in block order, and their
+    /// commitment delta summed as they are accepted.
+    known: Known,
+}
+
+/// A tx that passed its per-tx checks, with what was computed for it then (in parallel, off the
+/// validator's exclusive lock), so that nothing about it is hashed again.
+#[derive(Clone, Debug)]
+pub struct Arrived {
+    /// The tx.
+    pub tx: Tx,
+    /// Its declared outcome.
+    pub outcome: Outcome,
+    /// Its id.
+    pub id: TxId,
+    /// Its moves' hash.
+    pub moves_hash: alloy_primitives::B256,
+    /// Its outcome's leaf.
+    pub outcome_leaf: alloy_primitives::B256,
+    /// What its writes change in the UTXO set's commitment.
+    pub delta: LtHash,
+}
+
+impl Arrived {
+    /// Computes what sealing needs of `tx`.
+    pub fn new(tx: Tx, outcome: Outcome) -> Self {
+        let id = tx.id();
+        let mut delta = LtHash::new();
+        for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
+            manaflow_types::commitment::add_write(&mut delta, id, m);
+        }
+        let moves_hash = moves_hash(tx.moves());
+        let outcome_leaf = outcome.leaf();
+        Self { tx, outcome, id, moves_hash, outcome_leaf, delta }
+    }
 }
 
 /// Why a tx does not fit the pending block's UTXO state: the rule, the move and what was found.
@@ -103,16 +134,15 @@ impl PendingBlock {
         Misfit { rule, mv, why }
     }
 
-    /// Accepts `tx` (which [`PendingBlock::fits`]) with its outcome and its commitment delta
-    /// ([`tx_delta`]).
-    pub fn push(&mut self, tx: Tx, outcome: Outcome, delta: &LtHash) {
-        self.delta.combine(delta);
-        let id = tx.id();
+    /// Accepts a tx that [`PendingBlock::fits`].
+    pub fn push(&mut self, arrived: Arrived) {
+        let Arrived { tx, outcome, id, moves_hash, outcome_leaf, delta } = arrived;
+        self.known.delta.combine(&delta);
+        self.known.ids.push(id);
+        self.known.moves_hashes.push(moves_hash);
+        self.known.outcome_leaves.push(outcome_leaf);
         for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
             self.outputs.insert(m.key(), Output { intx: id, value: m.next });
-        }
-        for code in &outcome.codes {
-            self.codes.insert(keccak256(code), code.clone());
         }
         self.gas_used = self.gas_used.saturating_add(outcome.gas_used);
         self.ids.insert(id, self.txs.len() as u32);
@@ -120,37 +150,9 @@ impl PendingBlock {
         self.outcomes.push(outcome);
     }
 
-    /// Takes the txs, outcomes and their commitment delta to seal, leaving the block empty.
-    pub fn take(&mut self) -> (Vec<Tx>, Vec<Outcome>, LtHash) {
+    /// Takes the txs, outcomes and what was computed for them to seal, leaving the block empty.
+    pub fn take(&mut self) -> (Vec<Tx>, Vec<Outcome>, Known) {
         let taken = std::mem::take(self);
-        (taken.txs, taken.outcomes, taken.delta)
+        (taken.txs, taken.outcomes, taken.known)
     }
-
-    /// The pending block's code over the committed code table, for re-execution.
-    pub fn codes<'a>(&'a self, ledger: &'a Ledger) -> PendingCodes<'a> {
-        PendingCodes { ledger, pending: &self.codes }
-    }
-}
-
-/// Code by hash: the chain's code table, then code the pending block deploys.
-pub struct PendingCodes<'a> {
-    ledger: &'a Ledger,
-    pending: &'a HashMap<B256, Bytes>,
-}
-
-impl CodeSource for PendingCodes<'_> {
-    fn code(&self, hash: &B256) -> Option<Bytes> {
-        self.ledger.code(hash).or_else(|| self.pending.get(hash).cloned())
-    }
-}
-
-/// What `tx`'s writes change in the UTXO set's commitment (the block's delta is the sum of its
-/// txs'), computed once, when the tx is checked.
-pub fn tx_delta(tx: &Tx) -> LtHash {
-    let id = tx.id();
-    let mut delta = LtHash::new();
-    for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
-        manaflow_types::commitment::add_write(&mut delta, id, m);
-    }
-    delta
 }

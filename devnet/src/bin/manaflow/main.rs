@@ -40,6 +40,7 @@ fn run_node(args: &cli::NodeArgs) -> anyhow::Result<()> {
 /// Runs the validator alone until Ctrl-C or SIGTERM.
 fn run_validator(args: &cli::ValidatorArgs) -> anyhow::Result<()> {
     let config = args.config()?;
+    fixed_mmap_threshold();
     let validator = manaflow::spawn_validator(config.clone())?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let signals = {
@@ -142,3 +143,23 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
+
+/// Makes glibc's malloc serve every allocation of 256 KiB or more from its own mapping, returned
+/// to the system when freed. By default the threshold rises with each large block freed, after
+/// which multi-megabyte buffers (a validator decodes a batch of several per request) come from
+/// the heap and leave its resident memory growing, block after block (`bench roles`: 49 → 84
+/// MiB over 100,000 transfers; with the threshold fixed, 25 → 33 MiB).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn fixed_mmap_threshold() {
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread of ours
+    // allocates concurrently (the validator has not started).
+    let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024) };
+    if set != 1 {
+        tracing::warn!("could not fix malloc's mmap threshold; resident memory may grow with batch sizes");
+    }
+}
+
+/// Elsewhere the allocator's defaults stand.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fixed_mmap_threshold() {}

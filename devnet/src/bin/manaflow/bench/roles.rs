@@ -238,10 +238,15 @@ async fn run_one(prebuilt: &Prebuilt, accounts: usize, k: usize) -> anyhow::Resu
     let mut tasks: Option<Vec<_>> =
         Some(feeds.into_iter().map(|bodies| tokio::spawn(feed(http.clone(), validator.url.clone(), bodies))).collect());
     let mut rss_early = None;
+    let mut samples = Vec::new();
+    let every = early - setup_tip;
     loop {
         let h = height(&http, &validator.url).await?;
         if rss_early.is_none() && h >= early {
             rss_early = Some(validator.rss_anon_mib());
+        }
+        if h >= setup_tip + every * (samples.len() as u64 + 1) {
+            samples.push(validator.rss_anon_mib());
         }
         if h >= last {
             break;
@@ -259,6 +264,8 @@ async fn run_one(prebuilt: &Prebuilt, accounts: usize, k: usize) -> anyhow::Resu
     for task in tasks.into_iter().flatten() {
         task.await??;
     }
+    let series: Vec<String> = samples.iter().map(|mib| format!("{mib:.0}")).collect();
+    tracing::info!(coordinators = k, "validator RssAnon (MiB) every 10,000 transfers: {}", series.join(" "));
     let txs = (prebuilt.timed.len() * accounts) as f64;
     Ok((txs / elapsed.as_secs_f64(), rss_early.unwrap_or_default(), validator.rss_anon_mib()))
 }
