@@ -55,6 +55,9 @@ pub const REMEMBERED_DROPS: usize = 65_536;
 /// since the last flush leave memory for LMDB).
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
+/// How many blocks past the one being filled a batch may name and wait for.
+pub const MAX_AHEAD: u64 = 2;
+
 /// How long a batch filled for the block after the one being filled waits for it.
 pub const AHEAD_WAIT: Duration = Duration::from_secs(10);
 
@@ -343,8 +346,9 @@ impl Validator {
         Ok(InFlight { validator: self, origin: origin.to_string() })
     }
 
-    /// Waits (at most [`AHEAD_WAIT`]) until block `target` is being filled, when it is the next
-    /// one; a target further ahead is refused.
+    /// Waits (at most [`AHEAD_WAIT`]) until block `target` is being filled, when it is at most
+    /// [`MAX_AHEAD`] blocks ahead (a coordinator pipelining its batches); one further ahead is
+    /// refused.
     fn wait_for(&self, target: u64) -> Result<(), BatchRefusal> {
         let deadline = Instant::now() + AHEAD_WAIT;
         let mut filling = self.filling.lock();
@@ -352,7 +356,8 @@ impl Validator {
             if self.stop.load(Ordering::SeqCst) {
                 return Err(BatchRefusal::Shutdown);
             }
-            if target > filling.saturating_add(1) || self.filled.wait_until(&mut filling, deadline).timed_out() {
+            if target > filling.saturating_add(MAX_AHEAD) || self.filled.wait_until(&mut filling, deadline).timed_out()
+            {
                 return Err(BatchRefusal::Ahead { target, next: *filling });
             }
         }

@@ -203,13 +203,31 @@ async fn height(http: &reqwest::Client, url: &str) -> anyhow::Result<u64> {
 }
 
 /// Sends `bodies` one after another, checking that every tx was accepted.
+/// Sends `bodies` in order, two in flight (as a coordinator pipelines its batches: the next one
+/// is read by the validator while the last is checked), checking that every tx was accepted.
 async fn feed(http: reqwest::Client, url: String, bodies: Vec<String>) -> anyhow::Result<()> {
+    let mut in_flight = std::collections::VecDeque::new();
     for body in bodies {
-        let answer = call(&http, &url, body).await?;
-        let fates = answer["fates"].as_array().context("fates")?;
-        if let Some(refused) = fates.iter().find(|f| f["status"] != "accepted") {
-            anyhow::bail!("a tx was not accepted: {refused}");
+        if in_flight.len() == 2 {
+            accepted(in_flight.pop_front().context("a batch in flight")?).await?;
         }
+        let (http, url) = (http.clone(), url.clone());
+        in_flight.push_back(tokio::spawn(async move { call(&http, &url, body).await }));
+        // Sent in order: the next one leaves once this one is on its way.
+        tokio::task::yield_now().await;
+    }
+    for answer in in_flight {
+        accepted(answer).await?;
+    }
+    Ok(())
+}
+
+/// Checks that every tx of a batch's answer was accepted.
+async fn accepted(answer: tokio::task::JoinHandle<anyhow::Result<Value>>) -> anyhow::Result<()> {
+    let answer = answer.await??;
+    let fates = answer["fates"].as_array().context("fates")?;
+    if let Some(refused) = fates.iter().find(|f| f["status"] != "accepted") {
+        anyhow::bail!("a tx was not accepted: {refused}");
     }
     Ok(())
 }
