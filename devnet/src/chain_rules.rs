@@ -13,7 +13,11 @@ use crate::chain_settings::{ChainSettings, Conflict};
 use crate::config::ChainConfig;
 use crate::error::SetupError;
 use crate::genesis::{DevAccount, genesis_tx};
-use crate::node::now;
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
 
 /// The header fields `config` fixes for every block, naming `coinbase`.
 pub fn header_template(config: &ChainConfig, coinbase: Address) -> Header {

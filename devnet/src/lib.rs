@@ -12,6 +12,9 @@
 //! - [`node`]: the validating ledger (every block validated before it counts), the clock and
 //!   base fee, the pending cheats ([`pending`]) and past-block state ([`history`]);
 //! - [`wallet`]: the wallet's side of native txs and the one fee policy;
+//! - [`validator`] and [`fate`]: the validator run apart (DESIGN §11), taking batches from any
+//!   number of coordinators, and the fates it answers; a [`Coordinator`] started with
+//!   `roles.validator` follows one instead of mining ([`chain_rules`]: what both roles share);
 //! - [`rpc`]: JSON-RPC 2.0 over HTTP and WebSocket (warp), the `eth_`, Anvil/Hardhat and
 //!   `manaflow_` methods;
 //! - [`spawn`](fn@spawn): the library API integration tests start a devnet with;

@@ -156,6 +156,21 @@ impl<W> Mempool<W> {
         (taken, stale)
     }
 
+    /// Removes and returns the txs whose nonces are below their sender's (another tx with the
+    /// nonce was included: a coordinator following a validator learns it from a block).
+    pub fn evict_stale(&mut self, mut state_nonce: impl FnMut(Address) -> u64) -> Vec<Pooled<W>> {
+        let mut stale = Vec::new();
+        for (sender, txs) in &mut self.by_sender {
+            let fresh = txs.split_off(&state_nonce(*sender));
+            stale.extend(std::mem::replace(txs, fresh).into_values());
+        }
+        for pooled in &stale {
+            self.hashes.remove(&pooled.tx.hash);
+        }
+        self.by_sender.retain(|_, txs| !txs.is_empty());
+        stale
+    }
+
     /// Puts txs taken but not mined (they did not fit) back, keeping their arrival order.
     pub fn put_back(&mut self, txs: Vec<Pooled<W>>) {
         for pooled in txs {
@@ -248,6 +263,20 @@ mod tests {
         assert!(pending.is_empty());
         assert_eq!(queued.len(), 2, "the sender's next nonce now waits on the gap");
         assert_eq!(pool.len(), 2);
+    }
+
+    #[test]
+    fn txs_whose_nonce_was_used_elsewhere_are_evicted_and_the_rest_stay() {
+        let mut pool = Mempool::<()>::new(10);
+        let (used, next, other) = (tx(1, 0, 1), tx(1, 1, 1), tx(2, 0, 1));
+        for t in [&used, &next, &other] {
+            pool.insert(t.clone(), 0, None).unwrap();
+        }
+        // Sender 1's nonce 0 was included through another coordinator.
+        let evicted = pool.evict_stale(|sender| u64::from(sender == Address::repeat_byte(1)));
+        assert_eq!(evicted.iter().map(|p| p.tx.hash).collect::<Vec<_>>(), [used.hash]);
+        assert_eq!(pool.len(), 2);
+        assert!(!pool.contains(&used.hash) && pool.contains(&next.hash) && pool.contains(&other.hash));
     }
 
     #[test]

@@ -71,10 +71,7 @@ pub fn chain_runtime(hardfork: Hardfork) -> EvmRuntime {
     EvmRuntime::new(hardfork).with_guest(manaflow_wasm::WasmVm::shared())
 }
 
-/// Seconds since the Unix epoch.
-pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
-}
+pub use crate::chain_rules::now;
 
 /// Code by hash as re-execution reads it: the chain's code table, or code a pending cheat
 /// deploys.

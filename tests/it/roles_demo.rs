@@ -52,7 +52,19 @@ fn start_coordinator(validator: &str, name: &str, dir: &std::path::Path) -> Runn
     let accounts = ACCOUNTS.to_string();
     let dir = dir.join(name);
     let dir = dir.to_str().expect("a UTF-8 path");
-    start_node(&["coordinator", "--validator", validator, "--port", "0", "--accounts", &accounts, "--name", name, "--data-dir", dir])
+    start_node(&[
+        "coordinator",
+        "--validator",
+        validator,
+        "--port",
+        "0",
+        "--accounts",
+        &accounts,
+        "--name",
+        name,
+        "--data-dir",
+        dir,
+    ])
 }
 
 /// Stops the processes it names (SIGTERM) when the test ends, failed or not: none outlives it.

@@ -242,7 +242,20 @@ impl Coordinator {
                 back.push(sent.pooled);
             }
         }
-        self.pool.lock().put_back(back);
+        // A tx whose nonce another tx used (through another coordinator) can never be ready
+        // again: its sender hears so, rather than waiting for ever.
+        let stale = {
+            let node = self.node.read();
+            let mut pool = self.pool.lock();
+            pool.put_back(back);
+            pool.evict_stale(|sender| node.nonce(sender).unwrap_or(0))
+        };
+        for pooled in stale {
+            relay.refills.remove(&pooled.tx.hash);
+            if let Some(waiter) = pooled.waiter {
+                let _ = waiter.send(Err(Dropped::Overtaken(pooled.tx.hash)));
+            }
+        }
         self.announce(block, &committed);
         self.notify();
     }

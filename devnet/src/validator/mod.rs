@@ -40,12 +40,12 @@ use pending::{Arrived, PendingBlock};
 pub use spawn::{ValidatorHandle, spawn_validator};
 use view::{CheckView, CodeCache, RECENT_HASHES};
 
-use crate::chain_rules::{ChainDir, chain_dir, genesis_block, header_template, next_base_fee};
+use crate::chain_rules::{ChainDir, chain_dir, genesis_block, header_template, next_base_fee, now};
 use crate::chain_settings::ChainSettings;
 use crate::config::{ChainConfig, Config};
 use crate::error::{BatchRefusal, NodeError, SetupError};
 use crate::genesis::dev_accounts;
-use crate::node::{chain_runtime, now};
+use crate::node::chain_runtime;
 
 /// How many dropped txs' fates a validator remembers for `manaflow_txFate` (bounded: its
 /// memory grows with its UTXO set only).
