@@ -250,3 +250,12 @@ async fn a_validator_announces_each_sealed_block_to_new_heads_subscribers() {
     };
     assert!(answer["error"]["message"].as_str().unwrap_or_default().contains("newHeads only"), "{answer}");
 }
+
+#[test]
+fn the_methods_a_coordinator_refuses_are_sorted_and_all_answered_by_a_node() {
+    use manaflow::rpc::methods::{CHAIN_CHANGING, METHODS};
+    assert!(CHAIN_CHANGING.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search that refuses them");
+    for method in CHAIN_CHANGING {
+        assert!(METHODS.contains(method), "{method} is a method a node answers");
+    }
+}
