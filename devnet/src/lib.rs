@@ -55,6 +55,7 @@ mod spawn;
 pub mod traces;
 pub mod tx_index;
 pub mod validator;
+pub mod wakeup;
 pub mod wallet;
 
 pub use admission::{Admitted, Kind};

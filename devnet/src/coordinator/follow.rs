@@ -155,11 +155,7 @@ impl Coordinator {
                     relay.last_error = Some(Instant::now());
                 }
             }
-            let mut signal = self.signal.lock();
-            if !*signal && !self.stop.load(Ordering::SeqCst) {
-                self.wake.wait_for(&mut signal, POLL);
-            }
-            *signal = false;
+            self.wakeup.wait(&self.stop, Instant::now().checked_add(POLL));
         }
         for pooled in self.pool.lock().clear().into_iter().chain(relay.sent.into_values().map(|s| s.pooled)) {
             if let Some(waiter) = pooled.waiter {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, Bytes};
 use manaflow_types::{Block, StateKey, TxId};
-use parking_lot::{Condvar, Mutex, RwLock, RwLockUpgradableReadGuard};
+use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard};
 use tokio::sync::{broadcast, oneshot};
 
 mod follow;
@@ -29,6 +29,7 @@ use crate::error::{Dropped, NodeError, SetupError, StateError, SubmitError};
 use crate::mempool::{Mempool, Pooled};
 use crate::node::{Committed, Node, NodeSnapshot};
 use crate::sequencing::Refusal;
+use crate::wakeup::Wakeup;
 use pool::PooledLog;
 
 /// The longest interval between blocks a node accepts (a year): beyond it the clock arithmetic of
@@ -112,8 +113,7 @@ pub struct Coordinator {
     node: RwLock<Node>,
     pool: Mutex<Mempool<oneshot::Sender<Fate>>>,
     mode: Mutex<MiningMode>,
-    wake: Condvar,
-    signal: Mutex<bool>,
+    wakeup: Wakeup,
     stop: AtomicBool,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     /// Every tx pooled, as it is pooled (`newPendingTransactions`).
@@ -177,8 +177,7 @@ impl Coordinator {
             node: RwLock::new(node),
             pool: Mutex::new(Mempool::new(capacity)),
             mode: Mutex::new(mode),
-            wake: Condvar::new(),
-            signal: Mutex::new(false),
+            wakeup: Wakeup::default(),
             stop: AtomicBool::new(false),
             blocks,
             pooled_feed,
@@ -269,8 +268,7 @@ impl Coordinator {
     }
 
     fn notify(&self) {
-        *self.signal.lock() = true;
-        self.wake.notify_all();
+        self.wakeup.notify();
     }
 
     /// Admits signed tx bytes into the pool. In automine a ready tx is answered once mined
@@ -358,16 +356,7 @@ impl Coordinator {
                 }
                 MiningMode::Manual => deadline = None,
             }
-            let mut signal = self.signal.lock();
-            if !*signal && !self.stop.load(Ordering::SeqCst) {
-                match deadline {
-                    Some(due) => {
-                        self.wake.wait_until(&mut signal, due);
-                    }
-                    None => self.wake.wait(&mut signal),
-                }
-            }
-            *signal = false;
+            self.wakeup.wait(&self.stop, deadline);
         }
         for pooled in self.pool.lock().clear() {
             if let Some(waiter) = pooled.waiter {

@@ -46,6 +46,7 @@ use crate::config::{ChainConfig, Config};
 use crate::error::{BatchRefusal, NodeError, SetupError};
 use crate::genesis::dev_accounts;
 use crate::node::chain_runtime;
+use crate::wakeup::Wakeup;
 
 /// How many dropped txs' fates a validator remembers for `manaflow_txFate` (bounded: its
 /// memory grows with its UTXO set only).
@@ -99,8 +100,7 @@ pub struct Validator {
     /// The number of the block being filled, for batches waiting for it.
     filling: Mutex<u64>,
     filled: Condvar,
-    signal: Mutex<bool>,
-    wake: Condvar,
+    wakeup: Wakeup,
     stop: AtomicBool,
     heads: broadcast::Sender<Arc<SealedHead>>,
     drops: Mutex<DropLog>,
@@ -224,8 +224,7 @@ impl Validator {
             checking: AtomicUsize::new(0),
             filling: Mutex::new(filling),
             filled: Condvar::new(),
-            signal: Mutex::new(false),
-            wake: Condvar::new(),
+            wakeup: Wakeup::default(),
             stop: AtomicBool::new(false),
             heads,
             drops: Mutex::new(DropLog::default()),
@@ -268,8 +267,7 @@ impl Validator {
     }
 
     fn notify(&self) {
-        *self.signal.lock() = true;
-        self.wake.notify_all();
+        self.wakeup.notify();
     }
 
     /// The fate of tx `id`: in a sealed block, in the block being filled, or dropped lately.
@@ -432,16 +430,7 @@ impl Validator {
                 deadline = self.block_time.and_then(|every| Instant::now().checked_add(every));
                 continue;
             }
-            let mut signal = self.signal.lock();
-            if !*signal && !self.stop.load(Ordering::SeqCst) {
-                match deadline {
-                    Some(due) => {
-                        self.wake.wait_until(&mut signal, due);
-                    }
-                    None => self.wake.wait(&mut signal),
-                }
-            }
-            *signal = false;
+            self.wakeup.wait(&self.stop, deadline);
         }
     }
 
