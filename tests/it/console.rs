@@ -78,7 +78,11 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM, so the node removes its temporary chain (SIGKILL would leave it in /tmp).
+        let terminated = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        if !terminated.is_ok_and(|s| s.success()) {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
