@@ -41,7 +41,7 @@ pub fn seal_with_references(
     refs: Vec<Vec<TxLoc>>,
     before: &LtHash,
 ) -> Block {
-    seal_with_delta(parent, template, txs, outcomes, refs, before, None)
+    seal_with_known(parent, template, txs, outcomes, refs, before, None)
 }
 
 /// What a validator that checks txs as they arrive computed for each of them then, from the
@@ -68,7 +68,7 @@ impl Known {
 
 /// [`seal_with_references`], with what the caller computed per tx already ([`Known`]) or, if
 /// `None` (or not of these txs), everything computed from the txs.
-pub fn seal_with_delta(
+pub fn seal_with_known(
     parent: Option<&Header>,
     template: &Header,
     txs: Vec<Tx>,

@@ -19,7 +19,7 @@ use manaflow_types::{
 };
 use rayon::prelude::*;
 
-use crate::builder::{Known, seal_with_delta};
+use crate::builder::{Known, seal_with_known};
 use crate::chain::{Chain, Headers};
 use crate::delta::block_delta;
 use crate::error::{Corruption, LedgerError, Result, StopCause};
@@ -272,12 +272,12 @@ impl Ledger {
     /// Seals `txs` and their outcomes into the next block with `template`'s fields (see
     /// [`crate::seal_block`]).
     pub fn seal(&self, template: &Header, txs: Vec<Tx>, outcomes: Vec<Outcome>) -> Block {
-        self.seal_with_delta(template, txs, outcomes, None)
+        self.seal_with_known(template, txs, outcomes, None)
     }
 
     /// [`Ledger::seal`] with what the caller computed per tx as they arrived ([`Known`]) or, if
     /// `None`, everything computed from the txs.
-    pub fn seal_with_delta(
+    pub fn seal_with_known(
         &self,
         template: &Header,
         txs: Vec<Tx>,
@@ -301,7 +301,7 @@ impl Ledger {
             None => txs.par_iter().map(Tx::id).collect(),
         };
         let refs = crate::builder::fill_references(number, &txs, &ids, &locate);
-        seal_with_delta(self.tip(), template, txs, outcomes, refs, &self.state.lthash, known)
+        seal_with_known(self.tip(), template, txs, outcomes, refs, &self.state.lthash, known)
     }
 
     /// Validates `block` against the tip without committing it (a dry run that reports every

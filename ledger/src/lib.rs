@@ -69,7 +69,7 @@ pub mod store;
 pub mod utxo;
 pub mod verifier;
 
-pub use builder::{Known, positions, seal_block, seal_with_delta, seal_with_references};
+pub use builder::{Known, positions, seal_block, seal_with_known, seal_with_references};
 pub use compact::{Expanded, ExpandedVerifier, compact_block, expand_block};
 pub use error::{Corruption, LedgerError, Result, StopCause};
 pub use forward::{ForwardObserver, ForwardState, ForwardStep, StageTimings, Staged};

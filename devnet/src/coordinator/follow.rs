@@ -266,7 +266,6 @@ impl Coordinator {
                 let _ = waiter.send(Err(Dropped::Overtaken(pooled.tx.hash)));
             }
         }
-        let seqs: HashMap<TxId, u64> = taken.iter().map(|p| (p.tx.hash, p.seq)).collect();
         let (mut waiters, txs) = Waiters::split(taken);
         let built = node.build(template, txs);
         drop(node);
@@ -285,8 +284,7 @@ impl Coordinator {
             .collect();
         let batch = Batch::new(self.name.clone(), template.number, items);
         for ((admitted, execution), tx) in built.included.into_iter().zip(&built.block.txs) {
-            let waiter = waiters.0.remove(&admitted.hash).and_then(|(_, waiter)| waiter);
-            let seq = seqs.get(&admitted.hash).copied().unwrap_or_default();
+            let (seq, waiter) = waiters.0.remove(&admitted.hash).unwrap_or_default();
             let pooled = Pooled { tx: admitted, seq, waiter };
             relay.sent.insert(tx.id(), Sent { pooled, target: template.number, execution, dropped: None });
         }

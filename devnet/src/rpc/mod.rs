@@ -100,6 +100,29 @@ impl server::Handler for Rpc {
     }
 }
 
+/// What answers JSON-RPC methods, whatever the role: the node's [`Rpc`] and a validator's
+/// `ValidatorRpc` share the envelope (requests, batches, notifications, their bounds) through
+/// it.
+pub trait Methods: Sync {
+    /// Runs one method.
+    fn call(&self, method: &str, params: Value) -> impl std::future::Future<Output = Result<Value, RpcError>> + Send;
+
+    /// Whether requests are logged.
+    fn logging(&self) -> bool {
+        true
+    }
+}
+
+impl Methods for Rpc {
+    async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        Rpc::call(self, method, params).await
+    }
+
+    fn logging(&self) -> bool {
+        self.logging.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
 /// Runs long synchronous work (executing calls, scanning blocks, mining) from an async handler:
 /// on tokio's multi-thread runtime the worker first hands its other tasks to another thread, so
 /// requests queued behind this one are not held up.
@@ -150,7 +173,7 @@ impl Request {
 }
 
 /// Answers one request object; `None` for a notification (a request without an id).
-pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
+pub async fn handle_request<M: Methods>(rpc: &M, request: Value) -> Option<Value> {
     let Request { id, method, params } = match Request::read(request) {
         Ok(request) => request,
         Err(refused) => return Some(*refused),
@@ -158,7 +181,7 @@ pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
     let is_notification = id.is_none();
     let id = id.unwrap_or(Value::Null);
     let span = tracing::debug_span!("rpc", %method);
-    let logging = rpc.logging.load(std::sync::atomic::Ordering::Acquire);
+    let logging = rpc.logging();
     let result = {
         let _enter = span.enter();
         if logging {
@@ -176,7 +199,7 @@ pub async fn handle_request(rpc: &Rpc, request: Value) -> Option<Value> {
 
 /// Answers a request body: one request or a batch. Returns `None` when nothing is to be sent
 /// back (a notification, or a batch of them).
-pub async fn handle_body(rpc: &Rpc, body: &[u8]) -> Option<Value> {
+pub async fn handle_body<M: Methods>(rpc: &M, body: &[u8]) -> Option<Value> {
     match serde_json::from_slice(body) {
         Ok(value) => handle_value(rpc, value).await,
         Err(e) => Some(response(Value::Null, Err(RpcError::parse(e)))),
@@ -204,7 +227,7 @@ pub async fn handle_message(rpc: &Rpc, session: &mut Session, text: &str) -> Opt
 pub const MAX_BATCH_REQUESTS: usize = 1_000;
 
 /// Answers a parsed request body: one request or a batch.
-async fn handle_value(rpc: &Rpc, value: Value) -> Option<Value> {
+pub async fn handle_value<M: Methods>(rpc: &M, value: Value) -> Option<Value> {
     match value {
         Value::Array(requests) if requests.is_empty() => {
             Some(response(Value::Null, Err(RpcError::invalid_request("empty batch"))))

@@ -411,7 +411,7 @@ impl Validator {
                     None,
                 );
                 match failure {
-                    None => Ok(Arrived::new(item.tx.clone(), item.outcome.clone())),
+                    None => Ok(Arrived::new(id, item.tx.clone(), item.outcome.clone())),
                     Some(v) => Err(dropped_for(id, v)),
                 }
             })
@@ -452,7 +452,7 @@ impl Validator {
         let start = Instant::now();
         let (txs, outcomes, known) = state.pending.take();
         let count = txs.len();
-        let block = state.ledger.seal_with_delta(&state.template, txs, outcomes, Some(&known));
+        let block = state.ledger.seal_with_known(&state.template, txs, outcomes, Some(&known));
         let sealed = start.elapsed();
         // The next template is published before the ledger commits the block: the next
         // block's per-tx checks need only the view, so they run while this one is committed.

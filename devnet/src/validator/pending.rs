@@ -42,9 +42,8 @@ pub struct Arrived {
 }
 
 impl Arrived {
-    /// Computes what sealing needs of `tx`.
-    pub fn new(tx: Tx, outcome: Outcome) -> Self {
-        let id = tx.id();
+    /// Computes what sealing needs of `tx`, whose id is `id`.
+    pub fn new(id: TxId, tx: Tx, outcome: Outcome) -> Self {
         let mut delta = LtHash::new();
         for m in tx.moves().iter().filter(|m| in_utxo_set(m) && m.is_write()) {
             manaflow_types::commitment::add_write(&mut delta, id, m);

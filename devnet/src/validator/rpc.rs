@@ -14,7 +14,7 @@ use super::{SealedHead, Validator};
 use crate::rpc::error::RpcError;
 use crate::rpc::params::Params;
 use crate::rpc::server::{Handler, Outbox};
-use crate::rpc::{MAX_BATCH_REQUESTS, Request, blocking, model, proofs, response, wire};
+use crate::rpc::{Methods, blocking, handle_body, handle_value, model, proofs, response, wire};
 
 /// The methods a validator answers, sorted.
 pub const VALIDATOR_METHODS: &[&str] = &[
@@ -122,35 +122,6 @@ impl ValidatorRpc {
         }
     }
 
-    async fn handle_request(&self, request: Value) -> Option<Value> {
-        let Request { id, method, params } = match Request::read(request) {
-            Ok(request) => request,
-            Err(refused) => return Some(*refused),
-        };
-        let result = self.call(&method, params).await;
-        if let Err(e) = &result {
-            tracing::debug!(%method, code = e.code, "error: {}", e.message);
-        }
-        id.map(|id| response(id, result))
-    }
-
-    async fn handle_value(&self, value: Value) -> Option<Value> {
-        match value {
-            Value::Array(requests) if requests.is_empty() || requests.len() > MAX_BATCH_REQUESTS => Some(response(
-                Value::Null,
-                Err(RpcError::invalid_request(format!("a batch holds 1 to {MAX_BATCH_REQUESTS} requests"))),
-            )),
-            Value::Array(requests) => {
-                let mut answers = Vec::with_capacity(requests.len());
-                for request in requests {
-                    answers.extend(self.handle_request(request).await);
-                }
-                (!answers.is_empty()).then_some(Value::Array(answers))
-            }
-            request => self.handle_request(request).await,
-        }
-    }
-
     /// `eth_subscribe("newHeads")` and `eth_unsubscribe` on a WebSocket.
     fn session_call(&self, session: &mut HeadsSession, method: &str, params: Value) -> Option<Result<Value, RpcError>> {
         let params = Params::lenient(params);
@@ -203,14 +174,17 @@ impl ValidatorRpc {
     }
 }
 
+impl Methods for ValidatorRpc {
+    async fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        ValidatorRpc::call(self, method, params).await
+    }
+}
+
 impl Handler for ValidatorRpc {
     type Session = HeadsSession;
 
     async fn handle_body(&self, body: &[u8]) -> Option<Value> {
-        match serde_json::from_slice(body) {
-            Ok(value) => self.handle_value(value).await,
-            Err(e) => Some(response(Value::Null, Err(RpcError::parse(e)))),
-        }
+        handle_body(self, body).await
     }
 
     fn open_session(&self, notify: Outbox) -> HeadsSession {
@@ -227,6 +201,6 @@ impl Handler for ValidatorRpc {
         if let Some(result) = self.session_call(session, &method, params) {
             return Some(response(request.get("id").cloned().unwrap_or(Value::Null), result));
         }
-        self.handle_value(request).await
+        handle_value(self, request).await
     }
 }

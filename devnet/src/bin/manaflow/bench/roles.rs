@@ -97,13 +97,14 @@ fn prebuild(accounts: usize, blocks: usize) -> anyhow::Result<Prebuilt> {
     let setup = vec![block_batches(&mut node, &deploy, |_| 0)?, block_batches(&mut node, &mints, |_| 0)?];
     let progress = indicatif::ProgressBar::new(blocks as u64).with_message("building the chain ahead");
     let mut timed = Vec::with_capacity(blocks);
+    // Account i is member i / GROUPS of group i % GROUPS (accounts g, g + GROUPS, …).
+    let group_len = |g: usize| (accounts - g).div_ceil(GROUPS);
     for round in 0..blocks {
         let raws: Vec<Bytes> = (0..accounts)
             .map(|i| {
                 // The partner: another account of i's group, moving on each round.
-                let group: Vec<usize> = (i % GROUPS..accounts).step_by(GROUPS).collect();
-                let at = group.iter().position(|&j| j == i).unwrap_or_default();
-                let partner = group[(at + 1 + round % (group.len().max(2) - 1)) % group.len()];
+                let (g, at, len) = (i % GROUPS, i / GROUPS, group_len(i % GROUPS));
+                let partner = g + GROUPS * ((at + 1 + round % (len.max(2) - 1)) % len);
                 let input = transferCall { to: keys[partner].address(), amount: U256::from(1 + round) }.abi_encode();
                 sign(i, TxKind::Call(token), input, 100_000)
             })
